@@ -1,0 +1,1 @@
+"""Osteon — orthopedic department platform."""
