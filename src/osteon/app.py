@@ -1,0 +1,210 @@
+"""create_app(): routers, middleware, error handlers, the static SPA."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from osteon import __version__
+from osteon.config import Settings, get_settings
+from osteon.db import Database
+from osteon.events import make_broker
+from osteon.jobs import Worker
+from osteon.kit import problems
+from osteon.kit.errors import PayloadTooLarge
+from osteon.security.crypto import load_cipher
+
+log = logging.getLogger("osteon")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Each domain's router module; a domain joins the app by being listed here.
+ROUTERS = [
+    "osteon.security.router",
+    "osteon.institutions.router",
+    "osteon.patients.router",
+]
+
+# Components that run beside the HTTP app (DICOM SCP, …): (start, stop) registered by domains.
+Component = Callable[[FastAPI], Awaitable[Any]]
+
+
+class BodyLimit:
+    """Refuse bodies over the limit (413) before they are read into memory; per-path-prefix limits."""
+
+    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int]) -> None:
+        """Wrap ``app``."""
+        self.app, self.default, self.limits = app, default, limits
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check Content-Length, then count streamed bytes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > limit
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await _send_413(scope, send)
+                    return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise PayloadTooLarge()
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _send_413(scope: Scope, send: Send) -> None:
+    request = Request(scope)
+    response = problems.problem(request, 413, PayloadTooLarge.code, PayloadTooLarge().message(problems.language(request)))
+    await response(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids for the generated front-end client: ``<tag>-<function name>``."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None,
+               start_worker: bool = True) -> FastAPI:
+    """Build the Osteon ASGI app."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if start_worker:
+            app.state.worker.start()
+        for start in app.state.component_starts:
+            await start(app)
+        try:
+            yield
+        finally:
+            for stop in reversed(app.state.component_stops):
+                with contextlib.suppress(Exception):
+                    await stop(app)
+            if start_worker:
+                await app.state.worker.stop()
+            await app.state.broker.close()
+            if database is None:
+                await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Osteon API",
+        version=__version__,
+        description="Osteon 骨科智慧管理平台 — orthopedic department platform. Errors are RFC 9457 problem+json.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.resolved_database_url())
+    app.state.cipher = load_cipher(settings)
+    app.state.broker = make_broker(settings.redis_url)
+    app.state.worker = Worker(app.state.db)
+    app.state.component_starts = []
+    app.state.component_stops = []
+    app.state.body_limits = {}
+    problems.install(app)
+
+    for module in ROUTERS:
+        mod = importlib.import_module(module)
+        app.include_router(mod.router)
+        if hasattr(mod, "setup"):
+            mod.setup(app)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
+        response = await call_next(request)
+        path = request.url.path
+        if path.startswith(("/api/", "/dicomweb")) and "cache-control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"  # SECURITY 18
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not path.startswith("/api/docs"):
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, limits=app.state.body_limits)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        try:
+            async with app.state.db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # readiness reports, never raises
+            checks["database"] = f"error: {type(exc).__name__}"
+        ping = getattr(app.state.broker, "ping", None)
+        if ping:
+            try:
+                await ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/api/v1/meta", tags=["meta"], operation_id="meta-get_meta")
+    async def get_meta() -> dict[str, Any]:
+        """Public facts the login page needs: demo mode, version, time zone."""
+        return {"demo_mode": settings.demo, "version": __version__, "timezone": settings.timezone}
+
+    _mount_spa(app)
+    return app
+
+
+def _mount_spa(app: FastAPI) -> None:
+    """Serve the built front end at / with SPA fallback (the patient H5 lives under /m/)."""
+    index = STATIC_DIR / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str, request: Request) -> Any:
+        if path.startswith(("api/", "dicomweb", "ws")):
+            zh, en = "未找到", "Not found"
+            return problems.problem(request, 404, "http_404", zh if problems.language(request) == "zh" else en)
+        candidate = (STATIC_DIR / path).resolve()
+        if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
+            headers = {"Cache-Control": "public, max-age=31536000, immutable"} if path.startswith("assets/") else {}
+            return FileResponse(candidate, headers=headers)
+        if index.exists():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return JSONResponse({"detail": "front end not built: run `make run` (or `make frontend`)"}, status_code=503)

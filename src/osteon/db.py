@@ -1,0 +1,132 @@
+"""Database engines and the unit of work: one transaction per request or job.
+
+Services only ``flush()``; :func:`transaction` commits once, after writing the request's audit
+events into the hash chain, and publishes events only after the commit succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from osteon.config import Settings
+
+AfterCommit = Callable[[], Awaitable[None]]
+OnFailure = Callable[[AsyncSession], Awaitable[None]]
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and serialised writers."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below applies.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Every request may write (audit rows, session touch): take the write lock up front so two
+            # transactions never deadlock upgrading a read lock (SQLITE_BUSY without waiting).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+class Database:
+    """Engine + session factory for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        """Create the engine lazily bound to the URL."""
+        self.url = url
+        self.engine = make_engine(url, echo=echo)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded default."""
+        return self.url.startswith("sqlite")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success (audit chain first), roll back on error."""
+        from osteon.security import audit  # late: audit imports db types
+
+        session = self.sessionmaker()
+        session.info["after_commit"] = []
+        session.info["on_failure"] = []
+        try:
+            try:
+                yield session
+                await audit.write_pending(session)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                await self._run_on_failure(session)
+                raise
+            for callback in session.info["after_commit"]:
+                await callback()
+        finally:
+            await session.close()
+
+    async def _run_on_failure(self, failed: AsyncSession) -> None:
+        """Persist what must survive a failed request (failed-login counters, denied-access audit)."""
+        from osteon.security import audit
+
+        callbacks: list[OnFailure] = failed.info.get("on_failure", [])
+        kept = audit.kept_on_failure(failed)
+        if not callbacks and not kept:
+            return
+        async with self.transaction() as session:
+            for callback in callbacks:
+                await callback(session)
+            audit.requeue(session, kept)
+
+    async def dispose(self) -> None:
+        """Close pooled connections."""
+        await self.engine.dispose()
+
+
+def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
+    """Run ``callback`` only once the session's transaction has committed."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+def on_failure(session: AsyncSession, callback: OnFailure) -> None:
+    """Run ``callback`` in a fresh transaction if this one rolls back."""
+    session.info.setdefault("on_failure", []).append(callback)
+
+
+def get_db(request: Request) -> Database:
+    """The app's database."""
+    return request.app.state.db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Request-scoped session: the request's one transaction."""
+    db: Database = request.app.state.db
+    async with db.transaction() as session:
+        session.info["request"] = request
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is an error response.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]

@@ -1,0 +1,1 @@
+"""Outpatient encounters: structured orthopedic record, scores, codes and classifications."""

@@ -1,0 +1,1 @@
+"""Institutions, departments (with orthopedic subspecialties), wards and staff directory."""

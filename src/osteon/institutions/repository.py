@@ -1,0 +1,65 @@
+"""Institution queries."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from osteon.institutions.models import Department, Institution, Ward
+
+
+async def list_institutions(session: AsyncSession) -> list[Institution]:
+    """All institutions, by name."""
+    return list((await session.execute(select(Institution).order_by(Institution.code))).scalars())
+
+
+async def get_institution(session: AsyncSession, institution_id: uuid.UUID) -> Institution | None:
+    """One institution."""
+    return await session.get(Institution, institution_id)
+
+
+async def get_institution_by_code(session: AsyncSession, code: str) -> Institution | None:
+    """One institution by code."""
+    return (await session.execute(select(Institution).where(Institution.code == code))).scalar_one_or_none()
+
+
+async def list_departments(session: AsyncSession, institution_id: uuid.UUID) -> list[Department]:
+    """Departments of an institution."""
+    q = select(Department).where(Department.institution_id == institution_id).order_by(Department.code)
+    return list((await session.execute(q)).scalars())
+
+
+async def get_department(session: AsyncSession, department_id: uuid.UUID) -> Department | None:
+    """One department."""
+    return await session.get(Department, department_id)
+
+
+async def get_department_by_code(session: AsyncSession, institution_id: uuid.UUID, code: str) -> Department | None:
+    """A department by institution and code."""
+    q = select(Department).where(Department.institution_id == institution_id, Department.code == code)
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def child_department_ids(session: AsyncSession, parent_id: uuid.UUID) -> list[uuid.UUID]:
+    """Direct children of a department."""
+    return list((await session.execute(select(Department.id).where(Department.parent_id == parent_id))).scalars())
+
+
+async def list_wards(session: AsyncSession, institution_id: uuid.UUID) -> list[Ward]:
+    """Wards of an institution."""
+    q = select(Ward).where(Ward.institution_id == institution_id).order_by(Ward.code)
+    return list((await session.execute(q)).scalars())
+
+
+async def next_mrn_number(session: AsyncSession, institution_id: uuid.UUID) -> tuple[str, int]:
+    """Atomically take the next MRN counter value (row-level increment, safe under concurrency)."""
+    result = await session.execute(
+        update(Institution)
+        .where(Institution.id == institution_id)
+        .values(mrn_counter=Institution.mrn_counter + 1)
+        .returning(Institution.mrn_prefix, Institution.mrn_counter)
+    )
+    prefix, counter = result.one()
+    return prefix, counter

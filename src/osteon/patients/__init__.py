@@ -1,0 +1,1 @@
+"""Master patient index: registration, search, merge, identifiers."""

@@ -1,0 +1,125 @@
+"""Every patient query; reads are filtered by what the acting user may see (SECURITY 9)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from osteon.patients.models import Patient, PatientIdentifier
+from osteon.security.deps import Actor
+from osteon.security.models import AccessGrant, CareRelationship
+from osteon.security.permissions import ADMIN_ROLES, Role
+
+
+def readable_by(actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """The patients ``actor`` may see: own institution/department, care relationships, active grants."""
+    if actor.role == Role.PATIENT:
+        return Patient.id == actor.patient_id if actor.patient_id else false()
+    if actor.role in ADMIN_ROLES:
+        return false()  # 三员分立: administrators manage the system, not patients
+    if actor.department_ids:
+        home = and_(
+            Patient.institution_id == actor.institution_id,
+            or_(Patient.department_id.in_(actor.department_ids), Patient.department_id.is_(None)),
+        )
+    else:
+        home = Patient.institution_id == actor.institution_id
+    cared = Patient.id.in_(
+        select(CareRelationship.patient_id).where(
+            CareRelationship.user_id == actor.user_id,
+            or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
+        )
+    )
+    granted = Patient.id.in_(
+        select(AccessGrant.patient_id).where(
+            AccessGrant.grantee_id == actor.user_id,
+            AccessGrant.revoked_at.is_(None),
+            AccessGrant.starts_at <= now,
+            AccessGrant.ends_at > now,
+        )
+    )
+    return or_(home, cared, granted)
+
+
+async def get_readable(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, now: datetime) -> Patient | None:
+    """The patient if it exists and ``actor`` may see it, else None (the two are indistinguishable)."""
+    q = select(Patient).where(Patient.id == patient_id, readable_by(actor, now))
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def get_any(session: AsyncSession, patient_id: uuid.UUID) -> Patient | None:
+    """Unfiltered read — only for system paths (DICOM matching, break-the-glass checks)."""
+    return await session.get(Patient, patient_id)
+
+
+async def get_by_mrn(session: AsyncSession, mrn: str) -> Patient | None:
+    """Unfiltered lookup by MRN — for system integrations that match on it."""
+    return (await session.execute(select(Patient).where(Patient.mrn == mrn))).scalar_one_or_none()
+
+
+async def search(
+    session: AsyncSession, actor: Actor, now: datetime, condition: ColumnElement[bool] | None, limit: int, offset: int
+) -> tuple[list[Patient], int]:
+    """Readable, unmerged patients matching ``condition``."""
+    where = [readable_by(actor, now), Patient.merged_into_id.is_(None)]
+    if condition is not None:
+        where.append(condition)
+    total = (await session.execute(select(func.count()).select_from(Patient).where(*where))).scalar_one()
+    rows = (
+        await session.execute(select(Patient).where(*where).order_by(Patient.name, Patient.mrn).limit(limit).offset(offset))
+    ).scalars().all()
+    return list(rows), total
+
+
+async def find_duplicates(
+    session: AsyncSession, institution_id: uuid.UUID, *, id_bidx: str | None, name: str, birth_date, phone_bidx: str | None
+) -> tuple[list[Patient], bool]:
+    """Likely duplicates in the institution: (rows, same-ID-number?)."""
+    base = [Patient.institution_id == institution_id, Patient.merged_into_id.is_(None)]
+    if id_bidx:
+        same_id = (await session.execute(select(Patient).where(*base, Patient.id_number_bidx == id_bidx))).scalars().all()
+        if same_id:
+            return list(same_id), True
+    likely = [and_(Patient.name == name, Patient.phone_bidx == phone_bidx)] if phone_bidx else []
+    if birth_date is not None:
+        likely.append(and_(Patient.name == name, Patient.birth_date == birth_date))
+    if not likely:
+        return [], False
+    rows = (await session.execute(select(Patient).where(*base, or_(*likely)).limit(10))).scalars().all()
+    return list(rows), False
+
+
+async def identifiers_of(session: AsyncSession, patient_id: uuid.UUID) -> list[PatientIdentifier]:
+    """The patient's identifiers in other systems."""
+    q = select(PatientIdentifier).where(PatientIdentifier.patient_id == patient_id).order_by(PatientIdentifier.system)
+    return list((await session.execute(q)).scalars())
+
+
+async def find_by_identifier(session: AsyncSession, system: str, value: str) -> Patient | None:
+    """Unfiltered lookup by an external identifier (HIS ID) — for integrations."""
+    q = select(Patient).join(PatientIdentifier, PatientIdentifier.patient_id == Patient.id).where(
+        PatientIdentifier.system == system, PatientIdentifier.value == value
+    )
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def move_identifiers(session: AsyncSession, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+    """Re-point identifiers during a merge."""
+    await session.execute(update(PatientIdentifier).where(PatientIdentifier.patient_id == from_id).values(patient_id=to_id))
+
+
+async def move_access(session: AsyncSession, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+    """Re-point care relationships and grants during a merge."""
+    await session.execute(update(CareRelationship).where(CareRelationship.patient_id == from_id).values(patient_id=to_id))
+    await session.execute(update(AccessGrant).where(AccessGrant.patient_id == from_id).values(patient_id=to_id))
+
+
+async def has_care_relationship(session: AsyncSession, user_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
+    """True when the user already has an open care relationship."""
+    q = select(CareRelationship.id).where(
+        CareRelationship.user_id == user_id, CareRelationship.patient_id == patient_id, CareRelationship.ends_at.is_(None)
+    )
+    return (await session.execute(q)).first() is not None
