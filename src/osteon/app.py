@@ -93,7 +93,7 @@ async def _empty_receive() -> Message:
 
 def _operation_id(route: APIRoute) -> str:
     """Stable operation ids for the generated front-end client: ``<tag>-<function name>``."""
-    tag = route.tags[0] if route.tags else "default"
+    tag = route.tags[-1] if route.tags else "default"
     return f"{tag}-{route.name}"
 
 
