@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
+import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,17 @@ log = logging.getLogger("osteon")
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-# Each domain's router module; a domain joins the app by being listed here.
-ROUTERS = [
-    "osteon.security.router",
-    "osteon.institutions.router",
-    "osteon.patients.router",
-]
+
+
+def domain_modules(name: str) -> list[str]:
+    """``osteon.<domain>.<name>`` for every domain package that has such a module, in name order."""
+    import osteon
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(osteon.__path__), key=lambda m: m.name):
+        if info.ispkg and (Path(osteon.__path__[0]) / info.name / f"{name}.py").exists():
+            found.append(f"osteon.{info.name}.{name}")
+    return found
 
 # Components that run beside the HTTP app (DICOM SCP, …): (start, stop) registered by domains.
 Component = Callable[[FastAPI], Awaitable[Any]]
@@ -140,7 +146,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.body_limits = {}
     problems.install(app)
 
-    for module in ROUTERS:
+    # A domain joins the app by having a router.py (with ``router`` and optionally ``setup(app)``).
+    for module in domain_modules("router"):
         mod = importlib.import_module(module)
         app.include_router(mod.router)
         if hasattr(mod, "setup"):

@@ -69,14 +69,21 @@ def _seed_demo(settings: Settings) -> None:
     from osteon.db import Database
     from osteon.security.crypto import load_cipher
 
-    async def run() -> demo_module.DemoResult:
+    async def run() -> demo_module.DemoResult | None:
         db = Database(settings.resolved_database_url())
         try:
+            async with db.sessionmaker() as session:
+                if await demo_module.has_real_data(session):
+                    return None
             return await demo_module.seed(db, settings, load_cipher(settings))
         finally:
             await db.dispose()
 
-    demo_module.print_credentials(asyncio.run(run()), echo=typer.echo)
+    result = asyncio.run(run())
+    if result is None:
+        typer.echo("error: this database holds real institutions; demo data goes only into an empty database", err=True)
+        raise typer.Exit(2)
+    demo_module.print_credentials(result, echo=typer.echo)
 
 
 @app.command("demo")
@@ -88,7 +95,7 @@ def demo_cmd(data_dir: DataDir = None) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(data_dir: DataDir = None, revision: str = "head") -> None:
+def db_upgrade(data_dir: DataDir = None, revision: str = "heads") -> None:
     """Apply migrations."""
     from osteon.migrations import upgrade
 

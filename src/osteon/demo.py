@@ -116,12 +116,19 @@ def _age_years(rng: random.Random) -> int:
 
 
 async def is_seeded(session: AsyncSession) -> bool:
-    """True when the demo (or any institution) already exists."""
-    return bool((await session.execute(select(func.count()).select_from(Institution))).scalar_one())
+    """True when the demo institutions already exist."""
+    q = select(func.count()).select_from(Institution).where(Institution.code == INSTITUTIONS[0][0])
+    return bool((await session.execute(q)).scalar_one())
+
+
+async def has_real_data(session: AsyncSession) -> bool:
+    """True when the database holds institutions other than the demo's (never mix demo into real data)."""
+    q = select(func.count()).select_from(Institution).where(Institution.code.not_in([i[0] for i in INSTITUTIONS]))
+    return bool((await session.execute(q)).scalar_one())
 
 
 async def seed(db: Database, settings: Settings, cipher: FieldCipher, *, patients: int = 200) -> DemoResult:
-    """Create the demo world in an empty database; a no-op if institutions already exist."""
+    """Create the demo world; a no-op if it already exists."""
     password = settings.demo_password or _generated_password()
     async with db.transaction() as session:
         if await is_seeded(session):

@@ -18,8 +18,9 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` up to ``revision`` (creates the SQLite file's folder if needed)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Bring the database at ``url`` up to ``revision``; each domain's migrations are a branch off the
+    foundation, so the default is every head."""
     if url.startswith("sqlite") and ":///" in url:
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
@@ -33,3 +34,21 @@ def downgrade(url: str, revision: str = "base") -> None:
 def current(url: str) -> None:
     """Print the current revision."""
     command.current(alembic_config(url))
+
+
+async def upgrade_async(url: str, revision: str = "heads") -> None:
+    """:func:`upgrade` for callers already inside an event loop (tests, the app)."""
+    from osteon.db import make_engine
+
+    engine = make_engine(url)
+
+    def run(connection) -> None:  # noqa: ANN001
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+    finally:
+        await engine.dispose()

@@ -12,9 +12,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.config import Settings
-from osteon.db import DbSession
+from osteon.db import DbSession, on_failure
 from osteon.kit.errors import Forbidden, Unauthorized
 from osteon.kit.models import utcnow
 from osteon.security.models import AuthSession, User
@@ -119,14 +120,14 @@ async def authenticate(request: Request, session: DbSession) -> Actor:
     idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if auth.revoked_at is not None or not user.is_active or now >= auth.expires_at or now >= idle_limit:
         if auth.revoked_at is None:
-            auth.revoked_at = now
-            await session.flush()
+            # The request fails, so the revocation is written in its own transaction (ids captured now:
+            # the failed session's objects expire on rollback).
+            auth_id = auth.id
             audit.record(session, "auth.session_expired", username=user.username, resource_type="session",
-                         resource_id=auth.id, detail={"idle": now >= idle_limit}, keep_on_failure=True)
-            from osteon.db import on_failure
+                         resource_id=auth_id, detail={"idle": now >= idle_limit}, keep_on_failure=True)
 
-            async def _revoke(s):  # noqa: ANN001, ANN202
-                fresh = await s.get(AuthSession, auth.id)
+            async def _revoke(s: AsyncSession) -> None:
+                fresh = await s.get(AuthSession, auth_id)
                 if fresh and fresh.revoked_at is None:
                     fresh.revoked_at = now
 
