@@ -112,7 +112,7 @@ async def demo(app, settings: Settings, db: Database):  # noqa: ANN001, ANN201
 @pytest_asyncio.fixture
 async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     """An HTTP client speaking to the app in-process."""
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import pkgutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from osteon.db import Database
 from osteon.events import make_broker
 from osteon.jobs import Worker
 from osteon.kit import problems
+from osteon.kit.domains import domain_modules
 from osteon.kit.errors import PayloadTooLarge
 from osteon.security.crypto import load_cipher
 
@@ -30,16 +30,6 @@ log = logging.getLogger("osteon")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-
-def domain_modules(name: str) -> list[str]:
-    """``osteon.<domain>.<name>`` for every domain package that has such a module, in name order."""
-    import osteon
-
-    found = []
-    for info in sorted(pkgutil.iter_modules(osteon.__path__), key=lambda m: m.name):
-        if info.ispkg and (Path(osteon.__path__[0]) / info.name / f"{name}.py").exists():
-            found.append(f"osteon.{info.name}.{name}")
-    return found
 
 # Components that run beside the HTTP app (DICOM SCP, …): (start, stop) registered by domains.
 Component = Callable[[FastAPI], Awaitable[Any]]

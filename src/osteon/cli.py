@@ -54,6 +54,7 @@ def serve(
     import uvicorn
 
     from osteon.app import create_app
+    from osteon.kit import logs
 
     settings = _settings(data_dir, host=host, port=port, dicom_port=dicom_port, demo=demo or None)
     _migrate(settings)
@@ -61,7 +62,10 @@ def serve(
         _seed_demo(settings)
     application = create_app(settings)
     typer.echo(f"Osteon on http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()})")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    server = uvicorn.Server(config)
+    logs.install()  # after uvicorn configured its handlers, so they get the redacting filter too
+    server.run()
 
 
 def _seed_demo(settings: Settings) -> None:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from osteon.config import Settings
 from osteon.db import Database
+from osteon.kit.domains import load_all_models
 from osteon.patients.models import Patient
 from osteon.security import audit
 from osteon.security.crypto import FieldCipher
@@ -23,6 +24,7 @@ ENCRYPTED_COLUMNS = [
 
 async def reencrypt_all(settings: Settings, cipher: FieldCipher, batch: int = 500) -> int:
     """Re-encrypt in batches, one transaction per batch; returns how many values changed."""
+    load_all_models()
     db = Database(settings.resolved_database_url())
     changed = 0
     try:

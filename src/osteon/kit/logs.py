@@ -1,0 +1,46 @@
+"""Logging that never holds passwords, tokens or full ID numbers (SECURITY 16)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS = [
+    # Resident ID numbers (18 characters; 15-digit old format) anywhere, e.g. in a search URL.
+    (re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8,11}([\dXx])(?![0-9A-Za-z])"), r"\1********\2"),
+    # Mainland mobile numbers.
+    (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
+    # Bearer tokens, session cookies, token query parameters, passwords in form/JSON bodies.
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1***"),
+    (re.compile(r"(?i)((?:token|access_token|password|totp|osteon_session)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;}]+"), r"\1***"),
+]
+
+
+def redact(text: str) -> str:
+    """Mask secrets and identifiers in a log line."""
+    for pattern, repl in _PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (with its arguments) through :func:`redact`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record, redacted."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is still logged, unformatted
+            return True
+        record.msg, record.args = redact(message), ()
+        return True
+
+
+def install() -> None:
+    """Attach the filter to the handlers of the root, uvicorn and osteon loggers."""
+    flt = RedactingFilter()
+    for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error", "osteon", "sqlalchemy.engine", "pynetdicom"):
+        logger = logging.getLogger(name)
+        logger.addFilter(flt)
+        for handler in logger.handlers:
+            handler.addFilter(flt)
