@@ -27,8 +27,18 @@ from osteon.encounters.scoring import (
     recovery_rate,
 )
 
-CODES = ["harris_hip", "joa_cervical", "joa_lumbar", "koos", "nrs_pain", "odi",
-         "oxford_hip", "oxford_knee", "vas_pain", "womac"]
+CODES = [
+    "harris_hip",
+    "joa_cervical",
+    "joa_lumbar",
+    "koos",
+    "nrs_pain",
+    "odi",
+    "oxford_hip",
+    "oxford_knee",
+    "vas_pain",
+    "womac",
+]
 
 
 def all_items(code: str, value: float) -> dict[str, float]:
@@ -63,16 +73,19 @@ def test_all_packaged_definitions_load_with_source_and_licence():
         assert d.scoring.rule.zh and d.scoring.rule.en
 
 
-@pytest.mark.parametrize(("code", "count", "subscales"), [
-    ("koos", 42, {"pain": 9, "symptoms": 7, "adl": 17, "sport_rec": 5, "qol": 4}),
-    ("womac", 24, {"pain": 5, "stiffness": 2, "function": 17}),
-    ("oxford_knee", 12, {}),
-    ("oxford_hip", 12, {}),
-    ("odi", 10, {}),
-    ("harris_hip", 10, {"pain": 1, "function": 7, "deformity": 1, "rom": 1}),
-    ("joa_lumbar", 14, {"subjective": 3, "signs": 3, "adl": 7, "bladder": 1}),
-    ("joa_cervical", 6, {"motor": 2, "sensory": 3, "bladder": 1}),
-])
+@pytest.mark.parametrize(
+    ("code", "count", "subscales"),
+    [
+        ("koos", 42, {"pain": 9, "symptoms": 7, "adl": 17, "sport_rec": 5, "qol": 4}),
+        ("womac", 24, {"pain": 5, "stiffness": 2, "function": 17}),
+        ("oxford_knee", 12, {}),
+        ("oxford_hip", 12, {}),
+        ("odi", 10, {}),
+        ("harris_hip", 10, {"pain": 1, "function": 7, "deformity": 1, "rom": 1}),
+        ("joa_lumbar", 14, {"subjective": 3, "signs": 3, "adl": 7, "bladder": 1}),
+        ("joa_cervical", 6, {"motor": 2, "sensory": 3, "bladder": 1}),
+    ],
+)
 def test_item_structure_matches_the_published_instrument(code, count, subscales):
     """Item counts per subscale match the instruments (KOOS 9/7/17/5/4, WOMAC 5/2/17, …)."""
     d = get_definition(code)
@@ -89,10 +102,17 @@ def test_licensed_instruments_ship_paraphrased_texts_only():
         assert "paraphrased" in d.licence.en
 
 
-@pytest.mark.parametrize(("code", "lo", "hi"), [
-    ("harris_hip", 0, 100), ("joa_lumbar", -6, 29), ("joa_cervical", 0, 17),
-    ("oxford_knee", 0, 48), ("oxford_hip", 0, 48), ("nrs_pain", 0, 10),
-])
+@pytest.mark.parametrize(
+    ("code", "lo", "hi"),
+    [
+        ("harris_hip", 0, 100),
+        ("joa_lumbar", -6, 29),
+        ("joa_cervical", 0, 17),
+        ("oxford_knee", 0, 48),
+        ("oxford_hip", 0, 48),
+        ("nrs_pain", 0, 10),
+    ],
+)
 def test_sum_scores_span_their_published_range(code, lo, hi):
     """Best and worst answers give the published extremes (Harris 100, JOA 29/17, Oxford 48)."""
     d = get_definition(code)
@@ -132,8 +152,12 @@ def test_an_unknown_option_set_names_the_item(tmp_path: Path):
     """An item pointing at an option set that does not exist is reported with its id."""
     shutil.copy(scoring.SCORES_DIR / "womac.yaml", tmp_path / "womac.yaml")
     path = tmp_path / "womac.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "{id: P3, subscale: pain, options: likert", "{id: P3, subscale: pain, options: likret"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "{id: P3, subscale: pain, options: likert", "{id: P3, subscale: pain, options: likret"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ScoreDefinitionError, match="P3"):
         load_definitions(tmp_path)
 
@@ -177,12 +201,21 @@ def test_odi_refuses_two_missing_sections():
     assert "sex_life" in err.value.message_en and "缺失" in err.value.message_zh
 
 
-@pytest.mark.parametrize(("total", "band"), [
-    (0, "minimal disability"), (10, "minimal disability"), (11, "moderate disability"),
-    (20, "moderate disability"), (21, "severe disability"), (30, "severe disability"),
-    (31, "crippled"), (40, "crippled"), (41, "bed-bound or exaggerating symptoms"),
-    (50, "bed-bound or exaggerating symptoms"),
-])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (0, "minimal disability"),
+        (10, "minimal disability"),
+        (11, "moderate disability"),
+        (20, "moderate disability"),
+        (21, "severe disability"),
+        (30, "severe disability"),
+        (31, "crippled"),
+        (40, "crippled"),
+        (41, "bed-bound or exaggerating symptoms"),
+        (50, "bed-bound or exaggerating symptoms"),
+    ],
+)
 def test_odi_band_edges(total, band):
     """Bands 0–20 / 21–40 / 41–60 / 61–80 / 81–100 % (Fairbank & Pynsent 2000) at each edge."""
     values = [min(5, max(0, total - 5 * i)) for i in range(10)]
@@ -236,23 +269,24 @@ def test_koos_missing_items_take_the_subscale_mean():
 
 
 @pytest.mark.parametrize(("answered", "valid"), [(5, True), (4, False)])
-def test_koos_pain_needs_more_than_half_of_its_items(answered, valid):
-    """Pain has 9 items: 5 answered (> 50 %) is scored, 4 answered is not."""
+def test_koos_pain_needs_half_of_its_items(answered, valid):
+    """KOOS User's Guide: a subscale with more than 50 % of its items omitted is invalid.
+    Pain has 9 items: 5 answered is scored, 4 answered (5 of 9 omitted) is not."""
     answers = {f"P{i}": 1 for i in range(1, answered + 1)} | {"Q1": 1, "Q2": 1, "Q3": 1, "Q4": 1}
     assert compute("koos", answers).subscales["pain"].valid is valid
 
 
-def test_koos_qol_with_exactly_half_answered_is_invalid():
-    """QOL has 4 items: 2 answered is not more than 50 %, so QOL is not scored; 3 is."""
+def test_koos_qol_with_exactly_half_answered_is_scored():
+    """QOL has 4 items: 2 omitted is exactly 50 % (not more), so QOL is scored; 3 omitted is not."""
     pain = {f"P{i}": 0 for i in range(1, 10)}
-    assert compute("koos", pain | {"Q1": 1, "Q2": 1}).subscales["qol"].score is None
-    assert compute("koos", pain | {"Q1": 1, "Q2": 1, "Q3": 1}).subscales["qol"].score == 75.0
+    assert compute("koos", pain | {"Q1": 1, "Q2": 2}).subscales["qol"].score == 62.5
+    assert compute("koos", pain | {"Q1": 1}).subscales["qol"].score is None
 
 
 def test_koos_with_no_scorable_subscale_raises():
     """If no subscale meets the rule there is nothing to report: TooManyMissingError."""
     with pytest.raises(TooManyMissingError):
-        compute("koos", {"P1": 1, "S1": 1})
+        compute("koos", {"P1": 1, "S1": 1, "Q1": 1})
 
 
 def test_koos_reversed_items_are_stored_as_scored_values():
@@ -299,10 +333,17 @@ def test_oxford_three_missing_items_are_not_scored():
         compute("oxford_knee", answers)
 
 
-@pytest.mark.parametrize(("total", "band"), [
-    (19, "severe"), (20, "moderate to severe"), (29, "moderate to severe"),
-    (30, "mild to moderate"), (39, "mild to moderate"), (40, "satisfactory joint function"),
-])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (19, "severe"),
+        (20, "moderate to severe"),
+        (29, "moderate to severe"),
+        (30, "mild to moderate"),
+        (39, "mild to moderate"),
+        (40, "satisfactory joint function"),
+    ],
+)
 def test_oxford_band_edges(total, band):
     """Kalairajah 2005 categories 0–19 / 20–29 / 30–39 / 40–48 at each edge."""
     values = [min(4, max(0, total - 4 * i)) for i in range(12)]
@@ -316,7 +357,11 @@ def test_oxford_band_edges(total, band):
 def test_womac_subscale_ranges():
     """WOMAC LK3.1: pain 0–20, stiffness 0–8, function 0–68, total 0–96; higher is worse."""
     worst_result = compute("womac", all_items("womac", 4))
-    assert {k: s.score for k, s in worst_result.subscales.items()} == {"pain": 20, "stiffness": 8, "function": 68}
+    assert {k: s.score for k, s in worst_result.subscales.items()} == {
+        "pain": 20,
+        "stiffness": 8,
+        "function": 68,
+    }
     assert worst_result.total == 96
     assert compute("womac", all_items("womac", 0)).total == 0
     assert get_definition("womac").direction == "higher_worse"
@@ -377,8 +422,10 @@ def test_harris_bands(pain, band):
     assert result.band.en == band
 
 
-@pytest.mark.parametrize(("total", "band"), [(69, "poor"), (70, "fair"), (79, "fair"), (80, "good"),
-                                             (89, "good"), (90, "excellent")])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [(69, "poor"), (70, "fair"), (79, "fair"), (80, "good"), (89, "good"), (90, "excellent")],
+)
 def test_harris_band_edges(total, band):
     """Exact band edges, reached by choosing pain and limp options and the continuous ROM points."""
     d = get_definition("harris_hip")
@@ -452,8 +499,14 @@ def test_joa_recovery_rate_undefined_at_full_score():
 def test_joa_cervical_example():
     """Chopsticks with difficulty (2), handrail on stairs (2), mild sensory loss in the hands (1),
     normal legs/trunk (2 + 2), mild bladder disturbance (2) → 11 of 17."""
-    answers = {"motor_upper": 2, "motor_lower": 2, "sensory_upper": 1, "sensory_lower": 2,
-               "sensory_trunk": 2, "bladder": 2}
+    answers = {
+        "motor_upper": 2,
+        "motor_lower": 2,
+        "sensory_upper": 1,
+        "sensory_lower": 2,
+        "sensory_trunk": 2,
+        "bladder": 2,
+    }
     result = compute("joa_cervical", answers)
     assert result.total == 11
     assert result.subscales["motor"].score == 4
@@ -462,9 +515,18 @@ def test_joa_cervical_example():
 # --------------------------------------------------------------------------- NRS / VAS
 
 
-@pytest.mark.parametrize(("value", "band"), [(0, "no pain"), (1, "mild pain"), (3, "mild pain"),
-                                             (4, "moderate pain"), (6, "moderate pain"),
-                                             (7, "severe pain"), (10, "severe pain")])
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (0, "no pain"),
+        (1, "mild pain"),
+        (3, "mild pain"),
+        (4, "moderate pain"),
+        (6, "moderate pain"),
+        (7, "severe pain"),
+        (10, "severe pain"),
+    ],
+)
 def test_nrs_band_edges(value, band):
     """NRS bands 0 / 1–3 / 4–6 / 7–10 (Chinese 癌症疼痛诊疗规范 convention)."""
     assert compute("nrs_pain", {"pain": value}).band.en == band
@@ -526,7 +588,7 @@ def test_none_counts_as_missing():
 def test_result_states_the_rule_applied():
     """The result carries the rule text (zh + en) so the record shows how it was computed."""
     result = compute("koos", all_items("koos", 1))
-    assert "50" in result.rule_applied.en and "50%" in result.rule_applied.zh
+    assert "50 %" in result.rule_applied.en and "50%" in result.rule_applied.zh
 
 
 # --------------------------------------------------------------------------- properties
@@ -577,11 +639,14 @@ def test_out_of_range_values_always_raise_score_input_error(case, data):
     code, answers = case
     d = get_definition(code)
     item = data.draw(st.sampled_from(d.items))
-    bad = data.draw(st.one_of(
-        st.floats(item.max_value + 0.01, 1e6, allow_nan=False),
-        st.floats(-1e6, item.min_value - 0.01, allow_nan=False),
-        st.text(max_size=3), st.booleans(),
-    ))
+    bad = data.draw(
+        st.one_of(
+            st.floats(item.max_value + 0.01, 1e6, allow_nan=False),
+            st.floats(-1e6, item.min_value - 0.01, allow_nan=False),
+            st.text(max_size=3),
+            st.booleans(),
+        )
+    )
     with pytest.raises(ItemValueError):
         compute(code, answers | {item.id: bad})
 

@@ -171,8 +171,9 @@ def _load_rows(path: Path, model: type[T]) -> tuple[T, ...]:
             entry = model.model_validate(cleaned)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise CodeDataError(path.name, f"line {line} ({row.get('code')}): "
-                                f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+            raise CodeDataError(
+                path.name, f"line {line} ({row.get('code')}): {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            ) from exc
         code = entry.code  # type: ignore[attr-defined]
         if code in seen:
             raise CodeDataError(path.name, f"line {line}: duplicate code {code}")
@@ -212,7 +213,9 @@ def _fracture_systems() -> dict[str, FractureClassification]:
             systems[name] = FractureClassification.model_validate(spec)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise CodeDataError(FRACTURE_FILE.name, f"{name}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from exc
+            raise CodeDataError(
+                FRACTURE_FILE.name, f"{name}: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            ) from exc
         codes: list[str] = []
         stack = list(systems[name].classes)
         while stack:
@@ -256,11 +259,18 @@ def _index(entries: tuple[Icd10Entry, ...] | tuple[ProcedureEntry, ...]) -> list
         # Name and aliases are joined with '|' so a match never spans two terms.
         terms = [e.name_zh, *getattr(e, "aliases_zh", ())]
         hanzi = ["".join(ch for ch in t if "\u4e00" <= ch <= "\u9fff") for t in terms]
-        out.append(_Indexed(
-            code=e.code, compact=_compact_code(e.code), zh=_normalize("|".join(terms)), en=_normalize(e.name_en),
-            initials="|".join("".join(lazy_pinyin(h, style=Style.FIRST_LETTER)) for h in hanzi).casefold(),
-            pinyin="|".join("".join(lazy_pinyin(h)) for h in hanzi).casefold(),
-        ))
+        out.append(
+            _Indexed(
+                code=e.code,
+                compact=_compact_code(e.code),
+                zh=_normalize("|".join(terms)),
+                en=_normalize(e.name_en),
+                initials="|".join(
+                    "".join(lazy_pinyin(h, style=Style.FIRST_LETTER)) for h in hanzi
+                ).casefold(),
+                pinyin="|".join("".join(lazy_pinyin(h)) for h in hanzi).casefold(),
+            )
+        )
     return out
 
 

@@ -180,7 +180,10 @@ class MissingRule(_Strict):
     """How many items may be missing, and what to do with them."""
 
     max_missing: int | None = Field(default=0, ge=0)
-    # KOOS: a subscale is scored only if strictly more than this fraction of its items is answered.
+    # At least this fraction of the block must be answered (KOOS: >= 50 %, i.e. invalid only when
+    # more than half of a subscale's items are omitted, per the KOOS User's Guide).
+    min_answered_fraction: float | None = Field(default=None, gt=0, le=1)
+    # Strict variant: strictly more than this fraction must be answered.
     min_answered_fraction_exclusive: float | None = Field(default=None, ge=0, lt=1)
     impute: Literal["none", "mean"] = "none"
 
@@ -190,8 +193,11 @@ class MissingRule(_Strict):
             return False
         if self.max_missing is not None and n_missing > self.max_missing:
             return False
+        answered = (n_items - n_missing) / n_items
+        if self.min_answered_fraction is not None and answered < self.min_answered_fraction:
+            return False
         frac = self.min_answered_fraction_exclusive
-        return not (frac is not None and (n_items - n_missing) / n_items <= frac)
+        return not (frac is not None and answered <= frac)
 
 
 class Subscale(_Strict):
@@ -292,8 +298,10 @@ class ScoreDefinition(_Strict):
                 members = [i for i in self.items if i.subscale == sub.id]
                 lo, hi = sum(i.min_value for i in members), sum(i.max_value for i in members)
                 if not (math.isclose(lo, sub.range.min) and math.isclose(hi, sub.range.max)):
-                    raise ValueError(f"subscale '{sub.id}' range {sub.range.min}..{sub.range.max} "
-                                     f"but items give {lo}..{hi}")
+                    raise ValueError(
+                        f"subscale '{sub.id}' range {sub.range.min}..{sub.range.max} "
+                        f"but items give {lo}..{hi}"
+                    )
             lo, hi = sum(i.min_value for i in self.items), sum(i.max_value for i in self.items)
             if not (math.isclose(lo, self.range.min) and math.isclose(hi, self.range.max)):
                 raise ValueError(f"range {self.range.min}..{self.range.max} but items give {lo}..{hi}")
@@ -304,8 +312,10 @@ class ScoreDefinition(_Strict):
         """Bands must be ordered, contiguous on the rounding grid and cover the score range."""
         if not self.bands:
             return
-        step = 10 ** -self.scoring.band_rounding
-        if not math.isclose(self.bands[0].min, self.range.min) or not math.isclose(self.bands[-1].max, self.range.max):
+        step = 10**-self.scoring.band_rounding
+        if not math.isclose(self.bands[0].min, self.range.min) or not math.isclose(
+            self.bands[-1].max, self.range.max
+        ):
             raise ValueError("bands must start at range.min and end at range.max")
         for prev, nxt in zip(self.bands, self.bands[1:], strict=False):
             if not math.isclose(nxt.min, prev.max + step):
@@ -465,7 +475,9 @@ def _check_value(definition: ScoreDefinition, item: Item, value: Any) -> float:
     return number
 
 
-def _too_many_missing(definition: ScoreDefinition, missing: list[str], scope: Text | None = None) -> TooManyMissingError:
+def _too_many_missing(
+    definition: ScoreDefinition, missing: list[str], scope: Text | None = None
+) -> TooManyMissingError:
     """Build the error for a block whose missing-item rule is not met."""
     where_zh = f"（{scope.zh}）" if scope else ""
     where_en = f" ({scope.en})" if scope else ""
@@ -544,15 +556,31 @@ def _score_total(definition: ScoreDefinition, values: dict[str, float]) -> Score
         s_missing = [i.id for i in members if i.id not in values]
         s_raw = sum(values[i.id] for i in members if i.id in values)
         subscales[sub.id] = SubscaleResult(
-            id=sub.id, name=sub.name, score=None if s_missing else _round(s_raw), raw_sum=_round(s_raw),
-            answered=len(members) - len(s_missing), item_count=len(members),
-            missing_items=s_missing, imputed_items=[], valid=not s_missing,
+            id=sub.id,
+            name=sub.name,
+            score=None if s_missing else _round(s_raw),
+            raw_sum=_round(s_raw),
+            answered=len(members) - len(s_missing),
+            item_count=len(members),
+            missing_items=s_missing,
+            imputed_items=[],
+            valid=not s_missing,
         )
     total = _round(total)
     return ScoreResult(
-        code=definition.code, version=definition.version, unit=definition.unit, direction=definition.direction,
-        total=total, raw_sum=_round(raw), percent=percent, subscales=subscales, band=_band(definition, total),
-        missing_items=missing, imputed_items=imputed, valid=True, rule_applied=definition.scoring.rule,
+        code=definition.code,
+        version=definition.version,
+        unit=definition.unit,
+        direction=definition.direction,
+        total=total,
+        raw_sum=_round(raw),
+        percent=percent,
+        subscales=subscales,
+        band=_band(definition, total),
+        missing_items=missing,
+        imputed_items=imputed,
+        valid=True,
+        rule_applied=definition.scoring.rule,
     )
 
 
@@ -578,8 +606,15 @@ def _score_subscales(definition: ScoreDefinition, values: dict[str, float]) -> S
             else:
                 score = _round(summed)
         subscales[sub.id] = SubscaleResult(
-            id=sub.id, name=sub.name, score=score, raw_sum=_round(raw), answered=len(members) - len(missing),
-            item_count=len(members), missing_items=missing, imputed_items=imputed if ok else [], valid=ok,
+            id=sub.id,
+            name=sub.name,
+            score=score,
+            raw_sum=_round(raw),
+            answered=len(members) - len(missing),
+            item_count=len(members),
+            missing_items=missing,
+            imputed_items=imputed if ok else [],
+            valid=ok,
         )
     if not any(s.valid for s in subscales.values()):
         raise _too_many_missing(definition, all_missing)
@@ -588,9 +623,19 @@ def _score_subscales(definition: ScoreDefinition, values: dict[str, float]) -> S
     if definition.scoring.total_from_subscales and valid:
         total = _round(sum(s.score for s in subscales.values() if s.score is not None))
     return ScoreResult(
-        code=definition.code, version=definition.version, unit=definition.unit, direction=definition.direction,
-        total=total, raw_sum=None, percent=None, subscales=subscales, band=_band(definition, total),
-        missing_items=all_missing, imputed_items=all_imputed, valid=valid, rule_applied=definition.scoring.rule,
+        code=definition.code,
+        version=definition.version,
+        unit=definition.unit,
+        direction=definition.direction,
+        total=total,
+        raw_sum=None,
+        percent=None,
+        subscales=subscales,
+        band=_band(definition, total),
+        missing_items=all_missing,
+        imputed_items=all_imputed,
+        valid=valid,
+        rule_applied=definition.scoring.rule,
     )
 
 
@@ -602,14 +647,18 @@ def recovery_rate(code: str, pre: float, post: float) -> RecoveryRate:
     definition = get_definition(code)
     spec = definition.extras.get("recovery_rate")
     if not spec:
-        raise UnknownScoreError(f"{definition.abbreviation} 没有改善率公式", f"{definition.abbreviation} has no recovery rate")
+        raise UnknownScoreError(
+            f"{definition.abbreviation} 没有改善率公式", f"{definition.abbreviation} has no recovery rate"
+        )
     full = float(spec["full_score"])
     lo = definition.range.min
     for label, value in (("pre", pre), ("post", post)):
         if isinstance(value, bool) or not isinstance(value, Real) or not (lo <= value <= full):
             raise ItemValueError(f"{label} 分值无效：{value!r}", f"invalid {label} score: {value!r}")
     if math.isclose(pre, full):
-        raise ScoreInputError("术前已为满分，改善率无定义", "Pre-treatment score is already full: recovery rate undefined")
+        raise ScoreInputError(
+            "术前已为满分，改善率无定义", "Pre-treatment score is already full: recovery rate undefined"
+        )
     rate = _round((post - pre) / (full - pre) * 100, 1)
     grade = next((Text(**g["label"]) for g in spec.get("grades", []) if rate >= g["min"]), None)
     return RecoveryRate(code=code, pre=pre, post=post, rate=rate, grade=grade)
@@ -620,13 +669,20 @@ def harris_rom_points(
 ) -> float:
     """Harris 1969 range-of-motion points (0–5) from degrees, via the weighted index × 0.05."""
     spec = get_definition("harris_hip").extras["rom_index"]
-    degrees = {"flexion": flexion, "abduction": abduction, "adduction": adduction,
-               "external_rotation": external_rotation, "internal_rotation": internal_rotation}
+    degrees = {
+        "flexion": flexion,
+        "abduction": abduction,
+        "adduction": adduction,
+        "external_rotation": external_rotation,
+        "internal_rotation": internal_rotation,
+    }
     index = 0.0
     for motion, arcs in spec["arcs"].items():
         deg = degrees[motion]
         if isinstance(deg, bool) or not isinstance(deg, Real) or not (0 <= deg <= 180):
-            raise ItemValueError(f"{motion} 角度无效：{deg!r}", f"invalid {motion} degrees: {deg!r}", item_id="rom")
+            raise ItemValueError(
+                f"{motion} 角度无效：{deg!r}", f"invalid {motion} degrees: {deg!r}", item_id="rom"
+            )
         # Each arc of motion counts only for the degrees that fall inside it, times its weight.
         for arc in arcs:
             index += max(0.0, min(deg, arc["to"]) - arc["from"]) * arc["weight"]
