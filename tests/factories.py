@@ -28,9 +28,10 @@ def unique(prefix: str) -> str:
     return f"{prefix}{next(_counter)}{uuid.uuid4().hex[:6]}"
 
 
-def id_number(born: date = date(1960, 5, 17), male: bool = True, region: str = "510104") -> str:
-    """A valid resident ID number with a random sequence."""
-    seq = random.randrange(0, 50) * 2 + (1 if male else 0)
+def id_number(born: date | None = None, male: bool = True, region: str = "510104") -> str:
+    """A valid resident ID number, random birth date and sequence unless given."""
+    born = born or date(random.randint(1930, 2015), random.randint(1, 12), random.randint(1, 28))
+    seq = random.randrange(0, 500) * 2 + (1 if male else 0)
     first17 = f"{region}{born:%Y%m%d}{seq:03d}"
     return first17 + idcard.check_digit(first17)
 
@@ -55,7 +56,8 @@ async def make_world(db: Database, level: str = "county") -> World:
     """Create an institution with departments."""
     async with db.transaction() as s:
         code = unique("I")[:30]
-        inst = Institution(code=code, name=f"测试医院{code}", level=level, mrn_prefix=code[:3].upper() + "X")
+        prefix = "T" + uuid.uuid4().hex[:6].upper()
+        inst = Institution(code=code, name=f"测试医院{code}", level=level, mrn_prefix=prefix)
         s.add(inst)
         await s.flush()
         ortho = Department(institution_id=inst.id, code="ORTHO", name="骨科")

@@ -21,7 +21,7 @@ class Institution(IdMixin, TimestampMixin, Base):
     level: Mapped[str] = mapped_column(String(20), default="county")  # provincial_tertiary | municipal | county
     region: Mapped[str] = mapped_column(String(100), default="")
     timezone: Mapped[str] = mapped_column(String(50), default="Asia/Shanghai")
-    mrn_prefix: Mapped[str] = mapped_column(String(8))
+    mrn_prefix: Mapped[str] = mapped_column(String(8), unique=True)  # MRNs are unique across the deployment
     mrn_counter: Mapped[int] = mapped_column(default=0)
 
 

@@ -185,9 +185,12 @@ async def register(
         await session.flush()
     except IntegrityError as exc:
         # Lost a race with an identical registration, or a HIS ID already mapped.
-        if "patient_identifiers" in str(exc.orig):
+        message = str(exc.orig)
+        if "patient_identifiers" in message:
             raise DuplicateHisId() from None
-        raise DuplicateIdNumber() from None
+        if "id_number_bidx" in message:
+            raise DuplicateIdNumber() from None
+        raise
     audit.record(session, "patient.create", patient_id=p.id, resource_type="Patient", resource_id=p.id,
                  detail={"mrn": p.mrn, "forced": force and bool(dups)})
     return p
@@ -224,7 +227,7 @@ def _search_condition(q: str, cipher: FieldCipher) -> ColumnElement[bool] | None
     if re.fullmatch(r"\d{4}", q):
         return or_(Patient.phone_tail_bidx == cipher.blind_index(q, context="patients.phone_tail"),
                    Patient.mrn.endswith(q))
-    if re.fullmatch(r"[A-Za-z]{1,3}\d+", q) or re.fullmatch(r"\d{5,}", q):
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,7}\d{3,}", q) or re.fullmatch(r"\d{5,}", q):
         return or_(Patient.mrn == q.upper(), Patient.mrn.endswith(q.upper()))
     if re.fullmatch(r"[A-Za-z]+", q):
         low = q.lower()

@@ -67,7 +67,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_institutions')),
-    sa.UniqueConstraint('code', name=op.f('uq_institutions_code'))
+    sa.UniqueConstraint('code', name=op.f('uq_institutions_code')),
+    sa.UniqueConstraint('mrn_prefix', name=op.f('uq_institutions_mrn_prefix'))
     )
     op.create_table('jobs',
     sa.Column('kind', sa.String(length=100), nullable=False),

@@ -1,1 +1,0 @@
-"""Imaging: DICOM store, DIMSE SCP, DICOMweb, links to existing PACS."""

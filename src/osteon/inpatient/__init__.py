@@ -1,1 +1,0 @@
-"""Inpatient care: wards, rooms, beds, admissions, notes, observations, discharge."""

@@ -1,1 +1,0 @@
-"""Orders (FHIR ServiceRequest / MedicationRequest), results and charges (ChargeItem)."""

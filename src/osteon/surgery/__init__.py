@@ -1,1 +1,0 @@
-"""Surgery (FHIR Procedure): requests, pre-op checklist, OR scheduling, records, implant registry."""
