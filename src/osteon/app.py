@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        responses=problems.PROBLEM_RESPONSES,
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.resolved_database_url())
@@ -196,6 +197,11 @@ def _mount_spa(app: FastAPI) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     async def spa(path: str, request: Request) -> Any:
         if path.startswith(("api/", "dicomweb", "ws")):
+            zh_en = ("不支持该操作", "Method not allowed")
+            allowed = problems.allowed_methods(app, request.url.path)
+            if allowed:  # the path exists, just not for GET
+                return problems.problem(request, 405, "http_405", zh_en[problems.language(request) == "en"],
+                                        headers={"Allow": ", ".join(allowed)})
             zh, en = "未找到", "Not found"
             return problems.problem(request, 404, "http_404", zh if problems.language(request) == "zh" else en)
         candidate = (STATIC_DIR / path).resolve()

@@ -3,17 +3,56 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from osteon.kit.errors import OsteonError
 
 log = logging.getLogger("osteon")
 PROBLEM = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    """One invalid field."""
+
+    field: str
+    message: str
+    type: str = ""
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``code`` is stable, ``detail`` is in the caller's language."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldProblem] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+# Every route documents the problem responses it can give (schemathesis checks responses against these).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("Bad request"),
+    401: _documented("Not logged in, or the session expired"),
+    403: _documented("Not allowed"),
+    404: _documented("Not found, or not visible to you"),
+    409: _documented("Conflicts with the current state"),
+    413: _documented("Body too large"),
+    422: _documented("Invalid fields"),
+}
 
 _HTTP_TEXT = {
     400: ("请求有误", "Bad request"),
@@ -66,13 +105,14 @@ def language(request: Request) -> str:
     return "en" if first.startswith("en") else "zh"
 
 
-def problem(request: Request, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(request: Request, status: int, code: str, detail: str, *, headers: dict[str, str] | None = None,
+            **extra: Any) -> JSONResponse:
     """A problem+json response."""
     lang = language(request)
     zh, en = _HTTP_TEXT.get(status, _HTTP_TEXT[400 if status < 500 else 500])
     body = {"type": f"https://osteon.dev/problems/{code}", "title": zh if lang == "zh" else en,
             "status": status, "detail": detail, "code": code, **extra}
-    headers = {"Cache-Control": "no-store"}
+    headers = {"Cache-Control": "no-store", **(headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -86,6 +126,25 @@ def _field_message(err: dict[str, Any], lang: str) -> str:
     if err.get("type") in ("string_too_long", "too_long") and "max_length" in ctx:
         zh, en = f"{zh}(最多 {ctx['max_length']})", f"{en} (at most {ctx['max_length']})"
     return zh if lang == "zh" else en
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the OpenAPI document declares at ``path`` (routes may live in included routers)."""
+    table = getattr(app.state, "_allowed_methods", None)
+    if table is None:
+        table = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$")
+            table.append((pattern, {m.upper() for m in operations if m in _HTTP_METHODS}))
+        app.state._allowed_methods = table
+    methods: set[str] = set()
+    for pattern, declared in table:
+        if pattern.match(path):
+            methods |= declared
+    return sorted(methods)
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 def install(app: FastAPI) -> None:
@@ -108,7 +167,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         zh, en = _HTTP_TEXT.get(exc.status_code, (str(exc.detail), str(exc.detail)))
-        return problem(request, exc.status_code, f"http_{exc.status_code}", zh if language(request) == "zh" else en)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette lists only the first matching route's methods; a path served by several
+            # routes (GET search + POST create) must list them all (RFC 9110 §15.5.6).
+            headers["Allow"] = ", ".join(allowed_methods(app, request.url.path))
+        return problem(request, exc.status_code, f"http_{exc.status_code}", zh if language(request) == "zh" else en,
+                       headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
