@@ -42,9 +42,11 @@ async def get_department_by_code(session: AsyncSession, institution_id: uuid.UUI
     return (await session.execute(q)).scalar_one_or_none()
 
 
-async def child_department_ids(session: AsyncSession, parent_id: uuid.UUID) -> list[uuid.UUID]:
-    """Direct children of a department."""
-    return list((await session.execute(select(Department.id).where(Department.parent_id == parent_id))).scalars())
+async def department_parents(session: AsyncSession, department_id: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    """(id, parent_id) of every department in the same institution as ``department_id`` (one query)."""
+    inst = select(Department.institution_id).where(Department.id == department_id).scalar_subquery()
+    rows = await session.execute(select(Department.id, Department.parent_id).where(Department.institution_id == inst))
+    return [(r[0], r[1]) for r in rows]
 
 
 async def list_wards(session: AsyncSession, institution_id: uuid.UUID) -> list[Ward]:

@@ -35,14 +35,14 @@ async def get_institution(session: AsyncSession, institution_id: uuid.UUID) -> I
 
 
 async def department_subtree(session: AsyncSession, department_id: uuid.UUID) -> list[uuid.UUID]:
-    """A department and every unit under it (骨科 → 脊柱外科, 关节外科 …)."""
+    """A department and every unit under it (骨科 → 脊柱外科, 关节外科 …), from one query."""
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for dep_id, parent_id in await repository.department_parents(session, department_id):
+        children.setdefault(parent_id, []).append(dep_id)
     result, frontier = [department_id], [department_id]
     while frontier:
-        children: list[uuid.UUID] = []
-        for dep in frontier:
-            children.extend(await repository.child_department_ids(session, dep))
-        result.extend(children)
-        frontier = children
+        frontier = [child for dep in frontier for child in children.get(dep, [])]
+        result.extend(frontier)
     return result
 
 

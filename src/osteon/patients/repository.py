@@ -14,8 +14,38 @@ from osteon.security.models import AccessGrant, CareRelationship
 from osteon.security.permissions import ADMIN_ROLES, Role
 
 
-def readable_by(actor: Actor, now: datetime) -> ColumnElement[bool]:
-    """The patients ``actor`` may see: own institution/department, care relationships, active grants."""
+async def shared_patient_ids(session: AsyncSession, actor: Actor, now: datetime) -> list[uuid.UUID]:
+    """Patients outside the actor's home scope that they may see: care relationships and active grants."""
+    cared = select(CareRelationship.patient_id).where(
+        CareRelationship.user_id == actor.user_id,
+        or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
+    )
+    granted = select(AccessGrant.patient_id).where(
+        AccessGrant.grantee_id == actor.user_id,
+        AccessGrant.revoked_at.is_(None),
+        AccessGrant.starts_at <= now,
+        AccessGrant.ends_at > now,
+    )
+    return list((await session.execute(cared.union(granted))).scalars())
+
+
+def _shared_subquery(actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """Care relationships and grants as a subquery (for callers that cannot look the ids up first)."""
+    cared = select(CareRelationship.patient_id).where(
+        CareRelationship.user_id == actor.user_id,
+        or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
+    )
+    granted = select(AccessGrant.patient_id).where(
+        AccessGrant.grantee_id == actor.user_id, AccessGrant.revoked_at.is_(None),
+        AccessGrant.starts_at <= now, AccessGrant.ends_at > now,
+    )
+    return or_(Patient.id.in_(cared), Patient.id.in_(granted))
+
+
+def readable_by(actor: Actor, shared_ids: list[uuid.UUID] | datetime) -> ColumnElement[bool]:
+    """The patients ``actor`` may see: own institution/department, plus patients shared with them
+    (care relationships, active grants) given as ids looked up first — a short list, so PostgreSQL can
+    combine index scans — or, given a time, as subqueries."""
     if actor.role == Role.PATIENT:
         return Patient.id == actor.patient_id if actor.patient_id else false()
     if actor.role in ADMIN_ROLES:
@@ -27,26 +57,21 @@ def readable_by(actor: Actor, now: datetime) -> ColumnElement[bool]:
         )
     else:
         home = Patient.institution_id == actor.institution_id
-    cared = Patient.id.in_(
-        select(CareRelationship.patient_id).where(
-            CareRelationship.user_id == actor.user_id,
-            or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
-        )
-    )
-    granted = Patient.id.in_(
-        select(AccessGrant.patient_id).where(
-            AccessGrant.grantee_id == actor.user_id,
-            AccessGrant.revoked_at.is_(None),
-            AccessGrant.starts_at <= now,
-            AccessGrant.ends_at > now,
-        )
-    )
-    return or_(home, cared, granted)
+    if isinstance(shared_ids, datetime):
+        return or_(home, _shared_subquery(actor, shared_ids))
+    return or_(home, Patient.id.in_(shared_ids)) if shared_ids else home
+
+
+async def readable_filter(session: AsyncSession, actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """:func:`readable_by` with the shared ids looked up (none needed for patients and administrators)."""
+    if actor.role == Role.PATIENT or actor.role in ADMIN_ROLES:
+        return readable_by(actor, [])
+    return readable_by(actor, await shared_patient_ids(session, actor, now))
 
 
 async def get_readable(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, now: datetime) -> Patient | None:
     """The patient if it exists and ``actor`` may see it, else None (the two are indistinguishable)."""
-    q = select(Patient).where(Patient.id == patient_id, readable_by(actor, now))
+    q = select(Patient).where(Patient.id == patient_id, await readable_filter(session, actor, now))
     return (await session.execute(q)).scalar_one_or_none()
 
 
@@ -64,7 +89,7 @@ async def search(
     session: AsyncSession, actor: Actor, now: datetime, condition: ColumnElement[bool] | None, limit: int, offset: int
 ) -> tuple[list[Patient], int]:
     """Readable, unmerged patients matching ``condition``."""
-    where = [readable_by(actor, now), Patient.merged_into_id.is_(None)]
+    where = [await readable_filter(session, actor, now), Patient.merged_into_id.is_(None)]
     if condition is not None:
         where.append(condition)
     total = (await session.execute(select(func.count()).select_from(Patient).where(*where))).scalar_one()

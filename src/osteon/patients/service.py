@@ -207,6 +207,12 @@ async def get_for(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, *,
     return p
 
 
+async def readable_condition(session: AsyncSession, actor: Actor) -> ColumnElement[bool]:
+    """A SQL condition on ``Patient`` selecting exactly the patients ``actor`` may see — for other
+    domains that filter their own rows by patient (join or ``Patient.id`` subquery)."""
+    return await repository.readable_filter(session, actor, utcnow())
+
+
 async def get_self(session: AsyncSession, actor: Actor) -> Patient:
     """The patient record of a patient-portal user."""
     if actor.patient_id is None:
