@@ -208,6 +208,8 @@ def _mount_spa(app: FastAPI) -> None:
         if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
             headers = {"Cache-Control": "public, max-age=31536000, immutable"} if path.startswith("assets/") else {}
             return FileResponse(candidate, headers=headers)
+        if path.startswith("assets/"):  # a missing bundle is a 404, not the SPA page
+            return problems.problem(request, 404, "http_404", "Not found")
         if index.exists():
             return FileResponse(index, headers={"Cache-Control": "no-cache"})
         return JSONResponse({"detail": "front end not built: run `make run` (or `make frontend`)"}, status_code=503)

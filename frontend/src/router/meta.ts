@@ -1,0 +1,61 @@
+import type { Component } from 'vue'
+import type { RouteRecordInfo } from 'vue-router'
+import type { Permission } from '@/domains/auth/types'
+
+export type Face = 'staff' | 'portal'
+
+export interface MenuMeta {
+  /** i18n key of the menu label */
+  labelKey: string
+  icon: Component
+  order: number
+}
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** which shell the route belongs to: the staff workstation or the patient H5 */
+    face?: Face
+    /** reachable without a session */
+    public?: boolean
+    /** permission the user needs; checked by the guard and used to filter menus */
+    permission?: Permission
+    /** present when the route appears in the side menu */
+    menu?: MenuMeta
+    /** i18n key for the document title */
+    titleKey?: string
+  }
+}
+
+export {}
+
+type NoParams = Record<never, never>
+type Info<Name extends string, Path extends string, P extends Record<string, string> = NoParams> = RouteRecordInfo<
+  Name,
+  Path,
+  { [K in keyof P]: string | number },
+  P
+>
+
+/** Route names and their params, so `router.push({ name, params })` and `<router-link>` are type-checked. */
+export interface RouteNamedMap {
+  login: Info<'login', '/login'>
+  'change-password': Info<'change-password', '/password'>
+  home: Info<'home', '/'>
+  patients: Info<'patients', '/patients'>
+  'patient-register': Info<'patient-register', '/patients/new'>
+  'patient-detail': Info<'patient-detail', '/patients/:id', { id: string }>
+  audit: Info<'audit', '/audit'>
+  'totp-setup': Info<'totp-setup', '/security/totp'>
+  forbidden: Info<'forbidden', '/forbidden'>
+  'portal-home': Info<'portal-home', '/m'>
+  'portal-login': Info<'portal-login', '/m/login'>
+  'portal-info': Info<'portal-info', '/m/info'>
+  'portal-password': Info<'portal-password', '/m/password'>
+  'not-found': Info<'not-found', '/:pathMatch(.*)*', { pathMatch: string }>
+}
+
+declare module 'vue-router' {
+  interface TypesConfig {
+    RouteNamedMap: RouteNamedMap
+  }
+}

@@ -1,0 +1,25 @@
+import type { RouteNamedMap } from './meta'
+
+/** Every route name, so navigation is checked by the compiler (typed route map in meta.ts). */
+export const R = {
+  login: 'login',
+  changePassword: 'change-password',
+  totpSetup: 'totp-setup',
+  home: 'home',
+  patients: 'patients',
+  patientRegister: 'patient-register',
+  patientDetail: 'patient-detail',
+  audit: 'audit',
+  forbidden: 'forbidden',
+  portalLogin: 'portal-login',
+  portalHome: 'portal-home',
+  portalInfo: 'portal-info',
+  portalPassword: 'portal-password',
+  notFound: 'not-found',
+} as const satisfies Record<string, keyof RouteNamedMap>
+
+export type RouteName = (typeof R)[keyof typeof R]
+
+// every route in the map has a constant here
+type Missing = Exclude<keyof RouteNamedMap, RouteName>
+export const ALL_ROUTES_NAMED: Missing extends never ? true : Missing = true
