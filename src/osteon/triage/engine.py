@@ -1,0 +1,243 @@
+"""Triage decision: department scores from weighted knowledge, deterministic red flags, urgency, instruction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from osteon.triage.extract import Finding, extract
+from osteon.triage.knowledge import Knowledge, load_knowledge
+from osteon.triage.rules import (
+    UNCERTAIN_WEIGHT,
+    Facts,
+    FlagHit,
+    RuleContext,
+    evaluate_rules,
+    raise_urgency,
+    rank,
+)
+
+__all__ = ["Facts", "FlagHit", "RuleContext", "TriageResult", "assess", "decide", "rank"]
+
+
+@dataclass
+class TriageResult:
+    """The triage answer for one text or one interview state."""
+
+    department: str
+    urgency: str
+    red_flags: list[str]
+    alternatives: list[dict[str, Any]]
+    evidence: list[dict[str, Any]]
+    confidence: float
+    instruction: dict[str, str]
+    flag_details: list[FlagHit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    facts: Facts = field(default_factory=Facts)
+    conditions: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable output used by the CLI and the API."""
+        kn = load_knowledge()
+        return {
+            "department": self.department,
+            "department_name": kn.departments[self.department],
+            "urgency": self.urgency,
+            "red_flags": self.red_flags,
+            "red_flag_details": [h.to_dict() for h in self.flag_details],
+            "alternatives": self.alternatives,
+            "evidence": self.evidence,
+            "confidence": round(self.confidence, 3),
+            "instruction": self.instruction,
+            "conditions": self.conditions,
+            "facts": {
+                "age": self.facts.age,
+                "age_assumed": self.facts.age_assumed,
+                "sex": self.facts.sex,
+                "duration_days": self.facts.duration_days,
+                "duration_text": self.facts.duration_text,
+                "severity": self.facts.severity,
+            },
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def decide(findings: list[Finding], facts: Facts | None = None) -> TriageResult:
+    """Score departments, apply red-flag and urgency rules, and build the patient instruction."""
+    kn = load_knowledge()
+    facts = facts or Facts()
+    ctx = RuleContext(findings, facts, kn)
+
+    scores: dict[str, float] = defaultdict(float)
+    evidence: list[dict[str, Any]] = []
+    for f in findings:
+        mult = 0.0 if f.negated else (UNCERTAIN_WEIGHT if f.uncertain else 1.0)
+        supports: dict[str, float] = defaultdict(float)
+        for t in f.tags:
+            for dept, w in kn.weights.get(t, {}).items():
+                supports[dept] += w * mult
+        evidence.append(
+            {
+                "text": f.text,
+                "matched": f.concept,
+                "std": f.std,
+                "kind": f.kind,
+                "negated": f.negated,
+                "uncertain": f.uncertain,
+                "laterality": f.laterality,
+                "site": f.site,
+                "dialect": f.dialect,
+                "utterance": f.utterance,
+                "supports": {k: round(v, 2) for k, v in supports.items() if v},
+            }
+        )
+    for tag, mult in ctx.tags.items():
+        for dept, w in kn.weights.get(tag, {}).items():
+            scores[dept] += w * mult
+    conditions: list[str] = []
+    for rule in kn.conditions:
+        because = ctx.rule(rule)
+        if because is not None:
+            conditions.append(rule.code)
+            for dept, w in rule.weights.items():
+                scores[dept] += w
+            evidence.append(
+                {
+                    "rule": rule.code,
+                    "type": "condition",
+                    "zh": rule.zh,
+                    "because": because,
+                    "supports": rule.weights,
+                }
+            )
+
+    hits = evaluate_rules(ctx, kn)
+    for h in hits:
+        evidence.append(
+            {
+                "rule": h.code,
+                "type": "red_flag" if h.red_flag else "urgency",
+                "zh": h.zh,
+                "because": h.because,
+                "urgency": h.urgency,
+            }
+        )
+
+    # red flags and urgency rules can only RAISE urgency
+    urgency = raise_urgency("routine", hits)
+    red_flags = list(dict.fromkeys(h.code for h in hits if h.red_flag))
+
+    ranked = sorted(((d, s) for d, s in scores.items() if d != "emergency" and s > 0), key=lambda x: -x[1])
+    ortho_total = sum(s for d, s in ranked if d != "other")
+    if not ranked or (ortho_total < kn.min_score and scores.get("other", 0) <= 0):
+        ranked = [("other", 0.0)] + [r for r in ranked if r[0] != "other"]
+    best = ranked[0][0]
+    if best != "other" and scores[best] < kn.min_score:
+        best = "other"
+    department = best
+    flag_dept = next(
+        (h.department for h in sorted(hits, key=lambda h: -rank(h.urgency)) if h.red_flag and h.department),
+        None,
+    )
+    if urgency == "emergency":
+        department = "emergency"
+    elif flag_dept:
+        department = flag_dept
+
+    order = [department] + [d for d, _ in ranked if d != department]
+    total = sum(max(s, 0) for _, s in ranked) or 1.0
+    alternatives = []
+    for d in order[:3]:
+        share = 1.0 if d == "emergency" else max(scores.get(d, 0.0), 0.0) / total
+        alternatives.append({"department": d, "score": round(share, 3), "name": kn.departments[d]})
+
+    confidence = _confidence(ranked, findings, urgency, department)
+    instruction = _instruction(department, urgency, hits, findings, kn)
+    return TriageResult(
+        department=department,
+        urgency=urgency,
+        red_flags=red_flags,
+        alternatives=alternatives,
+        evidence=evidence,
+        confidence=confidence,
+        instruction=instruction,
+        flag_details=hits,
+        findings=findings,
+        facts=facts,
+        conditions=conditions,
+        scores={k: round(v, 2) for k, v in scores.items()},
+    )
+
+
+def _confidence(
+    ranked: list[tuple[str, float]], findings: list[Finding], urgency: str, department: str
+) -> float:
+    """Heuristic confidence: high for rule-driven emergencies, low when little was understood."""
+    if urgency == "emergency":
+        return 0.95
+    clinical = [f for f in findings if f.kind not in ("person",)]
+    if not clinical:
+        return 0.05
+    top = ranked[0][1] if ranked else 0.0
+    if department == "other" and top <= 0:
+        return 0.1
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    margin = (top - second) / top if top > 0 else 0.0
+    return max(0.05, min(0.99, 0.3 + 0.4 * margin + 0.3 * min(1.0, top / 10)))
+
+
+def _instruction(
+    department: str, urgency: str, hits: list[FlagHit], findings: list[Finding], kn: Knowledge
+) -> dict[str, str]:
+    """Plain-language next step for the patient in zh-CN and English."""
+    name = kn.departments[department]
+    reasons_zh = "、".join(dict.fromkeys(h.zh for h in hits if h.urgency == urgency)) if hits else ""
+    reasons_en = "; ".join(dict.fromkeys(h.en for h in hits if h.urgency == urgency)) if hits else ""
+    if urgency == "emergency":
+        return {
+            "zh": f"请立即到急诊就诊（情况危急请拨打120），不要等待普通门诊。原因：{reasons_zh}。",
+            "en": f"Go to the emergency department now (call 120 if it is serious). Reason: {reasons_en}.",
+        }
+    if department == "other":
+        clinic = next(
+            (
+                kn.concepts[f.concept].clinic
+                for f in findings
+                if not f.negated and kn.concepts[f.concept].clinic
+            ),
+            None,
+        )
+        if clinic:
+            return {
+                "zh": f"您描述的情况不像骨科问题，建议挂{clinic['zh']}。",
+                "en": f"This does not sound orthopaedic; please see {clinic['en']}.",
+            }
+        return {
+            "zh": "没能判断出骨科问题。请换种说法描述哪里不舒服、多久了，或直接咨询分诊台护士。",
+            "en": "We could not identify an orthopaedic problem. Please describe where it hurts and for how "
+            "long, or ask the triage nurse.",
+        }
+    if urgency == "urgent":
+        return {
+            "zh": f"建议24–48小时内（今天或明天）尽快就诊{name['zh']}（{reasons_zh}）；如症状加重请立即到急诊。",
+            "en": f"Please see {name['en']} within 24-48 hours ({reasons_en}); go to the emergency department "
+            "if it gets worse.",
+        }
+    return {
+        "zh": f"建议挂{name['zh']}普通门诊。如出现大小便异常、发烧、肢体发凉发紫或无力加重，请立即到急诊。",
+        "en": f"Book a routine {name['en']} clinic. Go to the emergency department if you develop bladder or "
+        "bowel problems, fever, a cold/purple limb or worsening weakness.",
+    }
+
+
+def assess(text: str, age: float | None = None, sex: str | None = None) -> TriageResult:
+    """Triage one free-text complaint (any dialect or English); age/sex override what the text says."""
+    ex = extract(text)
+    facts = Facts.from_extractions([ex])
+    if age is not None:
+        facts.age, facts.age_assumed = float(age), None
+    if sex in ("male", "female"):
+        facts.sex = sex
+    return decide(ex.findings, facts)

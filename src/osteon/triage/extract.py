@@ -1,0 +1,632 @@
+"""Finding extraction: sites with laterality, symptoms, negation/uncertainty, duration, severity, age, sex."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from typing import Any
+
+from osteon.triage.knowledge import Knowledge, load_knowledge
+from osteon.triage.lexicon import Match, get_lexicon
+from osteon.triage.normalize import normalize
+
+# Clinical kinds that negation / uncertainty apply to (a negated person word means nothing)
+_NEGATABLE = {"site", "symptom", "modifier", "mechanism", "condition", "context", "nonortho"}
+_SHORT_NEG = {"不", "没", "无", "未", "冇", "唔", "伐", "勿", "弗", "毋"}
+
+
+@dataclass
+class Finding:
+    """One clinical finding extracted from a patient utterance, with its evidence span."""
+
+    concept: str
+    kind: str
+    std: str
+    text: str
+    start: int
+    end: int
+    tags: frozenset[str]
+    negated: bool = False
+    uncertain: bool = False
+    laterality: str | None = None
+    site: str | None = None
+    site_tags: frozenset[str] = field(default_factory=frozenset)
+    dialect: str = ""
+    utterance: int = 0
+    source: str = "lexicon"
+    corrected_by: int | None = None  # utterance index of a later correction (不对,是左边)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict (tags as sorted lists)."""
+        d = asdict(self)
+        d["tags"] = sorted(self.tags)
+        d["site_tags"] = sorted(self.site_tags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """Rebuild a finding from to_dict() output."""
+        d = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        d["tags"] = frozenset(d.get("tags", ()))
+        d["site_tags"] = frozenset(d.get("site_tags", ()))
+        return cls(**d)
+
+
+@dataclass
+class Extraction:
+    """Everything the extractor understood from one utterance."""
+
+    text: str
+    normalized: str
+    findings: list[Finding]
+    age: float | None = None
+    age_assumed: str | None = None  # "child" / "older" when only a person word was given
+    sex: str | None = None
+    duration_days: float | None = None
+    duration_text: str | None = None
+    severity: int | None = None
+    height_m: float | None = None
+    lang: str = "zh"
+    lateralities: list[str] = field(default_factory=list)  # every 左/右/两边 said, attached to a site or not
+
+    @property
+    def positives(self) -> list[Finding]:
+        """Findings that are asserted (not negated)."""
+        return [f for f in self.findings if not f.negated]
+
+    @property
+    def negatives(self) -> list[Finding]:
+        """Findings the patient denied."""
+        return [f for f in self.findings if f.negated]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        d = {k: v for k, v in asdict(self).items() if k != "findings"}
+        d["findings"] = [f.to_dict() for f in self.findings]
+        return d
+
+
+# ---------------------------------------------------------------- regexes (run on normalised text)
+_CHILD_WORDS = r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿)"
+_AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
+_AGE_MONTHS = [
+    re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
+    re.compile(rf"{_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
+    re.compile(r"(\d{1,2})\s*个?月大(?!了)"),
+    re.compile(r"(\d{1,2})[ -]?months?[ -]?old"),
+]
+_AGE_WEEKS = [
+    re.compile(r"(\d{1,2})[ -]?weeks?[ -]?old"),
+    re.compile(r"(?:出生|生下来)\s*(\d{1,2})\s*(?:周|星期)"),
+    re.compile(r"(\d{1,2})\s*(?:周|星期)大"),
+]
+_AGE_OTHER = [
+    re.compile(r"今年\s*(\d{2,3})(?![\d年个天月周])"),
+    re.compile(r"(?<![\d.])([2-9]\d|1[01]\d)(几)?(多)?了(?=$|[,。.，;；!！?？ ])"),
+    re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?)[ -]?old"),
+    re.compile(r"\b(\d{1,3})\s?yo\b"),
+    re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
+    re.compile(r"\baged? (\d{1,3})\b"),
+]
+_DUR = re.compile(
+    r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
+    r"|(\d+|a|one|two|three|few|a few|several)\s+(hours?|days?|weeks?|months?|years?)"
+)
+_UNIT_DAYS = {
+    "小时": 1 / 24,
+    "钟头": 1 / 24,
+    "天": 1,
+    "日": 1,
+    "周": 7,
+    "星期": 7,
+    "礼拜": 7,
+    "月": 30,
+    "年": 365,
+    "hour": 1 / 24,
+    "day": 1,
+    "week": 7,
+    "month": 30,
+    "year": 365,
+}
+_EN_NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4}
+_REL_DUR = [
+    (re.compile(r"刚才|刚刚|今天|今早|今晚|早上起来|today|this morning|just now|overnight"), 0.5),
+    (re.compile(r"昨天|昨晚|昨日|yesterday|last night"), 1),
+    (re.compile(r"前天"), 2),
+    (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
+    (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
+    (re.compile(r"去年|last year"), 365),
+    (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years"), 730),
+]
+_NRS = re.compile(r"(?<![\d.])(10|[0-9])\s*(?:分(?!钟)|/10|out of 10)")
+_HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|滚|落|fell|fall)")
+_HEIGHT_M = [
+    re.compile(r"(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|落)"),
+    re.compile(
+        r"(?:摔|掉|跳|坠|跌|fell|fall|落)[^。.;；]{0,24}?(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)"
+    ),
+]
+_HEIGHT_EN_FLOOR = re.compile(
+    r"(?:fell|fall|jumped)[^,.;]{0,20}?(second|third|fourth|fifth|2nd|3rd|4th|5th) (?:floor|storey)"
+)
+_EN_FLOORS = {"second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
+_TEMP = re.compile(r"(3[5-9]|4[0-2])(?:\.(\d))?\s*(?:度|℃|°c|°)(\d)?")
+_MALE = re.compile(
+    r"男|先生|儿子|个仔|孙子|老爷子|爷爷|我爸|老汉儿|\bman\b|\bmale\b|\bhe\b|\bhis\b|my son|my father|my dad"
+)
+_FEMALE = re.compile(
+    r"女|阿姨|大妈|我妈|老太|奶奶|姥姥|外婆|阿婆|个女|\bwoman\b|\bfemale\b|\bshe\b|\bher\b|my daughter|my mother|my mum|my mom"
+)
+
+
+@lru_cache(maxsize=1)
+def _cue_regexes() -> dict[str, re.Pattern[str]]:
+    """Compile cue lists from cues.yaml into alternation regexes (longest first)."""
+    kn = load_knowledge()
+
+    def alt(items: list[str]) -> re.Pattern[str]:
+        parts = []
+        for w in sorted({normalize(i, numerals=False) for i in items}, key=len, reverse=True):
+            esc = re.escape(w)
+            parts.append(rf"(?<![a-z']){esc}(?![a-z])" if w.isascii() else esc)
+        return re.compile("|".join(parts))
+
+    return {
+        "neg_pre": alt(kn.cues["negation_pre"]),
+        "neg_post": alt(kn.cues["negation_post"]),
+        "uncertain": alt(kn.cues["uncertain"]),
+        "break_words": alt(kn.cues["clause_break_words"]),
+        "unknown": alt(kn.cues["unknown"]),
+    }
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """True if [start, end) overlaps any span."""
+    return any(s < end and start < e for s, e in spans)
+
+
+def _clause_ids(text: str, match_spans: list[tuple[int, int]], knowledge: Knowledge) -> list[int]:
+    """Give every character a clause number; clauses break at punctuation and contrast words (但, but)."""
+    breaks = set(knowledge.cues.get("clause_break_chars", "，。,.;；!！?？\n"))
+    starts_new: set[int] = set()
+    for m in _cue_regexes()["break_words"].finditer(text):
+        if not _covered(match_spans, m.start(), m.end()):
+            starts_new.add(m.start())
+    ids, cid = [], 0
+    for i, ch in enumerate(text):
+        if ch in breaks or i in starts_new:
+            cid += 1
+        ids.append(cid)
+    return ids
+
+
+def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, str | None]:
+    """Return (days, matched text) for the first duration expression not used as an age."""
+    for m in _DUR.finditer(text):
+        if _covered(taken, m.start(), m.end()):
+            continue
+        if m.group(4):
+            raw = m.group(1)
+            value = 0.5 if raw == "半" else 3.0 if raw in ("几", "好几") else float(raw)
+            if m.group(2):  # 十几 -> 10几
+                value += 5
+            if m.group(3) == "半" or m.group(5) == "半":
+                value += 0.5
+            days = value * _UNIT_DAYS[m.group(4)]
+        else:
+            raw = m.group(6)
+            value = _EN_NUM.get(raw, None) or float(raw)
+            days = value * _UNIT_DAYS[m.group(7).rstrip("s")]
+        return days, m.group(0)
+    for rx, days in _REL_DUR:
+        m = rx.search(text)
+        if m:
+            return float(days), m.group(0)
+    return None, None
+
+
+def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]]]:
+    """Return (age in years, spans used) from explicit age expressions."""
+    for rx in _AGE_WEEKS:
+        m = rx.search(text)
+        if m:
+            return int(m.group(1)) / 52, [m.span()]
+    for rx in _AGE_MONTHS:
+        m = rx.search(text)
+        if m:
+            return int(m.group(1)) / 12, [m.span()]
+    m = _AGE_YEARS.search(text)
+    if m:
+        age = float(m.group(1)) + (5 if m.group(2) else 0) + (0.5 if m.group(4) else 0)
+        return age, [m.span()]
+    for rx in _AGE_OTHER:
+        m = rx.search(text)
+        if m:
+            age = float(m.group(1)) + (5 if (m.lastindex or 0) >= 2 and m.group(2) else 0)
+            if 0 < age < 120:
+                return age, [m.span()]
+    return None, []
+
+
+def extract(text: str, utterance: int = 0) -> Extraction:
+    """Extract findings and context from one patient utterance (Chinese, dialect or English)."""
+    knowledge = load_knowledge()
+    norm = normalize(text or "")
+    matches = get_lexicon().match(norm)
+    spans = [(m.start, m.end) for m in matches]
+    pattern_hits: list[tuple[str, re.Match[str]]] = []
+    for cid, rx in knowledge.patterns:
+        for pm in rx.finditer(norm):
+            pattern_hits.append((cid, pm))
+            spans.append(pm.span())
+    clause = _clause_ids(norm, spans, knowledge) if norm else []
+    cues = _cue_regexes()
+    unc_spans = [m.span() for m in cues["uncertain"].finditer(norm) if not _covered(spans, *m.span())]
+    unk_spans = [m.span() for m in cues["unknown"].finditer(norm) if not _covered(spans, *m.span())]
+    neg_pre = [
+        m
+        for m in cues["neg_pre"].finditer(norm)
+        if not _covered(spans, *m.span()) and not _covered(unc_spans + unk_spans, *m.span())
+    ]
+
+    findings: list[Finding] = []
+    lat_hits: list[Match] = []
+    for m in matches:
+        c = m.concept
+        if c.kind == "filler":
+            continue
+        if c.kind == "lat":
+            lat_hits.append(m)
+            continue
+        findings.append(
+            Finding(
+                c.id, c.kind, c.std, m.text, m.start, m.end, c.tags, dialect=m.dialect, utterance=utterance
+            )
+        )
+    for cid, pm in pattern_hits:
+        if any(f.concept == cid and f.start < pm.end() and pm.start() < f.end for f in findings):
+            continue
+        c = knowledge.concepts[cid]
+        findings.append(
+            Finding(
+                c.id,
+                c.kind,
+                c.std,
+                pm.group(0),
+                pm.start(),
+                pm.end(),
+                c.tags,
+                utterance=utterance,
+                source="pattern",
+            )
+        )
+    findings.sort(key=lambda f: (f.start, f.end))
+    _apply_after_site(findings, knowledge)
+    _apply_negation(norm, findings, neg_pre, clause, cues)
+    for f in findings:
+        # 好像/可能/不知道有没有 anywhere in the clause makes its findings uncertain
+        if (
+            f.kind in _NEGATABLE
+            and not f.negated
+            and any(clause[s] == clause[f.start] for s, _ in unc_spans + unk_spans if s < len(clause))
+        ):
+            f.uncertain = True
+    _apply_laterality(norm, findings, lat_hits, clause)
+    _bind_sites(findings, clause)
+    _deny_sites_with_only_denied_symptoms(findings, clause)
+    _mark_family_history(findings, clause)
+    findings.extend(_implied(findings, knowledge))
+
+    kinds = {f.concept for f in findings if not f.negated}
+    age, age_spans = _age(norm, kinds)
+    age_assumed = None
+    if age is None:
+        if any("person.infant" in f.tags for f in findings):
+            age, age_assumed = 0.3, "infant"
+        elif any("person.child" in f.tags for f in findings):
+            age_assumed = "child"
+        elif any("person.older" in f.tags for f in findings):
+            age_assumed = "older"
+    days, dur_text = _duration(norm, age_spans)
+    sev = None
+    for m in _NRS.finditer(norm):
+        sev = max(sev or 0, int(m.group(1)))
+    height = _height(norm)
+    ex = Extraction(
+        text=text or "",
+        normalized=norm,
+        findings=findings,
+        age=age,
+        age_assumed=age_assumed,
+        sex=_sex(norm),
+        duration_days=days,
+        duration_text=dur_text,
+        severity=sev,
+        height_m=height,
+        lang="en" if norm and sum(c.isascii() for c in norm) > 0.7 * len(norm) else "zh",
+        lateralities=[m.concept.lat for m in lat_hits if m.concept.lat],
+    )
+    _synthetic(ex, knowledge, utterance)
+    return ex
+
+
+def _apply_after_site(findings: list[Finding], knowledge: Knowledge) -> None:
+    """发热 right after a site or a local sign means local warmth (膝盖发热), not fever."""
+    for i, f in enumerate(findings):
+        concept = knowledge.concepts[f.concept]
+        if not concept.after_site or i == 0:
+            continue
+        prev = findings[i - 1]
+        # only the ambiguous word 发热 directly after the site/sign; 发烧/高烧 are always fever
+        if (
+            f.text in ("发热", "热")
+            and f.start == prev.end
+            and (prev.kind == "site" or prev.tags & {"sym.red", "sym.swelling"})
+        ):
+            alt = knowledge.concepts[concept.after_site]
+            findings[i] = replace(f, concept=alt.id, kind=alt.kind, std=alt.std, tags=alt.tags)
+
+
+def _apply_negation(
+    norm: str,
+    findings: list[Finding],
+    neg_pre: list[re.Match[str]],
+    clause: list[int],
+    cues: dict[str, re.Pattern[str]],
+) -> None:
+    """Mark findings negated by a preceding cue in the same clause or a following post-negation cue."""
+    for cue in neg_pre:
+        c_clause = clause[cue.start()]
+        short = cue.group(0) in _SHORT_NEG
+        last_end = None
+        for f in findings:
+            if f.kind not in _NEGATABLE or f.start < cue.end() or clause[f.start] != c_clause:
+                continue
+            if short:
+                # a bare 不/没 negates the next predicate only (没胃口瘦了 -> only 胃口), not the whole clause
+                if last_end is None and f.start - cue.end() > 6:
+                    break
+                if last_end is not None and f.start > last_end:
+                    break
+                last_end = f.end
+            f.negated = True
+    gap_chars = set(load_knowledge().cues.get("post_gap_chars", "倒也都还是"))
+    post = cues["neg_post"]
+    for i, f in enumerate(findings):
+        if f.kind not in _NEGATABLE or f.negated:
+            continue
+        j = f.end
+        while j < len(norm) and j - f.end < 3 and norm[j] in gap_chars:
+            j += 1
+        m = post.match(norm, j)
+        if not m:
+            continue
+        nxt = findings[i + 1] if i + 1 < len(findings) else None
+        if nxt is not None and nxt.start < m.end():
+            continue  # the cue is part of the next finding (没有感觉, 没劲)
+        if re.match(r"好转|减轻|缓解|改善|变化|用", norm[m.end() : m.end() + 2]):
+            continue  # 疼没有好转 = still hurts
+        f.negated = True
+        # 大小便正常 style: the cue also covers findings listed before it in the clause with nothing between
+        for g in reversed(findings[:i]):
+            if clause[g.start] == clause[f.start] and g.kind == f.kind and f.start - g.end <= 1:
+                g.negated = True
+            else:
+                break
+
+
+def _apply_laterality(norm: str, findings: list[Finding], lat_hits: list[Match], clause: list[int]) -> None:
+    """Attach 左/右/两边 to the nearest following site (or preceding one) in the same clause."""
+    sites = [f for f in findings if f.kind == "site"]
+    for f in sites:
+        # 两条腿 / 双手 / 2个膝盖 (两个 was turned into 2个 by the numeral normaliser)
+        if (
+            f.text.startswith(("两", "双", "both", "2条", "2只", "2个"))
+            or norm[max(0, f.start - 2) : f.start] == "2个"
+        ):
+            f.laterality = "bilateral"
+    for lat in lat_hits:
+        value = lat.concept.lat
+        target = next(
+            (s for s in sites if 0 <= s.start - lat.end <= 4 and clause[s.start] == clause[lat.start]), None
+        )
+        if target is None:
+            target = next(
+                (
+                    s
+                    for s in reversed(sites)
+                    if 0 <= lat.start - s.end <= 2 and clause[s.start] == clause[lat.start]
+                ),
+                None,
+            )
+        if target is None:
+            # 从脚趾到脚踝，两边都麻: an unattached side word refers to the site just mentioned
+            target = next((s for s in reversed(sites) if 0 <= lat.start - s.end <= 6), None)
+        if target is not None:
+            target.laterality = value
+    for f in sites:
+        if f.laterality in ("left", "right", "one_side") and "site.limbs" in f.tags:
+            # 右边手脚 / 一边手脚 = one side of the body (stroke pattern), not both hands and feet
+            f.tags = f.tags | {"site.hemibody"}
+
+
+def _bind_sites(findings: list[Finding], clause: list[int]) -> None:
+    """Attach each non-site finding to the body site it is said about (same clause first)."""
+    sites = [f for f in findings if f.kind == "site" and not f.negated]
+    for f in findings:
+        if f.kind == "site":
+            continue
+        same = [s for s in sites if clause[s.start] == clause[f.start]]
+        before = [s for s in same if s.end <= f.start]
+        after = [s for s in same if s.start >= f.end]
+        target = before[-1] if before else after[0] if after else None
+        if after and f.text.isascii() and after[0].start - f.end <= 12:
+            target = after[0]  # English puts the site after the symptom: "can't feel my bottom"
+        if target is None:
+            earlier = [s for s in sites if s.end <= f.start]
+            target = earlier[-1] if earlier else None
+        if target is not None:
+            f.site, f.site_tags, f.laterality = target.concept, target.tags, f.laterality or target.laterality
+
+
+def _deny_sites_with_only_denied_symptoms(findings: list[Finding], clause: list[int]) -> None:
+    """腰不疼: a site whose every nearby symptom is denied is not an affected site."""
+    for site in findings:
+        if site.kind != "site" or site.negated:
+            continue
+        near = [
+            f
+            for f in findings
+            if f.kind == "symptom"
+            and f.site == site.concept
+            and 0 <= f.start - site.end <= 3
+            and clause[f.start] == clause[site.start]
+        ]
+        others = [f for f in findings if f.kind == "symptom" and f.site == site.concept and not f.negated]
+        if near and all(f.negated for f in near) and not others:
+            site.negated = True
+
+
+def _mark_family_history(findings: list[Finding], clause: list[int]) -> None:
+    """我妈以前得过乳腺癌，我自己膝盖疼: clauses about another person are family history, not the patient's."""
+    self_words = ("我自己", "我本人", "本人", "myself")
+    selfs = [f for f in findings if "ctx.family" in f.tags and f.text in self_words]
+    family = {clause[f.start] for f in findings if "ctx.family" in f.tags and f.text not in self_words}
+    if selfs:
+        family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"}}
+        family -= {clause[f.start] for f in selfs}
+    for f in findings:
+        if (
+            clause[f.start] in family
+            and f.kind in ("context", "condition", "symptom")
+            and "ctx.family" not in f.tags
+        ):
+            f.negated, f.source = True, "family"
+
+
+def _implied(findings: list[Finding], knowledge: Knowledge) -> list[Finding]:
+    """Findings implied by a matched concept (落枕 implies the neck)."""
+    out = []
+    for f in findings:
+        for cid in knowledge.concepts[f.concept].implies:
+            c = knowledge.concepts[cid]
+            if any(g.concept == cid and not g.negated for g in findings):
+                continue
+            out.append(
+                Finding(
+                    c.id,
+                    c.kind,
+                    c.std,
+                    f.text,
+                    f.start,
+                    f.end,
+                    c.tags,
+                    negated=f.negated,
+                    uncertain=f.uncertain,
+                    laterality=f.laterality,
+                    dialect=f.dialect,
+                    utterance=f.utterance,
+                    source="implied",
+                )
+            )
+    return out
+
+
+def _height(norm: str) -> float | None:
+    """Fall height in metres from 从3楼摔下 / 摔下来3米 / fell from the second floor."""
+    m = _HEIGHT_FLOOR.search(norm)
+    if m:
+        return max(0.0, (int(m.group(1)) - 1) * 3.0)
+    for rx in _HEIGHT_M:
+        m = rx.search(norm)
+        if m:
+            return float(m.group(1))
+    m = _HEIGHT_EN_FLOOR.search(norm)
+    if m:
+        return (_EN_FLOORS[m.group(1)] - 1) * 3.0
+    return None
+
+
+def _sex(norm: str) -> str | None:
+    """Patient sex when stated (男/女, man/woman, my son ...)."""
+    male, female = _MALE.search(norm), _FEMALE.search(norm)
+    if male and not female:
+        return "male"
+    if female and not male:
+        return "female"
+    if male and female:
+        return "male" if male.start() < female.start() else "female"
+    return None
+
+
+def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
+    """Add findings computed from numbers: fall height, measured temperature, NRS >= 7."""
+    c = knowledge.concepts
+    n = ex.normalized
+    if ex.height_m is not None and 1.0 <= ex.height_m < 2.0:
+        # NICE NG232: a fall from more than 1 m is a dangerous mechanism (urgent, not high-energy)
+        f1 = c["mech.fall_1m"]
+        ex.findings.append(
+            Finding(
+                f1.id,
+                f1.kind,
+                f1.std,
+                f"{ex.height_m:g}m",
+                0,
+                0,
+                f1.tags,
+                utterance=utterance,
+                source="number",
+            )
+        )
+    if ex.height_m is not None and ex.height_m >= 2.0:
+        # Canadian C-spine rule / ACS field triage: a fall from >= 2 m (2nd floor) is a dangerous mechanism
+        fh = c["mech.fall_height"]
+        ex.findings.append(
+            Finding(
+                fh.id,
+                fh.kind,
+                fh.std,
+                f"{ex.height_m:g}m",
+                0,
+                0,
+                fh.tags,
+                utterance=utterance,
+                source="number",
+            )
+        )
+    m = _TEMP.search(n)
+    if m:
+        temp = float(m.group(1)) + (int(m.group(2) or m.group(3) or 0) / 10)
+        fv = c["sym.fever"]
+        # >= 37.3 ℃ is fever in Chinese practice (口腔/腋温 upper limit 37.2-37.3)
+        ex.findings.append(
+            Finding(
+                fv.id,
+                fv.kind,
+                fv.std,
+                m.group(0),
+                m.start(),
+                m.end(),
+                fv.tags,
+                negated=temp < 37.3,
+                utterance=utterance,
+                source="number",
+            )
+        )
+    if ex.severity is not None and ex.severity >= 7:
+        sv = c["sev.severe"]
+        ex.findings.append(
+            Finding(
+                sv.id,
+                sv.kind,
+                sv.std,
+                f"{ex.severity}/10",
+                0,
+                0,
+                sv.tags,
+                utterance=utterance,
+                source="number",
+            )
+        )

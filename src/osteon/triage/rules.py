@@ -1,0 +1,220 @@
+"""Deterministic rule evaluation: red flags and urgency rules from red_flags.yaml (they only RAISE urgency)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from osteon.triage.extract import Extraction, Finding
+from osteon.triage.knowledge import URGENCIES, Clause, Knowledge, Rule
+
+UNCERTAIN_WEIGHT = (
+    0.6  # "好像/可能" findings count less for the department, fully for red flags (Dionne 2019)
+)
+
+
+@dataclass
+class Facts:
+    """Patient-level facts that are not findings: age, sex, duration, severity."""
+
+    age: float | None = None
+    age_assumed: str | None = None
+    sex: str | None = None
+    duration_days: float | None = None
+    duration_text: str | None = None
+    severity: int | None = None
+
+    @classmethod
+    def from_extractions(cls, exs: Iterable[Extraction]) -> Facts:
+        """Merge facts from several utterances: the latest stated value wins (patients correct themselves)."""
+        f = cls()
+        for ex in exs:
+            if ex.age is not None:
+                f.age, f.age_assumed = ex.age, ex.age_assumed
+            elif ex.age_assumed and f.age is None:
+                f.age_assumed = ex.age_assumed
+            f.sex = ex.sex or f.sex
+            if ex.duration_days is not None:
+                f.duration_days, f.duration_text = ex.duration_days, ex.duration_text
+            if ex.severity is not None:
+                f.severity = ex.severity
+        return f
+
+
+@dataclass
+class FlagHit:
+    """A red flag or urgency rule that fired, with the words that triggered it."""
+
+    code: str
+    urgency: str
+    department: str | None
+    zh: str
+    en: str
+    because: list[str]
+    red_flag: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "code": self.code,
+            "urgency": self.urgency,
+            "department": self.department,
+            "zh": self.zh,
+            "en": self.en,
+            "because": self.because,
+            "red_flag": self.red_flag,
+        }
+
+
+class RuleContext:
+    """Tag view of the findings used to evaluate rule clauses."""
+
+    def __init__(self, findings: list[Finding], facts: Facts, knowledge: Knowledge) -> None:
+        """Collect positive tags (with certainty multipliers) and add derived tags."""
+        self.pos = [f for f in findings if not f.negated]
+        self.tags: dict[str, float] = {}
+        self.src: dict[str, list[Finding]] = defaultdict(list)
+        for f in self.pos:
+            mult = UNCERTAIN_WEIGHT if f.uncertain else 1.0
+            for t in f.tags:
+                self.tags[t] = max(self.tags.get(t, 0.0), mult)
+                self.src[t].append(f)
+        for t in _derived_tags(self, facts, knowledge):
+            self.tags.setdefault(t, 1.0)
+
+    def has(self, alt: str) -> bool:
+        """True if a tag (or symptom@site pair) is present."""
+        if "@" not in alt:
+            return alt in self.tags
+        sym, site = alt.split("@", 1)
+        return any(sym in f.tags and (site in f.site_tags or site in f.tags) for f in self.pos)
+
+    def words(self, alt: str) -> list[str]:
+        """The patient words behind a tag, for evidence."""
+        if "@" in alt:
+            sym, site = alt.split("@", 1)
+            return [f.text for f in self.pos if sym in f.tags and (site in f.site_tags or site in f.tags)]
+        return [f.text for f in self.src.get(alt, [])] or [alt]
+
+    def clause(self, c: Clause) -> list[str] | None:
+        """Evaluate a clause; return the evidence words if it matches, else None."""
+        because: list[str] = []
+        for alts in c.all:
+            hit = next((a for a in alts if self.has(a)), None)
+            if hit is None:
+                return None
+            because.extend(self.words(hit))
+        if any(self.has(t) for t in c.none):
+            return None
+        return list(dict.fromkeys(because))
+
+    def rule(self, r: Rule) -> list[str] | None:
+        """First matching clause's evidence, or None."""
+        for c in r.any:
+            got = self.clause(c)
+            if got is not None:
+                return got
+        return None
+
+
+def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[str]:
+    """Age, duration, acute-injury, laterality and 'ortho' tags computed from facts and findings."""
+    out: set[str] = set()
+    age = facts.age
+    if age is not None:
+        if age < 1:
+            out.add("age.infant")
+        if age < 3 / 12:
+            out.add("age.infant_3m")
+        if age < 5 / 12:
+            out.add("age.infant_4m")  # TEN-4-FACESp: any bruising in an infant under 4.99 months
+        if age < 4:
+            out.add("age.under4")
+        if age < 1.5:
+            out.add("age.non_ambulant")  # NICE CG89 uses < 18 months for unexplained fractures
+        if 10 <= age < 20:
+            out.add("age.adolescent")
+        # 小儿骨科 sees children under 14 (Chinese paediatric age range 0-14)
+        out.add("age.child" if age < 14 else "age.adult")
+        if 14 <= age < 40:
+            out.add("age.young")
+        if age >= 50:
+            out.add("age.older")
+        if age >= 65:
+            out.add("age.elderly")
+    elif facts.age_assumed in ("child", "infant"):
+        out.add("age.child")
+        if facts.age_assumed == "infant":
+            out |= {"age.infant", "age.under4", "age.non_ambulant"}
+    elif facts.age_assumed == "older":
+        out |= {"age.older", "age.elderly"}
+    if facts.sex in ("male", "female"):
+        out.add(f"sex.{facts.sex}")
+    d = facts.duration_days
+    if d is not None:
+        out.add("dur.acute" if d <= 14 else "dur.chronic" if d >= 42 else "dur.subacute")
+    # an injury counts as acute unless the patient says it is weeks old or this is a follow-up visit
+    if (
+        "mech.injury" in ctx.tags
+        and not out & {"dur.chronic", "dur.subacute"}
+        and not {"ctx.followup", "ctx.past_event"} & set(ctx.tags)
+    ):
+        out.add("injury.acute")
+    if any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos):
+        out.add("bilateral")
+    joints = {
+        f.concept
+        for f in ctx.pos
+        if f.kind == "site"
+        and f.tags
+        & {"site.big_joint", "site.hand_region", "site.small_joints", "site.toe", "site.joints_multi"}
+    }
+    if len(joints) >= 3:
+        out.add("polyarticular")  # three or more joint regions: think inflammatory arthritis
+    ortho = knowledge.orthopaedic
+    for f in ctx.pos:
+        if any(w > 0 and dept in ortho for t in f.tags for dept, w in knowledge.weights.get(t, {}).items()):
+            out.add("ortho")
+            break
+    return out
+
+
+def rank(urgency: str) -> int:
+    """Urgency order: routine < urgent < emergency."""
+    return URGENCIES.index(urgency)
+
+
+def evaluate_rules(ctx: RuleContext, knowledge: Knowledge) -> list[FlagHit]:
+    """Every red flag and urgency rule that fires, with the words that triggered it."""
+    hits: list[FlagHit] = []
+    for rule in knowledge.red_flags:
+        because = ctx.rule(rule)
+        if because is not None:
+            hits.append(
+                FlagHit(rule.code, rule.urgency or "urgent", rule.department, rule.zh, rule.en, because)
+            )
+    for rule in knowledge.urgency_rules:
+        because = ctx.rule(rule)
+        if because is not None:
+            hits.append(
+                FlagHit(
+                    rule.code,
+                    rule.urgency or "urgent",
+                    rule.department,
+                    rule.zh,
+                    rule.en,
+                    because,
+                    red_flag=False,
+                )
+            )
+    return hits
+
+
+def raise_urgency(current: str, hits: list[FlagHit]) -> str:
+    """Highest urgency among the current one and the rule hits; never lower than `current`."""
+    for h in hits:
+        if rank(h.urgency) > rank(current):
+            current = h.urgency
+    return current

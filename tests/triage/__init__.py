@@ -1,0 +1,1 @@
+"""Triage engine, interview and evaluation tests."""

@@ -1,0 +1,82 @@
+"""Data files load once, fast, and bad data fails with a message naming file and entry."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from osteon.triage import knowledge as K
+from osteon.triage.knowledge import RED_FLAG_CODES, TriageDataError, load_knowledge
+
+
+def test_every_red_flag_code_has_a_rule() -> None:
+    """All 13 DOMAIN.md red-flag codes are covered."""
+    assert {r.code for r in load_knowledge().red_flags} == set(RED_FLAG_CODES)
+
+
+def test_data_files_cite_sources() -> None:
+    """Every YAML data file starts with a header naming its sources."""
+    for path in Path(K.DATA_DIR).glob("*.yaml"):
+        head = path.read_text(encoding="utf-8")[:1500]
+        assert head.startswith("#") and ("Source" in head or "source" in head), path.name
+
+
+def test_bad_data_names_file_and_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken entry gives a clear error naming the file and the entry."""
+    for p in Path(K.DATA_DIR).glob("*.yaml"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    bad = (
+        (tmp_path / "red_flags.yaml")
+        .read_text(encoding="utf-8")
+        .replace("all: [sym.bone_exposed]", "all: [sym.bone_exposd]")
+    )
+    (tmp_path / "red_flags.yaml").write_text(bad, encoding="utf-8")
+    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
+    K.load_knowledge.cache_clear()
+    try:
+        with pytest.raises(TriageDataError, match=r"red_flags\.yaml.*open_fracture.*sym\.bone_exposd"):
+            K.load_knowledge()
+    finally:
+        monkeypatch.undo()
+        K.load_knowledge.cache_clear()
+        load_knowledge()
+
+
+def test_unknown_dialect_tag_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dialect tags are validated."""
+    for p in Path(K.DATA_DIR).glob("*.yaml"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    lex = (
+        (tmp_path / "lexicon.yaml")
+        .read_text(encoding="utf-8")
+        .replace("      川渝: [腰杆,", "      火星: [腰杆,", 1)
+    )
+    (tmp_path / "lexicon.yaml").write_text(lex, encoding="utf-8")
+    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
+    K.load_knowledge.cache_clear()
+    try:
+        with pytest.raises(TriageDataError, match=r"lexicon\.yaml.*site\.low_back.*火星"):
+            K.load_knowledge()
+    finally:
+        monkeypatch.undo()
+        K.load_knowledge.cache_clear()
+        load_knowledge()
+
+
+def test_knowledge_is_cached() -> None:
+    """Second load is the same object (loaded once per process)."""
+    assert load_knowledge() is load_knowledge()
+
+
+def test_cold_start_under_two_seconds() -> None:
+    """A fresh interpreter imports, loads all data and answers one question in < 2 s."""
+    code = (
+        "import time; t=time.perf_counter(); from osteon.triage import assess; assess('腰杆疼'); "
+        "print(time.perf_counter()-t)"
+    )
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout.strip()) < 2.0
+    assert time.perf_counter() - t0 < 6.0

@@ -1,0 +1,193 @@
+"""Extraction: negation and uncertainty scopes, laterality, duration, severity, mechanism, age, sex, English."""
+
+import pytest
+
+from osteon.triage.extract import extract
+
+
+def _state(text: str, concept: str) -> str:
+    """'pos', 'neg', 'unc' or 'absent' for a concept in text."""
+    fs = [f for f in extract(text).findings if concept in f.tags]
+    if not fs:
+        return "absent"
+    f = fs[0]
+    return "neg" if f.negated else "unc" if f.uncertain else "pos"
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "state"),
+    [
+        ("腰疼但腿不麻", "sym.numbness", "neg"),
+        ("腰疼但腿不麻", "sym.pain", "pos"),
+        ("没有发烧", "sym.fever", "neg"),
+        ("莫得发烧", "sym.fever", "neg"),
+        ("冇发烧", "sym.fever", "neg"),
+        ("发烧没有", "sym.fever", "neg"),
+        ("大小便都正常", "sym.bladder_bowel", "neg"),
+        ("不红不烫", "sym.warmth", "neg"),
+        ("腿伐麻", "sym.numbness", "neg"),
+        ("no numbness", "sym.numbness", "neg"),
+        ("without fever", "sym.fever", "neg"),
+        ("好像有点发烧", "sym.fever", "unc"),
+        ("可能有点麻", "sym.numbness", "unc"),
+        ("腿使不上劲", "sym.weakness", "pos"),
+        ("腿没感觉", "sym.numbness", "pos"),
+        ("疼得睡不着", "sym.severe_pain", "pos"),
+        ("没发烧，腿疼得走不了", "sym.cannot_walk", "pos"),
+    ],
+)
+def test_negation_and_uncertainty_scopes(text: str, concept: str, state: str) -> None:
+    """Negation cues negate forward in their clause; contrast words and commas end the scope."""
+    assert _state(text, concept) == state
+
+
+def test_negation_scope_ends_at_contrast_word() -> None:
+    """不麻，但是疼: the pain after 但是 is positive."""
+    ex = extract("腿不麻，但是疼得厉害")
+    assert [f.negated for f in ex.findings if f.concept == "sym.numbness"] == [True]
+    assert any(not f.negated for f in ex.findings if "sym.pain" in f.tags)
+
+
+def test_laterality_attaches_to_site_and_symptom() -> None:
+    """右边腿 -> right leg, and the radiating pain is said about it."""
+    ex = extract("腰疼，右边腿后面窜着疼")
+    leg = next(f for f in ex.findings if f.concept == "site.leg")
+    rad = next(f for f in ex.findings if f.concept == "sym.radiation")
+    assert leg.laterality == "right"
+    assert rad.site == "site.leg" and rad.laterality == "right"
+
+
+def test_bilateral_words() -> None:
+    """两条腿 is bilateral."""
+    ex = extract("两条腿都麻")
+    assert next(f for f in ex.findings if f.kind == "site").laterality == "bilateral"
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("三个多月", 90),
+        ("半年", 182.5),
+        ("2周", 14),
+        ("两天", 2),
+        ("一年半", 547.5),
+        ("十几天", 15),
+        ("昨天开始", 1),
+        ("for 3 weeks", 21),
+        ("半个月", 15),
+    ],
+)
+def test_duration(text: str, days: float) -> None:
+    """Durations in Chinese numerals, digits, 半, 多 and English."""
+    assert extract(f"腰疼{text}").duration_days == pytest.approx(days, rel=0.05)
+
+
+@pytest.mark.parametrize(("text", "sev"), [("疼痛8分", 8), ("pain 7/10", 7), ("大概3分", 3)])
+def test_numeric_severity(text: str, sev: int) -> None:
+    """NRS 0-10."""
+    assert extract(text).severity == sev
+
+
+def test_severe_words_mark_severity() -> None:
+    """疼得睡不着 / 贼疼 carry the severe tag."""
+    for text in ("疼得睡不着", "贼疼", "痛煞了", "痛得遭不住"):
+        assert any("sev.severe" in f.tags for f in extract(text).findings), text
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("出车祸了", "mech.traffic"),
+        ("遭车撞了", "mech.traffic"),
+        ("打篮球扭了", "mech.sport"),
+        ("从二楼摔下来", "mech.fall_height"),
+        ("从3米高的地方摔下来", "mech.fall_height"),
+        ("跶了一跤", "mech.fall"),
+        ("跌亲", "mech.fall"),
+        ("掼了一跤", "mech.fall"),
+        ("fell off a ladder about 3 meters", "mech.fall_height"),
+        ("fell off a ladder", "mech.fall"),
+    ],
+)
+def test_mechanisms(text: str, concept: str) -> None:
+    """How it happened, including fall height from floors or metres."""
+    assert any(f.concept == concept for f in extract(text).findings)
+
+
+def test_fall_from_first_floor_is_not_high() -> None:
+    """Stepping off the ground floor is not a fall from height."""
+    assert not any(f.concept == "mech.fall_height" for f in extract("在1楼摔了一跤").findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("我今年六十八", 68),
+        ("孩子3岁", 3),
+        ("宝宝6个月", 0.5),
+        ("8个月大的宝宝", 8 / 12),
+        ("两岁半", 2.5),
+        ("65了，膝盖疼", 65),
+        ("my 3 year old", 3),
+        ("I'm 72", 72),
+        ("七十多岁", 70),
+    ],
+)
+def test_age(text: str, age: float) -> None:
+    """Age in years or months, numerals or digits."""
+    assert extract(text).age == pytest.approx(age, rel=0.01)
+
+
+def test_person_words_give_assumed_age_group() -> None:
+    """娃儿 without an age means a child; 我妈 an older adult; 抱孩子 is not the patient."""
+    assert extract("娃儿脚痛").age_assumed == "child"
+    assert extract("我妈膝盖疼").age_assumed == "older"
+    assert extract("抱孩子以后手腕疼").age_assumed is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"), [("男的，25岁", "male"), ("我是女的", "female"), ("my son", "male")]
+)
+def test_sex(text: str, sex: str) -> None:
+    """Sex when stated."""
+    assert extract(text).sex == sex
+
+
+def test_temperature_over_threshold_is_fever() -> None:
+    """38度5 is a fever; 36.5度 is a denied fever."""
+    assert any(f.concept == "sym.fever" and not f.negated for f in extract("烧到38.5度").findings)
+    assert any(f.concept == "sym.fever" and f.negated for f in extract("体温36.5度").findings)
+
+
+def test_local_heat_after_site_is_not_fever() -> None:
+    """膝盖发热 = the knee feels hot."""
+    concepts = [f.concept for f in extract("膝盖发热").findings]
+    assert "sym.warmth" in concepts and "sym.fever" not in concepts
+
+
+def test_english_sentence() -> None:
+    """English input works."""
+    ex = extract("lower back pain for 3 weeks, shooting down my right leg, no numbness")
+    concepts = {f.concept: f for f in ex.findings}
+    assert "site.low_back" in concepts and "sym.radiation" in concepts
+    assert concepts["sym.numbness"].negated
+    assert ex.duration_days == 21
+
+
+def test_site_with_only_denied_symptoms_is_not_affected() -> None:
+    """腰不疼 means the back is not the problem."""
+    ex = extract("脚麻，有糖尿病，腰不疼")
+    assert next(f for f in ex.findings if f.concept == "site.low_back").negated
+
+
+def test_family_history_is_not_the_patients() -> None:
+    """我妈得过乳腺癌，我自己膝盖疼: the cancer belongs to the mother."""
+    ex = extract("我妈以前得过乳腺癌，我自己膝盖疼")
+    cancer = next(f for f in ex.findings if "ctx.cancer" in f.tags)
+    assert cancer.negated and cancer.source == "family"
+
+
+def test_simile_is_not_a_mechanism() -> None:
+    """胸口像压了块大石头 is chest pressure, not a crush injury."""
+    concepts = {f.concept for f in extract("胸口像压了块大石头").findings}
+    assert "mech.crush" not in concepts and "sym.chest_tightness" in concepts
