@@ -94,7 +94,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def app(settings: Settings, db: Database):  # noqa: ANN201
+async def app(settings: Settings, db: Database):
     """The real app (worker off: tests drive jobs explicitly)."""
     application = create_app(settings, database=db, start_worker=False)
     async with application.router.lifespan_context(application):
@@ -102,7 +102,7 @@ async def app(settings: Settings, db: Database):  # noqa: ANN201
 
 
 @pytest_asyncio.fixture(scope="session")
-async def demo(app, settings: Settings, db: Database):  # noqa: ANN001, ANN201
+async def demo(app, settings: Settings, db: Database):
     """Demo data seeded once per worker."""
     from osteon import demo as demo_module
 
@@ -110,7 +110,7 @@ async def demo(app, settings: Settings, db: Database):  # noqa: ANN001, ANN201
 
 
 @pytest_asyncio.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client speaking to the app in-process."""
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:

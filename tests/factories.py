@@ -74,7 +74,7 @@ async def make_world(db: Database, level: str = "county") -> World:
         return World(inst, ortho, spine, rad, registrar.id)
 
 
-async def make_user(db: Database, settings, cipher: FieldCipher, world: World, role: str = "doctor", *,  # noqa: ANN001
+async def make_user(db: Database, settings, cipher: FieldCipher, world: World, role: str = "doctor", *,
                     department: Department | None | str = "ortho", must_change: bool = False, password: str = PASSWORD,
                     patient_id: uuid.UUID | None = None) -> tuple[str, str]:
     """Create an account; returns (username, password)."""
@@ -96,7 +96,7 @@ def system_actor(world: World, role: str = "doctor", department: Department | No
 
 
 async def make_patient(db: Database, cipher: FieldCipher, world: World, *, name: str | None = None,
-                       department: Department | None = None, **fields: object):  # noqa: ANN201
+                       department: Department | None = None, **fields: object):
     """Register a patient through the service (with its audit trail)."""
     actor = system_actor(world, department=department)
     data = PatientCreate(name=name or f"患者{unique('')[-4:]}", id_number=fields.pop("id_number", id_number()),

@@ -25,7 +25,7 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _start(data, url, port):  # noqa: ANN001, ANN202
+def _start(data, url, port):
     env = {**os.environ, "OSTEON_DEMO_PASSWORD": DEMO_PASSWORD, "OSTEON_DATABASE_URL": url}
     proc = subprocess.Popen([sys.executable, "-m", "osteon.cli", "serve", "--demo", "--data-dir", str(data),
                              "--port", str(port), "--dicom-port", "0"], env=env,

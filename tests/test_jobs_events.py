@@ -18,13 +18,13 @@ CALLS: dict[str, int] = {}
 
 
 @jobs.handler("test.flaky")
-async def _flaky(session, payload):  # noqa: ANN001, ANN202
+async def _flaky(session, payload):
     CALLS[payload["key"]] = CALLS.get(payload["key"], 0) + 1
     if CALLS[payload["key"]] < payload["fail_times"] + 1:
         raise RuntimeError("gateway down")
 
 
-async def _run(db, job_id):  # noqa: ANN001, ANN202
+async def _run(db, job_id):
     worker = jobs.Worker(db)
     await worker.run_due()
     async with db.sessionmaker() as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 
 
-# Components that run beside the HTTP app (DICOM SCP, …): (start, stop) registered by domains.
-Component = Callable[[FastAPI], Awaitable[Any]]
 
 
 class BodyLimit:
@@ -145,7 +143,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             mod.setup(app)
 
     @app.middleware("http")
-    async def _headers(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def _headers(request: Request, call_next):
         response = await call_next(request)
         path = request.url.path
         if path.startswith(("/api/", "/dicomweb")) and "cache-control" not in response.headers:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,7 +24,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (default ./var); ignored for the DB when OSTEON_DATABASE_URL is set.")]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (default ./var); ignored for the DB when OSTEON_DATABASE_URL is set.")]
 
 
 def _settings(data_dir: Path | None, **overrides: object) -> Settings:
@@ -45,9 +45,9 @@ def _migrate(settings: Settings) -> None:
 @app.command()
 def serve(
     data_dir: DataDir = None,
-    host: Annotated[Optional[str], typer.Option(help="Bind address (default 127.0.0.1).")] = None,
-    port: Annotated[Optional[int], typer.Option(help="HTTP port (default 8000).")] = None,
-    dicom_port: Annotated[Optional[int], typer.Option("--dicom-port", help="DICOM port (default 11112; 0 = off).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port (default 8000).")] = None,
+    dicom_port: Annotated[int | None, typer.Option("--dicom-port", help="DICOM port (default 11112; 0 = off).")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data into an empty database and mark the UI as demo.")] = False,
 ) -> None:
     """Migrate the database and serve HTTP (and DICOM)."""
@@ -123,7 +123,7 @@ def user_create(
     role: Annotated[str, typer.Option(help="system_admin, security_admin, audit_admin, dept_head, doctor, nurse, technician, expert")],
     institution: Annotated[str, typer.Option(help="Institution code")],
     full_name: Annotated[str, typer.Option("--full-name")],
-    department: Annotated[Optional[str], typer.Option(help="Department code")] = None,
+    department: Annotated[str | None, typer.Option(help="Department code")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create an account; the password is read from OSTEON_NEW_PASSWORD or prompted, and must be changed at first login."""
@@ -217,7 +217,7 @@ def keys_reencrypt(data_dir: DataDir = None) -> None:
 
 
 @app.command()
-def openapi(out: Annotated[Optional[Path], typer.Option(help="Write to this file instead of stdout.")] = None,
+def openapi(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
             data_dir: DataDir = None) -> None:
     """Print the OpenAPI document (for the front-end client generator)."""
     from osteon.app import create_app
@@ -232,8 +232,8 @@ def openapi(out: Annotated[Optional[Path], typer.Option(help="Write to this file
 
 @app.command()
 def triage(
-    json_text: Annotated[Optional[str], typer.Option("--json", help="Patient's words; prints one JSON object.")] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="JSON lines {id, text}; one JSON object per line out.")] = None,
+    json_text: Annotated[str | None, typer.Option("--json", help="Patient's words; prints one JSON object.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSON lines {id, text}; one JSON object per line out.")] = None,
 ) -> None:
     """Triage patients' own words to a department and urgency (offline engine)."""
     from osteon.triage.cli import run_triage_cli

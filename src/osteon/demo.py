@@ -238,7 +238,7 @@ def _generated_password() -> str:
     return "Demo-" + secrets.token_urlsafe(9).replace("_", "x").replace("-", "y") + "7!"
 
 
-def print_credentials(result: DemoResult, echo=print) -> None:  # noqa: ANN001
+def print_credentials(result: DemoResult, echo=print) -> None:
     """Print the demo logins (ARCHITECTURE §3)."""
     if not result.created:
         echo("Demo data already present; logins unchanged.")

@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 from schemathesis.checks import positive_data_acceptance
-from hypothesis import HealthCheck, settings as hsettings
 from starlette.testclient import TestClient
 
 from osteon import demo as demo_module
@@ -19,7 +20,7 @@ from osteon.security.crypto import load_cipher
 from tests.conftest import DEMO_PASSWORD, PG_URL, create_pg_database, make_settings
 
 
-def _build_app():  # noqa: ANN202
+def _build_app():
     """An app with its own demo database (schemathesis drives it from its own event loop)."""
     tmp = Path(tempfile.mkdtemp(prefix="osteon-schemathesis-"))
     url = asyncio.run(create_pg_database(PG_URL, "osteon_schemathesis")) if PG_URL else f"sqlite+aiosqlite:///{tmp / 'st.db'}"

@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
     _require(shutil.which(CHROMIUM) is not None or Path(CHROMIUM).exists(), "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -89,7 +89,7 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     """A fresh browser context (own cookies) in zh-CN."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 850})
     pg = context.new_page()
@@ -97,7 +97,7 @@ def page(browser):  # noqa: ANN001, ANN201
     context.close()
 
 
-def shot(page, name: str) -> Path:  # noqa: ANN001
+def shot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

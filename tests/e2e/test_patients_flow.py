@@ -16,7 +16,7 @@ from tests.e2e.conftest import shot
 DEMO_SEED = 20261125
 
 
-def fill(page, testid: str, value: str) -> None:  # noqa: ANN001
+def fill(page, testid: str, value: str) -> None:
     """Type into an input by test id (Element Plus puts the id on the input or its wrapper)."""
     el = page.get_by_test_id(testid)
     tag = el.evaluate("e => e.tagName")
@@ -24,7 +24,7 @@ def fill(page, testid: str, value: str) -> None:  # noqa: ANN001
     target.fill(value)
 
 
-def login(page, base: str, username: str, totp_secret: str | None = None) -> None:  # noqa: ANN001
+def login(page, base: str, username: str, totp_secret: str | None = None) -> None:
     """Log in through the login page (with the TOTP step when asked)."""
     page.goto(base + "/login")
     fill(page, "login-username", username)

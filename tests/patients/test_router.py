@@ -8,7 +8,7 @@ from tests.conftest import login
 from tests.factories import id_number, make_patient, make_user, make_world
 
 
-async def _doctor(client, app, db, settings):  # noqa: ANN001, ANN202
+async def _doctor(client, app, db, settings):
     world = await make_world(db)
     username, pw = await make_user(db, settings, app.state.cipher, world)
     return world, await login(client, username, pw)

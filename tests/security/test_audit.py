@@ -7,7 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from osteon.db import Database
@@ -18,7 +20,7 @@ from tests.conftest import fresh_database_url, login
 from tests.factories import make_patient, make_user, make_world
 
 
-async def _events(db: Database, **where):  # noqa: ANN003, ANN202
+async def _events(db: Database, **where):
     async with db.sessionmaker() as s:
         q = select(AuditEvent)
         for k, v in where.items():
@@ -67,7 +69,7 @@ async def test_control_13_the_database_refuses_updates_and_deletes(db):
         await s.rollback()
 
 
-async def _tamper_db(tmp_path, label):  # noqa: ANN001, ANN202
+async def _tamper_db(tmp_path, label):
     """A database of its own with a few chained events and the append-only triggers removed."""
     url = await fresh_database_url(tmp_path, label)
     await upgrade_async(url)
@@ -122,7 +124,7 @@ async def test_control_14_if_the_audit_write_fails_the_action_fails(client, app,
     username, pw = await make_user(db, settings, app.state.cipher, world)
     headers = await login(client, username, pw)
 
-    async def broken(session):  # noqa: ANN001, ANN202
+    async def broken(session):
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(audit, "write_pending", broken)
@@ -169,3 +171,19 @@ def test_audit_chain_hash_is_stable_for_any_detail(details):
                                detail=json.loads(json.dumps(ev.detail)))
         assert audit.compute_hash(roundtrip) == ev.hash
         prev = ev.hash
+
+
+async def test_audit_search_accepts_dates_without_a_time_zone(client, app, db, settings):
+    import pyotp
+
+    from osteon.security.models import User
+
+    world = await make_world(db)
+    auditor, pw = await make_user(db, settings, app.state.cipher, world, role="audit_admin", department=None)
+    secret = pyotp.random_base32()
+    async with db.transaction() as s:
+        u = (await s.execute(select(User).where(User.username == auditor))).scalar_one()
+        u.totp_secret_enc = app.state.cipher.encrypt(secret, context="users.totp")
+    headers = await login(client, auditor, pw, totp=pyotp.TOTP(secret).now())
+    r = await client.get("/api/v1/audit/events", params={"since": "2020-01-01T00:00:00", "until": "2099-01-01"}, headers=headers)
+    assert r.status_code == 200 and r.json()["total"] >= 1

@@ -10,12 +10,12 @@ from sqlalchemy import select, text, update
 
 from osteon.kit.models import utcnow
 from osteon.security.models import AuthSession, User
-from osteon.security.passwords import check_policy, WeakPassword
+from osteon.security.passwords import WeakPassword, check_policy
 from tests.conftest import DEMO_PASSWORD, login
 from tests.factories import make_user, make_world
 
 
-async def _user_row(db, username):  # noqa: ANN001, ANN202
+async def _user_row(db, username):
     async with db.sessionmaker() as s:
         return (await s.execute(select(User).where(User.username == username))).scalar_one()
 

@@ -7,12 +7,12 @@ import re
 import sqlite3
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from osteon.kit.logs import RedactingFilter, redact
 from osteon.kit.masking import mask_id_number, mask_name, mask_phone
-from osteon.patients.models import Patient
 from osteon.security.crypto import FieldCipher, KeyError_, new_key
 from tests.conftest import login
 from tests.factories import id_number, make_user, make_world
@@ -70,7 +70,7 @@ async def test_control_15_keys_rotate_command_reencrypts_the_database(tmp_path):
 
     env = {"PATH": "/usr/bin:/bin", "OSTEON_DEMO_PASSWORD": "Rotate-Demo-2026!"}
     data = str(tmp_path / "var")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "osteon.cli", *a, "--data-dir", data], env=env, capture_output=True, text=True)  # noqa: E731
+    run = lambda *a: subprocess.run([sys.executable, "-m", "osteon.cli", *a, "--data-dir", data], env=env, capture_output=True, text=True)
     assert run("demo").returncode == 0
     before = sqlite3.connect(f"{data}/osteon.db").execute("SELECT phone_enc FROM patients WHERE phone_enc IS NOT NULL LIMIT 1").fetchone()[0]
     out = run("keys", "rotate")

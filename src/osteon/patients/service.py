@@ -274,7 +274,7 @@ async def update(session: AsyncSession, actor: Actor, cipher: FieldCipher, patie
         raise StaleVersion(current_version=p.version)
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     changed: list[str] = []
-    if "id_number" in changes and changes["id_number"]:
+    if changes.get("id_number"):
         parsed = idcard.parse(changes["id_number"])
         changes["birth_date"], changes["sex"] = parsed.birth_date, parsed.sex
     for key in ("name", "sex", "birth_date", "insurance_type", "allergies"):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
@@ -44,7 +44,6 @@ class Actor:
     client_ip: str = ""
     must_change_password: bool = False
     is_demo: bool = False
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def can(self, permission: str) -> bool:
         """True when the role grants ``permission``."""
@@ -170,7 +169,7 @@ CurrentUser = Annotated[Actor, Depends(current_user)]
 AnyAuthenticated = Annotated[Actor, Depends(authenticate)]
 
 
-def require(*permissions: str):  # noqa: ANN201
+def require(*permissions: str):
     """Dependency: the current user must hold every listed permission."""
 
     async def _check(actor: CurrentUser) -> Actor:
@@ -182,11 +181,11 @@ def require(*permissions: str):  # noqa: ANN201
     return Depends(_check)
 
 
-def get_cipher(request: Request) -> "FieldCipher":
+def get_cipher(request: Request) -> FieldCipher:
     """The deployment's field cipher."""
     return request.app.state.cipher
 
 
-from osteon.security.crypto import FieldCipher  # noqa: E402
+from osteon.security.crypto import FieldCipher
 
 Cipher = Annotated[FieldCipher, Depends(get_cipher)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -351,8 +351,16 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
-async def search_audit(session: AsyncSession, actor: Actor, **filters: object):  # noqa: ANN201
+def _aware(value: object) -> object:
+    """Naive datetimes from a query string are taken as UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+async def search_audit(session: AsyncSession, actor: Actor, **filters: object):
     """Search the audit trail; the search itself is audited."""
+    filters = {k: _aware(v) for k, v in filters.items()}
     rows, total = await repository.search_audit(session, **filters)  # type: ignore[arg-type]
     audit.record(session, "audit.search", resource_type="audit", detail={k: str(v) for k, v in filters.items() if v is not None and k not in ("limit", "offset")})
     return rows, total
@@ -363,8 +371,3 @@ async def verify_audit(session: AsyncSession) -> audit.VerifyResult:
     result = await audit.verify(session)
     audit.record(session, "audit.verify", resource_type="audit", detail={"ok": result.ok, "checked": result.checked})
     return result
-
-
-def now() -> datetime:
-    """Now (UTC) — re-exported for routers."""
-    return utcnow()
