@@ -69,14 +69,24 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(data_dir: Path) -> str:
+def database_url(data_dir: Path):  # noqa: ANN201
     """The worker's migrated database."""
     if PG_URL:
-        url = asyncio.run(create_pg_database(PG_URL, f"osteon_test_{worker_id()}"))
+        # pid in the name: concurrent pytest runs on one server never share (or drop) a database
+        url = asyncio.run(create_pg_database(PG_URL, f"osteon_test_{worker_id()}_{os.getpid()}"))
     else:
         url = f"sqlite+aiosqlite:///{data_dir / 'osteon.db'}"
     upgrade(url)
-    return url
+    yield url
+    if PG_URL:
+        asyncio.run(_drop_pg_database(PG_URL, url.rsplit("/", 1)[1]))
+
+
+async def _drop_pg_database(base_url: str, name: str) -> None:
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.dispose()
 
 
 @pytest.fixture(scope="session")

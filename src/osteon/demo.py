@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.config import Settings
 from osteon.db import Database
+from osteon.kit.domains import import_domains
 from osteon.institutions.models import Department, Institution, Ward
 from osteon.kit.masking import mask_id_number, mask_phone
 from osteon.patients import idcard
@@ -130,6 +131,7 @@ async def has_real_data(session: AsyncSession) -> bool:
 async def seed(db: Database, settings: Settings, cipher: FieldCipher, *, patients: int = 200) -> DemoResult:
     """Create the demo world; a no-op if it already exists."""
     password = settings.demo_password or _generated_password()
+    import_domains()  # every domain registers its demo hook when its modules load
     async with db.transaction() as session:
         if await is_seeded(session):
             return DemoResult(password=settings.demo_password or "(unchanged — set OSTEON_DEMO_PASSWORD)", created=False)

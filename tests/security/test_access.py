@@ -141,3 +141,13 @@ async def test_role_change_is_audited_and_revokes_sessions(client, app, db, sett
     async with db.sessionmaker() as s:
         ev = (await s.execute(select(AuditEvent).where(AuditEvent.action == "user.role_change", AuditEvent.resource_id == str(uid)))).scalar_one()
     assert ev.detail == {"from": "doctor", "to": "nurse"} and ev.username == "security"
+
+
+async def test_control_9_radiographers_see_patients_of_every_department_of_their_hospital(client, app, db, settings):
+    world, other = await make_world(db), await make_world(db)
+    tech, pw = await make_user(db, settings, app.state.cipher, world, role="technician", department=world.radiology)
+    mine = await make_patient(db, app.state.cipher, world, department=world.spine)
+    foreign = await make_patient(db, app.state.cipher, other)
+    headers = await login(client, tech, pw)
+    assert (await client.get(f"/api/v1/patients/{mine.id}", headers=headers)).status_code == 200
+    assert (await client.get(f"/api/v1/patients/{foreign.id}", headers=headers)).status_code == 404

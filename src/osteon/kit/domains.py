@@ -25,3 +25,11 @@ def load_all_models() -> None:
 
     for module in domain_modules("models"):
         importlib.import_module(module)
+
+
+def import_domains() -> None:
+    """Import every domain's models, service, router and demo modules (registers hooks and handlers)."""
+    load_all_models()
+    for name in ("service", "tasks", "router", "demo"):
+        for module in domain_modules(name):
+            importlib.import_module(module)

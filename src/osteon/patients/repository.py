@@ -50,7 +50,9 @@ def readable_by(actor: Actor, shared_ids: list[uuid.UUID] | datetime) -> ColumnE
         return Patient.id == actor.patient_id if actor.patient_id else false()
     if actor.role in ADMIN_ROLES:
         return false()  # 三员分立: administrators manage the system, not patients
-    if actor.department_ids:
+    if actor.department_ids and actor.role != Role.TECHNICIAN:
+        # Radiographers serve every department of their hospital, so only clinicians are
+        # limited to their own department's patients.
         home = and_(
             Patient.institution_id == actor.institution_id,
             or_(Patient.department_id.in_(actor.department_ids), Patient.department_id.is_(None)),

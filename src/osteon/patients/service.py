@@ -207,6 +207,10 @@ async def get_for(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, *,
     return p
 
 
+# For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``.
+readable_by = repository.readable_by
+
+
 async def readable_condition(session: AsyncSession, actor: Actor) -> ColumnElement[bool]:
     """A SQL condition on ``Patient`` selecting exactly the patients ``actor`` may see — for other
     domains that filter their own rows by patient (join or ``Patient.id`` subquery)."""

@@ -1,0 +1,1 @@
+"""Imaging: DICOM store, DIMSE SCP, DICOMweb, links to existing PACS."""
