@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -224,7 +224,7 @@ async def get_self(session: AsyncSession, actor: Actor) -> Patient:
     return await get_for(session, actor, actor.patient_id)
 
 
-def _search_condition(q: str, cipher: FieldCipher) -> ColumnElement[bool] | None:
+def _search_condition(q: str, cipher: FieldCipher, sqlite: bool = False) -> ColumnElement[bool] | None:
     """Interpret the search box: ID number, phone, phone tail, MRN, pinyin (initials) or name."""
     q = q.strip()
     if not q:
@@ -241,15 +241,25 @@ def _search_condition(q: str, cipher: FieldCipher) -> ColumnElement[bool] | None
         return or_(Patient.mrn == q.upper(), Patient.mrn.endswith(q.upper()))
     if re.fullmatch(r"[A-Za-z]+", q):
         low = q.lower()
-        return or_(Patient.pinyin_initials.startswith(low), Patient.pinyin.startswith(low))
-    return Patient.name.startswith(q[:50])
+        return or_(_prefix(Patient.pinyin_initials, low, sqlite), _prefix(Patient.pinyin, low, sqlite))
+    return _prefix(Patient.name, q[:50], sqlite)
+
+
+def _prefix(column, text: str, sqlite: bool) -> ColumnElement[bool]:  # noqa: ANN001
+    """``column`` starts with ``text``, in a form each database answers from its index: SQLite's LIKE
+    is case-insensitive and skips the (binary) index, so it gets a range; PostgreSQL's
+    varchar_pattern_ops index serves LIKE 'x%'."""
+    if sqlite:
+        return and_(column >= text, column < text + "\U0010ffff")
+    return column.startswith(text)
 
 
 async def search(session: AsyncSession, actor: Actor, cipher: FieldCipher, q: str, limit: int, offset: int) -> tuple[list[Patient], int]:
     """Search readable patients; the search and the patients it showed are audited."""
     if not actor.can("patient:read"):
         raise Forbidden()
-    rows, total = await repository.search(session, actor, utcnow(), _search_condition(q, cipher), limit, offset)
+    sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+    rows, total = await repository.search(session, actor, utcnow(), _search_condition(q, cipher, sqlite), limit, offset)
     audit.record(session, "patient.search", resource_type="Patient",
                  detail={"query_kind": _query_kind(q), "results": [str(p.id) for p in rows]})
     return rows, total
