@@ -62,7 +62,9 @@ def serve(
         _seed_demo(settings)
     application = create_app(settings)
     typer.echo(f"Osteon on http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()})")
-    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info", proxy_headers=False)
+    # Per-message deflate costs more CPU per subscriber than it saves on a LAN (queue updates, bed board).
+    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info",
+                            proxy_headers=False, ws_per_message_deflate=False)
     server = uvicorn.Server(config)
     logs.install()  # after uvicorn configured its handlers, so they get the redacting filter too
     server.run()

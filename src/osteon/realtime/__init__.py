@@ -1,0 +1,1 @@
+"""Real-time: the ``/ws`` WebSocket hub (topics with sequence numbers, snapshots and resume)."""

@@ -1,0 +1,1 @@
+"""Scheduling: doctor schedules, slots, appointments and registration (FHIR Schedule/Slot/Appointment), the queue."""
