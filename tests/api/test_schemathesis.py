@@ -29,7 +29,7 @@ def _build_app():
 
     async def seed() -> None:
         db = Database(url)
-        await demo_module.seed(db, settings, load_cipher(settings), patients=30)
+        await demo_module.seed(db, settings, load_cipher(settings))
         await db.dispose()
 
     asyncio.run(seed())
