@@ -50,8 +50,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: _documented("Not allowed"),
     404: _documented("Not found, or not visible to you"),
     409: _documented("Conflicts with the current state"),
+    406: _documented("None of the accepted media types can be produced"),
     413: _documented("Body too large"),
+    415: _documented("Unsupported media type"),
     422: _documented("Invalid fields"),
+    503: _documented("An optional component is not configured or not reachable"),
 }
 
 _HTTP_TEXT = {
@@ -61,6 +64,7 @@ _HTTP_TEXT = {
     404: ("未找到", "Not found"),
     405: ("不支持该操作", "Method not allowed"),
     413: ("提交的内容过大", "The request body is too large"),
+    406: ("无法提供所请求的格式", "Cannot produce an acceptable format"),
     415: ("不支持的内容类型", "Unsupported media type"),
     422: ("提交的内容有误,请检查标出的字段", "Some fields are not valid; please check them"),
     500: ("系统内部错误,请稍后再试;如果持续出现请联系信息科", "Internal error; please try again, and call IT if it persists"),
