@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from osteon.config import Settings
@@ -20,8 +21,9 @@ AfterCommit = Callable[[], Awaitable[None]]
 OnFailure = Callable[[AsyncSession], Awaitable[None]]
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and serialised writers."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and serialised writers. ``pooled=False`` opens a
+    connection per use (for callers that drive the app from several event loops, like test clients)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
@@ -42,16 +44,18 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if not pooled:
+        return create_async_engine(url, echo=echo, poolclass=NullPool)
     return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
 class Database:
     """Engine + session factory for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pooled: bool = True) -> None:
         """Create the engine lazily bound to the URL."""
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, pooled=pooled)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
 
     @property

@@ -33,7 +33,8 @@ def _build_app():
         await db.dispose()
 
     asyncio.run(seed())
-    return create_app(settings, start_worker=False)
+    # schemathesis calls the app from more than one event loop: no pooled connections across them
+    return create_app(settings, database=Database(url, pooled=False), start_worker=False)
 
 
 APP = _build_app()

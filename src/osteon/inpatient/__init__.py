@@ -1,0 +1,1 @@
+"""Inpatient care: wards, rooms, beds, admissions, notes, observations, discharge."""

@@ -1,0 +1,1 @@
+"""Orders (FHIR ServiceRequest / MedicationRequest), results and charges (ChargeItem)."""

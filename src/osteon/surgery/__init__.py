@@ -1,0 +1,1 @@
+"""Surgery (FHIR Procedure): requests, pre-op checklist, OR scheduling, records, implant registry."""
