@@ -39,7 +39,7 @@ from osteon.encounters.schemas import (
     ScoreRead,
     TemplateRead,
 )
-from osteon.kit.errors import BadRequest, StaleVersion
+from osteon.kit.errors import OsteonError, BadRequest, StaleVersion
 from osteon.kit.models import utcnow
 from osteon.patients import service as patients
 from osteon.patients.models import Patient
@@ -186,16 +186,25 @@ async def open_encounter(session: AsyncSession, actor: Actor, data: EncounterCre
         raise BadRequest("请指定科室", "Please choose a department", code_override="encounters.department_required")
     if await repository.department_institution(session, department_id) != patient.institution_id:
         raise BadRequest("科室不属于该患者的医院", "The department is not in the patient's hospital", code_override="encounters.department_unknown")
+    triage_summary = data.triage_summary
+    if triage_summary is None and data.appointment_id is not None:
+        # The patient's pre-visit interview (预问诊) pre-fills 主诉 and 现病史; the doctor edits from there.
+        from osteon.triage import service as triage
+
+        try:
+            triage_summary = await triage.summary_for_appointment(session, actor, data.appointment_id)
+        except OsteonError:  # a pre-fill is a convenience: never a reason not to open the visit
+            triage_summary = None
     enc = Encounter(
         visit_no=await next_number(session, _VISIT_PREFIX[data.encounter_class]),
         institution_id=patient.institution_id, department_id=department_id, patient_id=patient.id,
         encounter_class=data.encounter_class, subspecialty=data.subspecialty, appointment_id=data.appointment_id,
         attending_id=actor.user_id if actor.role in ("doctor", "dept_head") else None,
-        triage_summary=data.triage_summary,
+        triage_summary=triage_summary,
     )
     session.add(enc)
     await session.flush()
-    content = _prefill(data.triage_summary)
+    content = _prefill(triage_summary)
     session.add(EncounterRecord(encounter_id=enc.id, patient_id=patient.id, template=data.subspecialty or "general",
                                 content=content, chief_complaint=content["chief_complaint"]))
     await patients.add_care_relationship(session, actor.user_id, patient.id)
