@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from tests.conftest import DEMO_PASSWORD, PG_URL, create_pg_database, make_setti
 def _build_app():
     """An app with its own demo database (schemathesis drives it from its own event loop)."""
     tmp = Path(tempfile.mkdtemp(prefix="osteon-schemathesis-"))
-    url = asyncio.run(create_pg_database(PG_URL, "osteon_schemathesis")) if PG_URL else f"sqlite+aiosqlite:///{tmp / 'st.db'}"
+    url = asyncio.run(create_pg_database(PG_URL, f"osteon_schemathesis_{os.getpid()}")) if PG_URL else f"sqlite+aiosqlite:///{tmp / 'st.db'}"
     upgrade(url)
     settings = make_settings(tmp, url)
 
