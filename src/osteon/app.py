@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.db = database or Database(settings.resolved_database_url())
     app.state.cipher = load_cipher(settings)
     app.state.broker = make_broker(settings.redis_url)
-    app.state.worker = Worker(app.state.db)
+    app.state.worker = Worker(app.state.db, app=app)
     app.state.component_starts = []
     app.state.component_stops = []
     app.state.body_limits = {}

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from osteon.config import Settings
+from osteon.kit.context import current_app
 
 AfterCommit = Callable[[], Awaitable[None]]
 OnFailure = Callable[[AsyncSession], Awaitable[None]]
@@ -126,6 +127,7 @@ def get_settings_dep(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Request-scoped session: the request's one transaction."""
     db: Database = request.app.state.db
+    current_app.set(request.app)
     async with db.transaction() as session:
         session.info["request"] = request
         yield session

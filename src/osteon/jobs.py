@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from osteon.db import Database, after_commit
+from osteon.kit.context import current_app
 from osteon.kit.models import Base, IdMixin, TimestampMixin, utcnow
 
 log = logging.getLogger(__name__)
@@ -82,9 +83,10 @@ def backoff(attempt: int) -> float:
 class Worker:
     """Claims due jobs and runs them, one transaction per job."""
 
-    def __init__(self, db: Database, *, poll_seconds: float = 2.0, lease_seconds: float = 300.0) -> None:
-        """Bind to a database."""
+    def __init__(self, db: Database, *, poll_seconds: float = 2.0, lease_seconds: float = 300.0, app: Any = None) -> None:
+        """Bind to a database (and the app whose jobs these are, for handlers that need it)."""
         self.db = db
+        self.app = app
         self.poll_seconds = poll_seconds
         self.lease_seconds = lease_seconds
         self._wake = asyncio.Event()
@@ -162,6 +164,8 @@ class Worker:
         if fn is None:
             error = f"no handler for job kind {job.kind!r}"
         else:
+            if self.app is not None:
+                current_app.set(self.app)
             try:
                 async with self.db.transaction() as session:
                     session.info["worker"] = self

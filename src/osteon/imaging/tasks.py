@@ -26,6 +26,8 @@ from osteon.patients import service as patients
 from osteon.security import audit
 from osteon.security.deps import Actor
 
+from osteon.kit.context import current_app  # noqa: E402
+
 log = logging.getLogger("osteon.imaging.tasks")
 _RUNTIME: dict[str, Any] = {}
 
@@ -36,8 +38,8 @@ def bind(app: Any) -> None:
 
 
 def _app() -> Any:
-    """The bound app."""
-    return _RUNTIME["app"]
+    """The app of the current request or job (several apps may share a process), else the bound one."""
+    return current_app.get() or _RUNTIME["app"]
 
 
 class TransferNotFound(NotFound):

@@ -67,6 +67,7 @@ _HTTP_TEXT = {
     406: ("无法提供所请求的格式", "Cannot produce an acceptable format"),
     415: ("不支持的内容类型", "Unsupported media type"),
     422: ("提交的内容有误,请检查标出的字段", "Some fields are not valid; please check them"),
+    503: ("该功能暂不可用", "This feature is not available right now"),
     500: ("系统内部错误,请稍后再试;如果持续出现请联系信息科", "Internal error; please try again, and call IT if it persists"),
 }
 
