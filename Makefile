@@ -32,8 +32,11 @@ frontend:
 test-frontend:
 	@if [ -f frontend/package.json ]; then cd frontend && $(NPM) run test; fi
 
+# Browser tests run on their own: Playwright's sync API keeps an event loop running in the test
+# process, which the asyncio tests must not share.
 test-python:
-	env -u OSTEON_TEST_DATABASE_URL $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+	env -u OSTEON_TEST_DATABASE_URL $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile -q -m "not e2e"
+	env -u OSTEON_TEST_DATABASE_URL $(VENV)/bin/pytest -q -m e2e tests/e2e
 
 # The same suite on PostgreSQL, minus the browser tests (they exercise the UI, not the database).
 test-pg:
