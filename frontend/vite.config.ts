@@ -19,6 +19,16 @@ export default defineConfig({
     __INTLIFY_PROD_DEVTOOLS__: false,
     __INTLIFY_DROP_MESSAGE_COMPILER__: false,
   },
+  // Cornerstone3D (viewer chunk): its codecs are pre-bundled in dev, its decode worker is an ES module.
+  optimizeDeps: {
+    include: [
+      '@cornerstonejs/codec-charls/decodewasmjs',
+      '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
+      '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      '@cornerstonejs/codec-openjph/wasmjs',
+    ],
+  },
+  worker: { format: 'es' },
   server: {
     host: '127.0.0.1',
     port: 5173,

@@ -44,13 +44,26 @@ export interface RouteNamedMap {
   patients: Info<'patients', '/patients'>
   'patient-register': Info<'patient-register', '/patients/new'>
   'patient-detail': Info<'patient-detail', '/patients/:id', { id: string }>
+  'imaging-viewer': Info<'imaging-viewer', '/imaging/viewer/:studyUid', { studyUid: string }>
   audit: Info<'audit', '/audit'>
+  'triage-desk': Info<'triage-desk', '/triage'>
+  'portal-triage': Info<'portal-triage', '/m/triage'>
   'totp-setup': Info<'totp-setup', '/security/totp'>
   forbidden: Info<'forbidden', '/forbidden'>
   'portal-home': Info<'portal-home', '/m'>
   'portal-login': Info<'portal-login', '/m/login'>
   'portal-info': Info<'portal-info', '/m/info'>
   'portal-password': Info<'portal-password', '/m/password'>
+  'doctor-workstation': Info<'doctor-workstation', '/workstation'>
+  'bed-board': Info<'bed-board', '/beds'>
+  'registration-desk': Info<'registration-desk', '/registration'>
+  'or-board': Info<'or-board', '/or'>
+  'queue-display': Info<'queue-display', '/display/:departmentId', { departmentId: string }>
+  'portal-book': Info<'portal-book', '/m/book'>
+  'portal-queue': Info<'portal-queue', '/m/queue'>
+  'portal-results': Info<'portal-results', '/m/results'>
+  'portal-notifications': Info<'portal-notifications', '/m/notifications'>
+  'portal-discharge': Info<'portal-discharge', '/m/discharge'>
   'not-found': Info<'not-found', '/:pathMatch(.*)*', { pathMatch: string }>
 }
 

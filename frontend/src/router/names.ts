@@ -9,13 +9,27 @@ export const R = {
   patients: 'patients',
   patientRegister: 'patient-register',
   patientDetail: 'patient-detail',
+  imagingViewer: 'imaging-viewer',
   audit: 'audit',
+  triageDesk: 'triage-desk',
+  portalTriage: 'portal-triage',
   forbidden: 'forbidden',
   portalLogin: 'portal-login',
   portalHome: 'portal-home',
   portalInfo: 'portal-info',
   portalPassword: 'portal-password',
   notFound: 'not-found',
+  // workstation pages (issue 3 item 9)
+  doctorWorkstation: 'doctor-workstation',
+  bedBoard: 'bed-board',
+  registrationDesk: 'registration-desk',
+  orBoard: 'or-board',
+  queueDisplay: 'queue-display',
+  portalBook: 'portal-book',
+  portalQueue: 'portal-queue',
+  portalResults: 'portal-results',
+  portalNotifications: 'portal-notifications',
+  portalDischarge: 'portal-discharge',
 } as const satisfies Record<string, keyof RouteNamedMap>
 
 export type RouteName = (typeof R)[keyof typeof R]

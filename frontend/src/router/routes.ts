@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { DataAnalysis, HomeFilled, Search, UserFilled } from '@element-plus/icons-vue'
+import { Avatar, Calendar, DataAnalysis, FirstAidKit, HomeFilled, OfficeBuilding, Search, Tickets, UserFilled } from '@element-plus/icons-vue'
 import { R } from './names'
 import './meta'
 
@@ -58,6 +58,25 @@ export const routes: RouteRecordRaw[] = [
         meta: { face: 'staff', permission: 'patient:read', titleKey: 'patients.detail.title' },
       },
       {
+        // the viewer chunk (Cornerstone3D, ~3.6 MB) loads only when a study is opened
+        path: 'imaging/viewer/:studyUid',
+        name: R.imagingViewer,
+        component: () => import('@/domains/imaging/views/ViewerView.vue'),
+        props: true,
+        meta: { face: 'staff', permission: 'patient:read', titleKey: 'imaging.viewer.title' },
+      },
+      {
+        path: 'triage',
+        name: R.triageDesk,
+        component: () => import('@/domains/triage/views/TriageDeskView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:read',
+          titleKey: 'triage.desk.title',
+          menu: { labelKey: 'triage.nav.desk', icon: FirstAidKit, order: 30 },
+        },
+      },
+      {
         path: 'audit',
         name: R.audit,
         component: () => import('@/domains/audit/views/AuditSearchView.vue'),
@@ -66,6 +85,52 @@ export const routes: RouteRecordRaw[] = [
           permission: 'audit:read',
           titleKey: 'nav.audit',
           menu: { labelKey: 'nav.audit', icon: DataAnalysis, order: 90 },
+        },
+      },
+      // Workstation pages (issue 3 item 9). The back end's finer permissions (queue:act, bed:assign, …) are not
+      // in /auth/me yet; clinical staff (patient:read) see the pages and the API refuses what a role may not do.
+      {
+        path: 'workstation',
+        name: R.doctorWorkstation,
+        component: () => import('@/domains/queue/views/DoctorWorkstationView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:read',
+          titleKey: 'queue.title',
+          menu: { labelKey: 'queue.nav', icon: Avatar, order: 12 },
+        },
+      },
+      {
+        path: 'registration',
+        name: R.registrationDesk,
+        component: () => import('@/domains/scheduling/views/RegistrationDeskView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:write',
+          titleKey: 'scheduling.deskTitle',
+          menu: { labelKey: 'scheduling.nav', icon: Tickets, order: 14 },
+        },
+      },
+      {
+        path: 'beds',
+        name: R.bedBoard,
+        component: () => import('@/domains/inpatient/views/BedBoardView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:read',
+          titleKey: 'inpatient.title',
+          menu: { labelKey: 'inpatient.nav', icon: OfficeBuilding, order: 16 },
+        },
+      },
+      {
+        path: 'or',
+        name: R.orBoard,
+        component: () => import('@/domains/surgery/views/OrScheduleView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:read',
+          titleKey: 'surgery.title',
+          menu: { labelKey: 'surgery.nav', icon: Calendar, order: 18 },
         },
       },
       {
@@ -94,6 +159,45 @@ export const routes: RouteRecordRaw[] = [
         meta: { face: 'portal', titleKey: 'portal.home.title' },
       },
       {
+        // public: the interview works before login (resume token in localStorage), then is claimed
+        path: 'triage',
+        name: R.portalTriage,
+        component: () => import('@/domains/triage/views/TriageChatView.vue'),
+        meta: { face: 'portal', public: true, titleKey: 'triage.chat.title' },
+      },
+      {
+        // the triage chat links here with ?department=<code>
+        path: 'book',
+        name: R.portalBook,
+        component: () => import('@/domains/scheduling/views/PortalBookView.vue'),
+        meta: { face: 'portal', titleKey: 'scheduling.portal.title' },
+      },
+      {
+        path: 'queue',
+        name: R.portalQueue,
+        component: () => import('@/domains/queue/views/PortalQueueView.vue'),
+        meta: { face: 'portal', titleKey: 'queue.portal.title' },
+      },
+      {
+        path: 'results',
+        name: R.portalResults,
+        component: () => import('@/domains/orders/views/PortalResultsView.vue'),
+        meta: { face: 'portal', titleKey: 'orders.portal.title' },
+      },
+      {
+        path: 'notifications',
+        name: R.portalNotifications,
+        component: () => import('@/domains/notifications/views/PortalNotificationsView.vue'),
+        meta: { face: 'portal', titleKey: 'notify.title' },
+      },
+      {
+        path: 'discharge',
+        name: R.portalDischarge,
+        component: () => import('@/domains/notifications/views/PortalNotificationsView.vue'),
+        props: { kind: 'discharge' },
+        meta: { face: 'portal', titleKey: 'notify.discharge.title' },
+      },
+      {
         path: 'login',
         name: R.portalLogin,
         component: () => import('@/domains/portal/views/PortalLoginView.vue'),
@@ -112,6 +216,14 @@ export const routes: RouteRecordRaw[] = [
         meta: { face: 'portal', titleKey: 'auth.password.title' },
       },
     ],
+  },
+  {
+    // 候诊大屏: full screen, outside the staff shell; the screen signs in as a staff account
+    path: '/display/:departmentId',
+    name: R.queueDisplay,
+    component: () => import('@/domains/queue/views/QueueDisplayView.vue'),
+    props: true,
+    meta: { face: 'staff', permission: 'patient:read', titleKey: 'queue.display.title' },
   },
   {
     path: '/:pathMatch(.*)*',

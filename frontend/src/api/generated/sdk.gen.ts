@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuditSearchAuditData, AuditSearchAuditErrors, AuditSearchAuditResponses, AuditVerifyAuditData, AuditVerifyAuditResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutResponses, AuthMeData, AuthMeResponses, AuthTotpConfirmData, AuthTotpConfirmErrors, AuthTotpConfirmResponses, AuthTotpSetupData, AuthTotpSetupResponses, InstitutionsListDepartmentsData, InstitutionsListDepartmentsErrors, InstitutionsListDepartmentsResponses, InstitutionsListInstitutionsData, InstitutionsListInstitutionsResponses, InstitutionsListWardsData, InstitutionsListWardsErrors, InstitutionsListWardsResponses, MetaGetMetaData, MetaGetMetaResponses, PatientsAddIdentifierData, PatientsAddIdentifierErrors, PatientsAddIdentifierResponses, PatientsBreakGlassData, PatientsBreakGlassErrors, PatientsBreakGlassResponses, PatientsGetPatientData, PatientsGetPatientErrors, PatientsGetPatientResponses, PatientsMergePatientsData, PatientsMergePatientsErrors, PatientsMergePatientsResponses, PatientsRegisterPatientData, PatientsRegisterPatientErrors, PatientsRegisterPatientResponses, PatientsSearchPatientsData, PatientsSearchPatientsErrors, PatientsSearchPatientsResponses, PatientsUpdatePatientData, PatientsUpdatePatientErrors, PatientsUpdatePatientResponses, PortalMyRecordData, PortalMyRecordResponses, UsersAssignRoleData, UsersAssignRoleErrors, UsersAssignRoleResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersUnlockUserData, UsersUnlockUserErrors, UsersUnlockUserResponses } from './types.gen';
+import type { AuditSearchAuditData, AuditSearchAuditErrors, AuditSearchAuditResponses, AuditVerifyAuditData, AuditVerifyAuditErrors, AuditVerifyAuditResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthTotpConfirmData, AuthTotpConfirmErrors, AuthTotpConfirmResponses, AuthTotpSetupData, AuthTotpSetupErrors, AuthTotpSetupResponses, DicomwebInstanceMetadataData, DicomwebInstanceMetadataErrors, DicomwebInstanceMetadataResponses, DicomwebRenderFrameData, DicomwebRenderFrameErrors, DicomwebRenderFrameResponses, DicomwebRenderInstanceData, DicomwebRenderInstanceErrors, DicomwebRenderInstanceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebSeriesMetadataData, DicomwebSeriesMetadataErrors, DicomwebSeriesMetadataResponses, DicomwebStowStudiesData, DicomwebStowStudiesErrors, DicomwebStowStudiesResponses, DicomwebStowStudyData, DicomwebStowStudyErrors, DicomwebStowStudyResponses, DicomwebStudyMetadataData, DicomwebStudyMetadataErrors, DicomwebStudyMetadataResponses, DicomwebThumbnailData, DicomwebThumbnailErrors, DicomwebThumbnailResponses, EncountersAddScoreData, EncountersAddScoreErrors, EncountersAddScoreResponses, EncountersAmendRecordData, EncountersAmendRecordErrors, EncountersAmendRecordResponses, EncountersFinishEncounterData, EncountersFinishEncounterErrors, EncountersFinishEncounterResponses, EncountersGetEncounterData, EncountersGetEncounterErrors, EncountersGetEncounterResponses, EncountersGetFractureClassificationData, EncountersGetFractureClassificationErrors, EncountersGetFractureClassificationResponses, EncountersGetTemplateData, EncountersGetTemplateErrors, EncountersGetTemplateResponses, EncountersListFractureClassificationsData, EncountersListFractureClassificationsErrors, EncountersListFractureClassificationsResponses, EncountersListPatientEncountersData, EncountersListPatientEncountersErrors, EncountersListPatientEncountersResponses, EncountersListTemplatesData, EncountersListTemplatesErrors, EncountersListTemplatesResponses, EncountersOpenEncounterData, EncountersOpenEncounterErrors, EncountersOpenEncounterResponses, EncountersPutTriageSummaryData, EncountersPutTriageSummaryErrors, EncountersPutTriageSummaryResponses, EncountersRecordVersionsData, EncountersRecordVersionsErrors, EncountersRecordVersionsResponses, EncountersSaveRecordData, EncountersSaveRecordErrors, EncountersSaveRecordResponses, EncountersSearchIcd10Data, EncountersSearchIcd10Errors, EncountersSearchIcd10Responses, EncountersSearchProceduresData, EncountersSearchProceduresErrors, EncountersSearchProceduresResponses, EncountersSignRecordData, EncountersSignRecordErrors, EncountersSignRecordResponses, ImagingCreateDeviceData, ImagingCreateDeviceErrors, ImagingCreateDeviceResponses, ImagingCreateNodeData, ImagingCreateNodeErrors, ImagingCreateNodeResponses, ImagingCreateRequestData, ImagingCreateRequestErrors, ImagingCreateRequestResponses, ImagingDeleteDeviceData, ImagingDeleteDeviceErrors, ImagingDeleteDeviceResponses, ImagingDeleteNodeData, ImagingDeleteNodeErrors, ImagingDeleteNodeResponses, ImagingEchoNodeData, ImagingEchoNodeErrors, ImagingEchoNodeResponses, ImagingForwardData, ImagingForwardErrors, ImagingForwardResponses, ImagingGetRequestData, ImagingGetRequestErrors, ImagingGetRequestResponses, ImagingGetStudyData, ImagingGetStudyErrors, ImagingGetStudyResponses, ImagingGetTransferData, ImagingGetTransferErrors, ImagingGetTransferResponses, ImagingListDevicesData, ImagingListDevicesErrors, ImagingListDevicesResponses, ImagingListNodesData, ImagingListNodesErrors, ImagingListNodesResponses, ImagingPatientRequestsData, ImagingPatientRequestsErrors, ImagingPatientRequestsResponses, ImagingPatientStudiesData, ImagingPatientStudiesErrors, ImagingPatientStudiesResponses, ImagingPatientTransfersData, ImagingPatientTransfersErrors, ImagingPatientTransfersResponses, ImagingQueryNodeData, ImagingQueryNodeErrors, ImagingQueryNodeResponses, ImagingReconcileLinkData, ImagingReconcileLinkErrors, ImagingReconcileLinkResponses, ImagingReconciliationData, ImagingReconciliationErrors, ImagingReconciliationResponses, ImagingRetrieveData, ImagingRetrieveErrors, ImagingRetrieveResponses, ImagingUpdateDeviceData, ImagingUpdateDeviceErrors, ImagingUpdateDeviceResponses, InpatientAddBedsData, InpatientAddBedsErrors, InpatientAddBedsResponses, InpatientAddNoteData, InpatientAddNoteErrors, InpatientAddNoteResponses, InpatientAddObservationData, InpatientAddObservationErrors, InpatientAddObservationResponses, InpatientAdmitData, InpatientAdmitErrors, InpatientAdmitResponses, InpatientAssignBedData, InpatientAssignBedErrors, InpatientAssignBedResponses, InpatientBedBoardData, InpatientBedBoardErrors, InpatientBedBoardResponses, InpatientDischargeData, InpatientDischargeErrors, InpatientDischargeResponses, InpatientGetAdmissionData, InpatientGetAdmissionErrors, InpatientGetAdmissionResponses, InpatientGetSummaryData, InpatientGetSummaryErrors, InpatientGetSummaryResponses, InpatientListNotesData, InpatientListNotesErrors, InpatientListNotesResponses, InpatientListObservationsData, InpatientListObservationsErrors, InpatientListObservationsResponses, InpatientSaveSummaryData, InpatientSaveSummaryErrors, InpatientSaveSummaryResponses, InpatientSetBedStateData, InpatientSetBedStateErrors, InpatientSetBedStateResponses, InpatientTransferData, InpatientTransferErrors, InpatientTransferResponses, InpatientWardAdmissionsData, InpatientWardAdmissionsErrors, InpatientWardAdmissionsResponses, InstitutionsListDepartmentsData, InstitutionsListDepartmentsErrors, InstitutionsListDepartmentsResponses, InstitutionsListInstitutionsData, InstitutionsListInstitutionsErrors, InstitutionsListInstitutionsResponses, InstitutionsListWardsData, InstitutionsListWardsErrors, InstitutionsListWardsResponses, MetaGetMetaData, MetaGetMetaErrors, MetaGetMetaResponses, NotificationsGetPreferencesData, NotificationsGetPreferencesErrors, NotificationsGetPreferencesResponses, NotificationsListDeliveriesData, NotificationsListDeliveriesErrors, NotificationsListDeliveriesResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsMarkAllReadData, NotificationsMarkAllReadErrors, NotificationsMarkAllReadResponses, NotificationsMarkReadData, NotificationsMarkReadErrors, NotificationsMarkReadResponses, NotificationsPutPreferencesData, NotificationsPutPreferencesErrors, NotificationsPutPreferencesResponses, OrdersAckAlertData, OrdersAckAlertErrors, OrdersAckAlertResponses, OrdersCancelOrderData, OrdersCancelOrderErrors, OrdersCancelOrderResponses, OrdersChargeRatiosData, OrdersChargeRatiosErrors, OrdersChargeRatiosResponses, OrdersCreateOrderData, OrdersCreateOrderErrors, OrdersCreateOrderResponses, OrdersGetOrderData, OrdersGetOrderErrors, OrdersGetOrderResponses, OrdersListPatientChargesData, OrdersListPatientChargesErrors, OrdersListPatientChargesResponses, OrdersListPatientOrdersData, OrdersListPatientOrdersErrors, OrdersListPatientOrdersResponses, OrdersMyAlertsData, OrdersMyAlertsErrors, OrdersMyAlertsResponses, OrdersPayChargesData, OrdersPayChargesErrors, OrdersPayChargesResponses, OrdersReportOrderData, OrdersReportOrderErrors, OrdersReportOrderResponses, OrdersReviewOrderData, OrdersReviewOrderErrors, OrdersReviewOrderResponses, OrdersTransitionOrderData, OrdersTransitionOrderErrors, OrdersTransitionOrderResponses, PatientsAddIdentifierData, PatientsAddIdentifierErrors, PatientsAddIdentifierResponses, PatientsBreakGlassData, PatientsBreakGlassErrors, PatientsBreakGlassResponses, PatientsGetPatientData, PatientsGetPatientErrors, PatientsGetPatientResponses, PatientsMergePatientsData, PatientsMergePatientsErrors, PatientsMergePatientsResponses, PatientsRegisterPatientData, PatientsRegisterPatientErrors, PatientsRegisterPatientResponses, PatientsSearchPatientsData, PatientsSearchPatientsErrors, PatientsSearchPatientsResponses, PatientsUpdatePatientData, PatientsUpdatePatientErrors, PatientsUpdatePatientResponses, PortalMyAppointmentsData, PortalMyAppointmentsErrors, PortalMyAppointmentsResponses, PortalMyBookingStatusData, PortalMyBookingStatusErrors, PortalMyBookingStatusResponses, PortalMyRecordData, PortalMyRecordErrors, PortalMyRecordResponses, SchedulingBookAppointmentData, SchedulingBookAppointmentErrors, SchedulingBookAppointmentResponses, SchedulingCallNextData, SchedulingCallNextErrors, SchedulingCallNextResponses, SchedulingCancelAppointmentData, SchedulingCancelAppointmentErrors, SchedulingCancelAppointmentResponses, SchedulingCheckInData, SchedulingCheckInErrors, SchedulingCheckInResponses, SchedulingCompleteData, SchedulingCompleteErrors, SchedulingCompleteResponses, SchedulingCreateSessionData, SchedulingCreateSessionErrors, SchedulingCreateSessionResponses, SchedulingGetAppointmentData, SchedulingGetAppointmentErrors, SchedulingGetAppointmentResponses, SchedulingGetQueueData, SchedulingGetQueueErrors, SchedulingGetQueueResponses, SchedulingListAppointmentsData, SchedulingListAppointmentsErrors, SchedulingListAppointmentsResponses, SchedulingListFeeCategoriesData, SchedulingListFeeCategoriesErrors, SchedulingListFeeCategoriesResponses, SchedulingListSlotsData, SchedulingListSlotsErrors, SchedulingListSlotsResponses, SchedulingMarkNoShowData, SchedulingMarkNoShowErrors, SchedulingMarkNoShowResponses, SchedulingRecallData, SchedulingRecallErrors, SchedulingRecallResponses, SchedulingRegisterWalkInData, SchedulingRegisterWalkInErrors, SchedulingRegisterWalkInResponses, SchedulingReturnWithResultsData, SchedulingReturnWithResultsErrors, SchedulingReturnWithResultsResponses, SchedulingSearchSessionsData, SchedulingSearchSessionsErrors, SchedulingSearchSessionsResponses, SchedulingSkipData, SchedulingSkipErrors, SchedulingSkipResponses, SurgeryAddComplicationData, SurgeryAddComplicationErrors, SurgeryAddComplicationResponses, SurgeryAddRoomData, SurgeryAddRoomErrors, SurgeryAddRoomResponses, SurgeryCancelData, SurgeryCancelErrors, SurgeryCancelResponses, SurgeryGetSurgeryData, SurgeryGetSurgeryErrors, SurgeryGetSurgeryResponses, SurgeryListRoomsData, SurgeryListRoomsErrors, SurgeryListRoomsResponses, SurgeryOrScheduleData, SurgeryOrScheduleErrors, SurgeryOrScheduleResponses, SurgeryRecordData, SurgeryRecordErrors, SurgeryRecordResponses, SurgeryRequestSurgeryData, SurgeryRequestSurgeryErrors, SurgeryRequestSurgeryResponses, SurgeryScheduleData, SurgeryScheduleErrors, SurgeryScheduleResponses, SurgerySearchImplantsData, SurgerySearchImplantsErrors, SurgerySearchImplantsResponses, SurgeryUpdateChecklistData, SurgeryUpdateChecklistErrors, SurgeryUpdateChecklistResponses, TriageAnswerInterviewData, TriageAnswerInterviewErrors, TriageAnswerInterviewResponses, TriageAssessData, TriageAssessErrors, TriageAssessResponses, TriageClaimInterviewData, TriageClaimInterviewErrors, TriageClaimInterviewResponses, TriageGetInterviewData, TriageGetInterviewErrors, TriageGetInterviewResponses, TriageGetSummaryData, TriageGetSummaryErrors, TriageGetSummaryResponses, TriageLinkInterviewData, TriageLinkInterviewErrors, TriageLinkInterviewResponses, TriageListInterviewsData, TriageListInterviewsErrors, TriageListInterviewsResponses, TriageStartInterviewData, TriageStartInterviewErrors, TriageStartInterviewResponses, UsersAssignRoleData, UsersAssignRoleErrors, UsersAssignRoleResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersUnlockUserData, UsersUnlockUserErrors, UsersUnlockUserResponses, ViewerGetAnnotationsData, ViewerGetAnnotationsErrors, ViewerGetAnnotationsResponses, ViewerGetPresetsData, ViewerGetPresetsErrors, ViewerGetPresetsResponses, ViewerPutAnnotationsData, ViewerPutAnnotationsErrors, ViewerPutAnnotationsResponses, ViewerPutPresetsData, ViewerPutPresetsErrors, ViewerPutPresetsResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,12 +19,12 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
- * Login
+ * Open Encounter
  *
- * Log in: returns a bearer token and sets an HttpOnly session cookie (plus a CSRF cookie).
+ * Open an outpatient, emergency or inpatient visit with an empty (or triage-pre-filled) record.
  */
-export const authLogin = <ThrowOnError extends boolean = true>(options: Options<AuthLoginData, ThrowOnError>): RequestResult<AuthLoginResponses, AuthLoginErrors, ThrowOnError> => (options.client ?? client).post<AuthLoginResponses, AuthLoginErrors, ThrowOnError>({
-    url: '/api/v1/auth/login',
+export const encountersOpenEncounter = <ThrowOnError extends boolean = true>(options: Options<EncountersOpenEncounterData, ThrowOnError>): RequestResult<EncountersOpenEncounterResponses, EncountersOpenEncounterErrors, ThrowOnError> => (options.client ?? client).post<EncountersOpenEncounterResponses, EncountersOpenEncounterErrors, ThrowOnError>({
+    url: '/api/v1/encounters',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -33,26 +33,26 @@ export const authLogin = <ThrowOnError extends boolean = true>(options: Options<
 });
 
 /**
- * Logout
+ * Get Encounter
  *
- * Log out: the session is revoked on the server.
+ * An encounter with its record, diagnoses and scores.
  */
-export const authLogout = <ThrowOnError extends boolean = true>(options?: Options<AuthLogoutData, ThrowOnError>): RequestResult<AuthLogoutResponses, unknown, ThrowOnError> => (options?.client ?? client).post<AuthLogoutResponses, unknown, ThrowOnError>({ url: '/api/v1/auth/logout', ...options });
+export const encountersGetEncounter = <ThrowOnError extends boolean = true>(options: Options<EncountersGetEncounterData, ThrowOnError>): RequestResult<EncountersGetEncounterResponses, EncountersGetEncounterErrors, ThrowOnError> => (options.client ?? client).get<EncountersGetEncounterResponses, EncountersGetEncounterErrors, ThrowOnError>({ url: '/api/v1/encounters/{encounter_id}', ...options });
 
 /**
- * Me
+ * List Patient Encounters
  *
- * The logged-in user, role, institution and permissions.
+ * A patient's visits, newest first.
  */
-export const authMe = <ThrowOnError extends boolean = true>(options?: Options<AuthMeData, ThrowOnError>): RequestResult<AuthMeResponses, unknown, ThrowOnError> => (options?.client ?? client).get<AuthMeResponses, unknown, ThrowOnError>({ url: '/api/v1/auth/me', ...options });
+export const encountersListPatientEncounters = <ThrowOnError extends boolean = true>(options: Options<EncountersListPatientEncountersData, ThrowOnError>): RequestResult<EncountersListPatientEncountersResponses, EncountersListPatientEncountersErrors, ThrowOnError> => (options.client ?? client).get<EncountersListPatientEncountersResponses, EncountersListPatientEncountersErrors, ThrowOnError>({ url: '/api/v1/patients/{patient_id}/encounters', ...options });
 
 /**
- * Change Password
+ * Save Record
  *
- * Change your password (required at first login); your other sessions are logged out.
+ * Save the draft record (409 stale_version if someone saved first; 409 record_signed once signed).
  */
-export const authChangePassword = <ThrowOnError extends boolean = true>(options: Options<AuthChangePasswordData, ThrowOnError>): RequestResult<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError>({
-    url: '/api/v1/auth/password',
+export const encountersSaveRecord = <ThrowOnError extends boolean = true>(options: Options<EncountersSaveRecordData, ThrowOnError>): RequestResult<EncountersSaveRecordResponses, EncountersSaveRecordErrors, ThrowOnError> => (options.client ?? client).put<EncountersSaveRecordResponses, EncountersSaveRecordErrors, ThrowOnError>({
+    url: '/api/v1/encounters/{encounter_id}/record',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -61,19 +61,12 @@ export const authChangePassword = <ThrowOnError extends boolean = true>(options:
 });
 
 /**
- * Totp Setup
+ * Sign Record
  *
- * Start TOTP enrolment: scan the URI, then confirm with a code.
+ * Sign the record (doctors only).
  */
-export const authTotpSetup = <ThrowOnError extends boolean = true>(options?: Options<AuthTotpSetupData, ThrowOnError>): RequestResult<AuthTotpSetupResponses, unknown, ThrowOnError> => (options?.client ?? client).post<AuthTotpSetupResponses, unknown, ThrowOnError>({ url: '/api/v1/auth/totp/setup', ...options });
-
-/**
- * Totp Confirm
- *
- * Finish TOTP enrolment.
- */
-export const authTotpConfirm = <ThrowOnError extends boolean = true>(options: Options<AuthTotpConfirmData, ThrowOnError>): RequestResult<AuthTotpConfirmResponses, AuthTotpConfirmErrors, ThrowOnError> => (options.client ?? client).post<AuthTotpConfirmResponses, AuthTotpConfirmErrors, ThrowOnError>({
-    url: '/api/v1/auth/totp/confirm',
+export const encountersSignRecord = <ThrowOnError extends boolean = true>(options: Options<EncountersSignRecordData, ThrowOnError>): RequestResult<EncountersSignRecordResponses, EncountersSignRecordErrors, ThrowOnError> => (options.client ?? client).post<EncountersSignRecordResponses, EncountersSignRecordErrors, ThrowOnError>({
+    url: '/api/v1/encounters/{encounter_id}/record/sign',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -82,19 +75,12 @@ export const authTotpConfirm = <ThrowOnError extends boolean = true>(options: Op
 });
 
 /**
- * List Users
+ * Amend Record
  *
- * Accounts (administrators).
+ * Amend a signed record with a reason; a new version is kept, the earlier text stays readable.
  */
-export const usersListUsers = <ThrowOnError extends boolean = true>(options?: Options<UsersListUsersData, ThrowOnError>): RequestResult<UsersListUsersResponses, UsersListUsersErrors, ThrowOnError> => (options?.client ?? client).get<UsersListUsersResponses, UsersListUsersErrors, ThrowOnError>({ url: '/api/v1/users', ...options });
-
-/**
- * Create User
- *
- * Create an account; its initial password must be changed at first login.
- */
-export const usersCreateUser = <ThrowOnError extends boolean = true>(options: Options<UsersCreateUserData, ThrowOnError>): RequestResult<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError> => (options.client ?? client).post<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError>({
-    url: '/api/v1/users',
+export const encountersAmendRecord = <ThrowOnError extends boolean = true>(options: Options<EncountersAmendRecordData, ThrowOnError>): RequestResult<EncountersAmendRecordResponses, EncountersAmendRecordErrors, ThrowOnError> => (options.client ?? client).post<EncountersAmendRecordResponses, EncountersAmendRecordErrors, ThrowOnError>({
+    url: '/api/v1/encounters/{encounter_id}/record/amendments',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -103,12 +89,19 @@ export const usersCreateUser = <ThrowOnError extends boolean = true>(options: Op
 });
 
 /**
- * Assign Role
+ * Record Versions
  *
- * Assign a role (security administrator); the user's sessions are revoked.
+ * Every signed and amended version of the record.
  */
-export const usersAssignRole = <ThrowOnError extends boolean = true>(options: Options<UsersAssignRoleData, ThrowOnError>): RequestResult<UsersAssignRoleResponses, UsersAssignRoleErrors, ThrowOnError> => (options.client ?? client).put<UsersAssignRoleResponses, UsersAssignRoleErrors, ThrowOnError>({
-    url: '/api/v1/users/{user_id}/role',
+export const encountersRecordVersions = <ThrowOnError extends boolean = true>(options: Options<EncountersRecordVersionsData, ThrowOnError>): RequestResult<EncountersRecordVersionsResponses, EncountersRecordVersionsErrors, ThrowOnError> => (options.client ?? client).get<EncountersRecordVersionsResponses, EncountersRecordVersionsErrors, ThrowOnError>({ url: '/api/v1/encounters/{encounter_id}/record/versions', ...options });
+
+/**
+ * Add Score
+ *
+ * Score a questionnaire/clinician score and store answers, result and definition version.
+ */
+export const encountersAddScore = <ThrowOnError extends boolean = true>(options: Options<EncountersAddScoreData, ThrowOnError>): RequestResult<EncountersAddScoreResponses, EncountersAddScoreErrors, ThrowOnError> => (options.client ?? client).post<EncountersAddScoreResponses, EncountersAddScoreErrors, ThrowOnError>({
+    url: '/api/v1/encounters/{encounter_id}/scores',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -117,32 +110,557 @@ export const usersAssignRole = <ThrowOnError extends boolean = true>(options: Op
 });
 
 /**
- * Unlock User
+ * Put Triage Summary
  *
- * Clear a lockout (security administrator).
+ * Attach a triage summary (pre-fills an untouched draft).
  */
-export const usersUnlockUser = <ThrowOnError extends boolean = true>(options: Options<UsersUnlockUserData, ThrowOnError>): RequestResult<UsersUnlockUserResponses, UsersUnlockUserErrors, ThrowOnError> => (options.client ?? client).post<UsersUnlockUserResponses, UsersUnlockUserErrors, ThrowOnError>({ url: '/api/v1/users/{user_id}/unlock', ...options });
+export const encountersPutTriageSummary = <ThrowOnError extends boolean = true>(options: Options<EncountersPutTriageSummaryData, ThrowOnError>): RequestResult<EncountersPutTriageSummaryResponses, EncountersPutTriageSummaryErrors, ThrowOnError> => (options.client ?? client).put<EncountersPutTriageSummaryResponses, EncountersPutTriageSummaryErrors, ThrowOnError>({
+    url: '/api/v1/encounters/{encounter_id}/triage-summary',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
- * Search Audit
+ * Finish Encounter
  *
- * Search the audit trail (audit administrator only).
+ * Close the visit.
  */
-export const auditSearchAudit = <ThrowOnError extends boolean = true>(options?: Options<AuditSearchAuditData, ThrowOnError>): RequestResult<AuditSearchAuditResponses, AuditSearchAuditErrors, ThrowOnError> => (options?.client ?? client).get<AuditSearchAuditResponses, AuditSearchAuditErrors, ThrowOnError>({ url: '/api/v1/audit/events', ...options });
+export const encountersFinishEncounter = <ThrowOnError extends boolean = true>(options: Options<EncountersFinishEncounterData, ThrowOnError>): RequestResult<EncountersFinishEncounterResponses, EncountersFinishEncounterErrors, ThrowOnError> => (options.client ?? client).post<EncountersFinishEncounterResponses, EncountersFinishEncounterErrors, ThrowOnError>({ url: '/api/v1/encounters/{encounter_id}/finish', ...options });
 
 /**
- * Verify Audit
+ * List Templates
  *
- * Check the audit hash chain end to end.
+ * Subspecialty record templates (spine, joint, sports, trauma, hand, foot_ankle, pediatric).
  */
-export const auditVerifyAudit = <ThrowOnError extends boolean = true>(options?: Options<AuditVerifyAuditData, ThrowOnError>): RequestResult<AuditVerifyAuditResponses, unknown, ThrowOnError> => (options?.client ?? client).get<AuditVerifyAuditResponses, unknown, ThrowOnError>({ url: '/api/v1/audit/verify', ...options });
+export const encountersListTemplates = <ThrowOnError extends boolean = true>(options?: Options<EncountersListTemplatesData, ThrowOnError>): RequestResult<EncountersListTemplatesResponses, EncountersListTemplatesErrors, ThrowOnError> => (options?.client ?? client).get<EncountersListTemplatesResponses, EncountersListTemplatesErrors, ThrowOnError>({ url: '/api/v1/encounter-templates', ...options });
+
+/**
+ * Get Template
+ *
+ * One template.
+ */
+export const encountersGetTemplate = <ThrowOnError extends boolean = true>(options: Options<EncountersGetTemplateData, ThrowOnError>): RequestResult<EncountersGetTemplateResponses, EncountersGetTemplateErrors, ThrowOnError> => (options.client ?? client).get<EncountersGetTemplateResponses, EncountersGetTemplateErrors, ThrowOnError>({ url: '/api/v1/encounter-templates/{code}', ...options });
+
+/**
+ * Search Icd10
+ *
+ * Search the orthopedic ICD-10 subset by code, Chinese or English name, or synonym.
+ */
+export const encountersSearchIcd10 = <ThrowOnError extends boolean = true>(options: Options<EncountersSearchIcd10Data, ThrowOnError>): RequestResult<EncountersSearchIcd10Responses, EncountersSearchIcd10Errors, ThrowOnError> => (options.client ?? client).get<EncountersSearchIcd10Responses, EncountersSearchIcd10Errors, ThrowOnError>({ url: '/api/v1/codes/icd10', ...options });
+
+/**
+ * Search Procedures
+ *
+ * Search the orthopedic ICD-9-CM-3 procedure subset (with default surgical grade).
+ */
+export const encountersSearchProcedures = <ThrowOnError extends boolean = true>(options: Options<EncountersSearchProceduresData, ThrowOnError>): RequestResult<EncountersSearchProceduresResponses, EncountersSearchProceduresErrors, ThrowOnError> => (options.client ?? client).get<EncountersSearchProceduresResponses, EncountersSearchProceduresErrors, ThrowOnError>({ url: '/api/v1/codes/icd9cm3', ...options });
+
+/**
+ * List Fracture Classifications
+ *
+ * Names of the fracture classification systems (ao_ota, garden, neer, schatzker …).
+ */
+export const encountersListFractureClassifications = <ThrowOnError extends boolean = true>(options?: Options<EncountersListFractureClassificationsData, ThrowOnError>): RequestResult<EncountersListFractureClassificationsResponses, EncountersListFractureClassificationsErrors, ThrowOnError> => (options?.client ?? client).get<EncountersListFractureClassificationsResponses, EncountersListFractureClassificationsErrors, ThrowOnError>({ url: '/api/v1/codes/fracture-classifications', ...options });
+
+/**
+ * Get Fracture Classification
+ *
+ * One classification system with its class tree and sources.
+ */
+export const encountersGetFractureClassification = <ThrowOnError extends boolean = true>(options: Options<EncountersGetFractureClassificationData, ThrowOnError>): RequestResult<EncountersGetFractureClassificationResponses, EncountersGetFractureClassificationErrors, ThrowOnError> => (options.client ?? client).get<EncountersGetFractureClassificationResponses, EncountersGetFractureClassificationErrors, ThrowOnError>({ url: '/api/v1/codes/fracture-classifications/{system}', ...options });
+
+/**
+ * Patient Studies
+ *
+ * A patient's imaging studies with their WADO-RS URLs (for the study browser).
+ */
+export const imagingPatientStudies = <ThrowOnError extends boolean = true>(options: Options<ImagingPatientStudiesData, ThrowOnError>): RequestResult<ImagingPatientStudiesResponses, ImagingPatientStudiesErrors, ThrowOnError> => (options.client ?? client).get<ImagingPatientStudiesResponses, ImagingPatientStudiesErrors, ThrowOnError>({ url: '/api/v1/imaging/patients/{patient_id}/studies', ...options });
+
+/**
+ * Get Study
+ *
+ * One study (404 if missing or not yours to see).
+ */
+export const imagingGetStudy = <ThrowOnError extends boolean = true>(options: Options<ImagingGetStudyData, ThrowOnError>): RequestResult<ImagingGetStudyResponses, ImagingGetStudyErrors, ThrowOnError> => (options.client ?? client).get<ImagingGetStudyResponses, ImagingGetStudyErrors, ThrowOnError>({ url: '/api/v1/imaging/studies/{study_uid}', ...options });
+
+/**
+ * Create Request
+ *
+ * Order an imaging exam; it appears on the Modality Worklist of the patient's hospital.
+ */
+export const imagingCreateRequest = <ThrowOnError extends boolean = true>(options: Options<ImagingCreateRequestData, ThrowOnError>): RequestResult<ImagingCreateRequestResponses, ImagingCreateRequestErrors, ThrowOnError> => (options.client ?? client).post<ImagingCreateRequestResponses, ImagingCreateRequestErrors, ThrowOnError>({
+    url: '/api/v1/imaging/requests',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Patient Requests
+ *
+ * A patient's imaging requests.
+ */
+export const imagingPatientRequests = <ThrowOnError extends boolean = true>(options: Options<ImagingPatientRequestsData, ThrowOnError>): RequestResult<ImagingPatientRequestsResponses, ImagingPatientRequestsErrors, ThrowOnError> => (options.client ?? client).get<ImagingPatientRequestsResponses, ImagingPatientRequestsErrors, ThrowOnError>({ url: '/api/v1/imaging/patients/{patient_id}/requests', ...options });
+
+/**
+ * Get Request
+ *
+ * One imaging request.
+ */
+export const imagingGetRequest = <ThrowOnError extends boolean = true>(options: Options<ImagingGetRequestData, ThrowOnError>): RequestResult<ImagingGetRequestResponses, ImagingGetRequestErrors, ThrowOnError> => (options.client ?? client).get<ImagingGetRequestResponses, ImagingGetRequestErrors, ThrowOnError>({ url: '/api/v1/imaging/requests/{request_id}', ...options });
+
+/**
+ * List Devices
+ *
+ * DICOM devices (modalities, workstations) allowed to call Osteon's SCP.
+ */
+export const imagingListDevices = <ThrowOnError extends boolean = true>(options?: Options<ImagingListDevicesData, ThrowOnError>): RequestResult<ImagingListDevicesResponses, ImagingListDevicesErrors, ThrowOnError> => (options?.client ?? client).get<ImagingListDevicesResponses, ImagingListDevicesErrors, ThrowOnError>({ url: '/api/v1/imaging/devices', ...options });
+
+/**
+ * Create Device
+ *
+ * Register a device by AE title.
+ */
+export const imagingCreateDevice = <ThrowOnError extends boolean = true>(options: Options<ImagingCreateDeviceData, ThrowOnError>): RequestResult<ImagingCreateDeviceResponses, ImagingCreateDeviceErrors, ThrowOnError> => (options.client ?? client).post<ImagingCreateDeviceResponses, ImagingCreateDeviceErrors, ThrowOnError>({
+    url: '/api/v1/imaging/devices',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Device
+ *
+ * Remove a device.
+ */
+export const imagingDeleteDevice = <ThrowOnError extends boolean = true>(options: Options<ImagingDeleteDeviceData, ThrowOnError>): RequestResult<ImagingDeleteDeviceResponses, ImagingDeleteDeviceErrors, ThrowOnError> => (options.client ?? client).delete<ImagingDeleteDeviceResponses, ImagingDeleteDeviceErrors, ThrowOnError>({ url: '/api/v1/imaging/devices/{device_id}', ...options });
+
+/**
+ * Update Device
+ *
+ * Change a device.
+ */
+export const imagingUpdateDevice = <ThrowOnError extends boolean = true>(options: Options<ImagingUpdateDeviceData, ThrowOnError>): RequestResult<ImagingUpdateDeviceResponses, ImagingUpdateDeviceErrors, ThrowOnError> => (options.client ?? client).patch<ImagingUpdateDeviceResponses, ImagingUpdateDeviceErrors, ThrowOnError>({
+    url: '/api/v1/imaging/devices/{device_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reconciliation
+ *
+ * Studies that arrived without a matching patient or order (待核对影像).
+ */
+export const imagingReconciliation = <ThrowOnError extends boolean = true>(options?: Options<ImagingReconciliationData, ThrowOnError>): RequestResult<ImagingReconciliationResponses, ImagingReconciliationErrors, ThrowOnError> => (options?.client ?? client).get<ImagingReconciliationResponses, ImagingReconciliationErrors, ThrowOnError>({ url: '/api/v1/imaging/reconciliation', ...options });
+
+/**
+ * Reconcile Link
+ *
+ * Link an unmatched study to a patient (and order); audited.
+ */
+export const imagingReconcileLink = <ThrowOnError extends boolean = true>(options: Options<ImagingReconcileLinkData, ThrowOnError>): RequestResult<ImagingReconcileLinkResponses, ImagingReconcileLinkErrors, ThrowOnError> => (options.client ?? client).post<ImagingReconcileLinkResponses, ImagingReconcileLinkErrors, ThrowOnError>({
+    url: '/api/v1/imaging/reconciliation/{item_id}/link',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Nodes
+ *
+ * Remote PACS nodes of your hospital.
+ */
+export const imagingListNodes = <ThrowOnError extends boolean = true>(options?: Options<ImagingListNodesData, ThrowOnError>): RequestResult<ImagingListNodesResponses, ImagingListNodesErrors, ThrowOnError> => (options?.client ?? client).get<ImagingListNodesResponses, ImagingListNodesErrors, ThrowOnError>({ url: '/api/v1/imaging/nodes', ...options });
+
+/**
+ * Create Node
+ *
+ * Configure a remote PACS (DIMSE and/or DICOMweb).
+ */
+export const imagingCreateNode = <ThrowOnError extends boolean = true>(options: Options<ImagingCreateNodeData, ThrowOnError>): RequestResult<ImagingCreateNodeResponses, ImagingCreateNodeErrors, ThrowOnError> => (options.client ?? client).post<ImagingCreateNodeResponses, ImagingCreateNodeErrors, ThrowOnError>({
+    url: '/api/v1/imaging/nodes',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Node
+ *
+ * Disable a PACS node.
+ */
+export const imagingDeleteNode = <ThrowOnError extends boolean = true>(options: Options<ImagingDeleteNodeData, ThrowOnError>): RequestResult<ImagingDeleteNodeResponses, ImagingDeleteNodeErrors, ThrowOnError> => (options.client ?? client).delete<ImagingDeleteNodeResponses, ImagingDeleteNodeErrors, ThrowOnError>({ url: '/api/v1/imaging/nodes/{node_id}', ...options });
+
+/**
+ * Echo Node
+ *
+ * Test the connection to a PACS node (C-ECHO and/or a QIDO-RS ping).
+ */
+export const imagingEchoNode = <ThrowOnError extends boolean = true>(options: Options<ImagingEchoNodeData, ThrowOnError>): RequestResult<ImagingEchoNodeResponses, ImagingEchoNodeErrors, ThrowOnError> => (options.client ?? client).post<ImagingEchoNodeResponses, ImagingEchoNodeErrors, ThrowOnError>({ url: '/api/v1/imaging/nodes/{node_id}/echo', ...options });
+
+/**
+ * Query Node
+ *
+ * Studies a PACS node holds for one of your patients (matched on the MRN).
+ */
+export const imagingQueryNode = <ThrowOnError extends boolean = true>(options: Options<ImagingQueryNodeData, ThrowOnError>): RequestResult<ImagingQueryNodeResponses, ImagingQueryNodeErrors, ThrowOnError> => (options.client ?? client).get<ImagingQueryNodeResponses, ImagingQueryNodeErrors, ThrowOnError>({ url: '/api/v1/imaging/nodes/{node_id}/studies', ...options });
+
+/**
+ * Retrieve
+ *
+ * Bring a study from a PACS node into Osteon (a durable job; poll the transfer for progress).
+ */
+export const imagingRetrieve = <ThrowOnError extends boolean = true>(options: Options<ImagingRetrieveData, ThrowOnError>): RequestResult<ImagingRetrieveResponses, ImagingRetrieveErrors, ThrowOnError> => (options.client ?? client).post<ImagingRetrieveResponses, ImagingRetrieveErrors, ThrowOnError>({
+    url: '/api/v1/imaging/nodes/{node_id}/retrieve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Forward
+ *
+ * Send a study to a PACS node (a durable job).
+ */
+export const imagingForward = <ThrowOnError extends boolean = true>(options: Options<ImagingForwardData, ThrowOnError>): RequestResult<ImagingForwardResponses, ImagingForwardErrors, ThrowOnError> => (options.client ?? client).post<ImagingForwardResponses, ImagingForwardErrors, ThrowOnError>({
+    url: '/api/v1/imaging/nodes/{node_id}/forward',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Patient Transfers
+ *
+ * Retrievals and forwardings of a patient's studies, newest first, with progress.
+ */
+export const imagingPatientTransfers = <ThrowOnError extends boolean = true>(options: Options<ImagingPatientTransfersData, ThrowOnError>): RequestResult<ImagingPatientTransfersResponses, ImagingPatientTransfersErrors, ThrowOnError> => (options.client ?? client).get<ImagingPatientTransfersResponses, ImagingPatientTransfersErrors, ThrowOnError>({ url: '/api/v1/imaging/patients/{patient_id}/transfers', ...options });
+
+/**
+ * Get Transfer
+ *
+ * Progress of a retrieval or forwarding.
+ */
+export const imagingGetTransfer = <ThrowOnError extends boolean = true>(options: Options<ImagingGetTransferData, ThrowOnError>): RequestResult<ImagingGetTransferResponses, ImagingGetTransferErrors, ThrowOnError> => (options.client ?? client).get<ImagingGetTransferResponses, ImagingGetTransferErrors, ThrowOnError>({ url: '/api/v1/imaging/transfers/{transfer_id}', ...options });
+
+/**
+ * Search Studies
+ *
+ * QIDO-RS study search (PatientID, PatientName, StudyDate range, AccessionNumber, ModalitiesInStudy …).
+ */
+export const dicomwebSearchStudies = <ThrowOnError extends boolean = true>(options?: Options<DicomwebSearchStudiesData, ThrowOnError>): RequestResult<DicomwebSearchStudiesResponses, DicomwebSearchStudiesErrors, ThrowOnError> => (options?.client ?? client).get<DicomwebSearchStudiesResponses, DicomwebSearchStudiesErrors, ThrowOnError>({ url: '/dicomweb/studies', ...options });
+
+/**
+ * Stow Studies
+ *
+ * STOW-RS: store instances of any studies.
+ */
+export const dicomwebStowStudies = <ThrowOnError extends boolean = true>(options?: Options<DicomwebStowStudiesData, ThrowOnError>): RequestResult<DicomwebStowStudiesResponses, DicomwebStowStudiesErrors, ThrowOnError> => (options?.client ?? client).post<DicomwebStowStudiesResponses, DicomwebStowStudiesErrors, ThrowOnError>({ url: '/dicomweb/studies', ...options });
+
+/**
+ * Search All Series
+ *
+ * QIDO-RS series search across studies.
+ */
+export const dicomwebSearchAllSeries = <ThrowOnError extends boolean = true>(options?: Options<DicomwebSearchAllSeriesData, ThrowOnError>): RequestResult<DicomwebSearchAllSeriesResponses, DicomwebSearchAllSeriesErrors, ThrowOnError> => (options?.client ?? client).get<DicomwebSearchAllSeriesResponses, DicomwebSearchAllSeriesErrors, ThrowOnError>({ url: '/dicomweb/series', ...options });
+
+/**
+ * Search All Instances
+ *
+ * QIDO-RS instance search across studies.
+ */
+export const dicomwebSearchAllInstances = <ThrowOnError extends boolean = true>(options?: Options<DicomwebSearchAllInstancesData, ThrowOnError>): RequestResult<DicomwebSearchAllInstancesResponses, DicomwebSearchAllInstancesErrors, ThrowOnError> => (options?.client ?? client).get<DicomwebSearchAllInstancesResponses, DicomwebSearchAllInstancesErrors, ThrowOnError>({ url: '/dicomweb/instances', ...options });
+
+/**
+ * Search Series
+ *
+ * QIDO-RS series of a study.
+ */
+export const dicomwebSearchSeries = <ThrowOnError extends boolean = true>(options: Options<DicomwebSearchSeriesData, ThrowOnError>): RequestResult<DicomwebSearchSeriesResponses, DicomwebSearchSeriesErrors, ThrowOnError> => (options.client ?? client).get<DicomwebSearchSeriesResponses, DicomwebSearchSeriesErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series', ...options });
+
+/**
+ * Search Study Instances
+ *
+ * QIDO-RS instances of a study.
+ */
+export const dicomwebSearchStudyInstances = <ThrowOnError extends boolean = true>(options: Options<DicomwebSearchStudyInstancesData, ThrowOnError>): RequestResult<DicomwebSearchStudyInstancesResponses, DicomwebSearchStudyInstancesErrors, ThrowOnError> => (options.client ?? client).get<DicomwebSearchStudyInstancesResponses, DicomwebSearchStudyInstancesErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/instances', ...options });
+
+/**
+ * Search Instances
+ *
+ * QIDO-RS instances of a series.
+ */
+export const dicomwebSearchInstances = <ThrowOnError extends boolean = true>(options: Options<DicomwebSearchInstancesData, ThrowOnError>): RequestResult<DicomwebSearchInstancesResponses, DicomwebSearchInstancesErrors, ThrowOnError> => (options.client ?? client).get<DicomwebSearchInstancesResponses, DicomwebSearchInstancesErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances', ...options });
+
+/**
+ * Retrieve Study
+ *
+ * WADO-RS: every instance of a study (multipart/related; type="application/dicom").
+ */
+export const dicomwebRetrieveStudy = <ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveStudyData, ThrowOnError>): RequestResult<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRetrieveStudyResponses, DicomwebRetrieveStudyErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}', ...options });
+
+/**
+ * Stow Study
+ *
+ * STOW-RS: store instances of one study (others are refused).
+ */
+export const dicomwebStowStudy = <ThrowOnError extends boolean = true>(options: Options<DicomwebStowStudyData, ThrowOnError>): RequestResult<DicomwebStowStudyResponses, DicomwebStowStudyErrors, ThrowOnError> => (options.client ?? client).post<DicomwebStowStudyResponses, DicomwebStowStudyErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}', ...options });
+
+/**
+ * Retrieve Series
+ *
+ * WADO-RS: every instance of a series.
+ */
+export const dicomwebRetrieveSeries = <ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveSeriesData, ThrowOnError>): RequestResult<DicomwebRetrieveSeriesResponses, DicomwebRetrieveSeriesErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRetrieveSeriesResponses, DicomwebRetrieveSeriesErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}', ...options });
+
+/**
+ * Retrieve Instance
+ *
+ * WADO-RS: one instance, byte-identical to what was stored.
+ */
+export const dicomwebRetrieveInstance = <ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveInstanceData, ThrowOnError>): RequestResult<DicomwebRetrieveInstanceResponses, DicomwebRetrieveInstanceErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRetrieveInstanceResponses, DicomwebRetrieveInstanceErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}', ...options });
+
+/**
+ * Study Metadata
+ *
+ * WADO-RS metadata of a study (what Cornerstone's wadors loader needs).
+ */
+export const dicomwebStudyMetadata = <ThrowOnError extends boolean = true>(options: Options<DicomwebStudyMetadataData, ThrowOnError>): RequestResult<DicomwebStudyMetadataResponses, DicomwebStudyMetadataErrors, ThrowOnError> => (options.client ?? client).get<DicomwebStudyMetadataResponses, DicomwebStudyMetadataErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/metadata', ...options });
+
+/**
+ * Series Metadata
+ *
+ * WADO-RS metadata of a series.
+ */
+export const dicomwebSeriesMetadata = <ThrowOnError extends boolean = true>(options: Options<DicomwebSeriesMetadataData, ThrowOnError>): RequestResult<DicomwebSeriesMetadataResponses, DicomwebSeriesMetadataErrors, ThrowOnError> => (options.client ?? client).get<DicomwebSeriesMetadataResponses, DicomwebSeriesMetadataErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/metadata', ...options });
+
+/**
+ * Instance Metadata
+ *
+ * WADO-RS metadata of an instance.
+ */
+export const dicomwebInstanceMetadata = <ThrowOnError extends boolean = true>(options: Options<DicomwebInstanceMetadataData, ThrowOnError>): RequestResult<DicomwebInstanceMetadataResponses, DicomwebInstanceMetadataErrors, ThrowOnError> => (options.client ?? client).get<DicomwebInstanceMetadataResponses, DicomwebInstanceMetadataErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/metadata', ...options });
+
+/**
+ * Retrieve Frames
+ *
+ * WADO-RS frames: application/octet-stream (native), or as stored with ``transfer-syntax=*``.
+ */
+export const dicomwebRetrieveFrames = <ThrowOnError extends boolean = true>(options: Options<DicomwebRetrieveFramesData, ThrowOnError>): RequestResult<DicomwebRetrieveFramesResponses, DicomwebRetrieveFramesErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRetrieveFramesResponses, DicomwebRetrieveFramesErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{frame_list}', ...options });
+
+/**
+ * Render Instance
+ *
+ * WADO-RS rendered (first frame): image/jpeg or image/png; ``window=center,width``, ``viewport=w,h``.
+ */
+export const dicomwebRenderInstance = <ThrowOnError extends boolean = true>(options: Options<DicomwebRenderInstanceData, ThrowOnError>): RequestResult<DicomwebRenderInstanceResponses, DicomwebRenderInstanceErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRenderInstanceResponses, DicomwebRenderInstanceErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/rendered', ...options });
+
+/**
+ * Render Frame
+ *
+ * WADO-RS rendered frame.
+ */
+export const dicomwebRenderFrame = <ThrowOnError extends boolean = true>(options: Options<DicomwebRenderFrameData, ThrowOnError>): RequestResult<DicomwebRenderFrameResponses, DicomwebRenderFrameErrors, ThrowOnError> => (options.client ?? client).get<DicomwebRenderFrameResponses, DicomwebRenderFrameErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{frame}/rendered', ...options });
+
+/**
+ * Thumbnail
+ *
+ * A small rendered image for the study browser.
+ */
+export const dicomwebThumbnail = <ThrowOnError extends boolean = true>(options: Options<DicomwebThumbnailData, ThrowOnError>): RequestResult<DicomwebThumbnailResponses, DicomwebThumbnailErrors, ThrowOnError> => (options.client ?? client).get<DicomwebThumbnailResponses, DicomwebThumbnailErrors, ThrowOnError>({ url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/thumbnail', ...options });
+
+/**
+ * Add Beds
+ *
+ * Add a room with beds to a ward.
+ */
+export const inpatientAddBeds = <ThrowOnError extends boolean = true>(options: Options<InpatientAddBedsData, ThrowOnError>): RequestResult<InpatientAddBedsResponses, InpatientAddBedsErrors, ThrowOnError> => (options.client ?? client).post<InpatientAddBedsResponses, InpatientAddBedsErrors, ThrowOnError>({
+    url: '/api/v1/wards/{ward_id}/beds',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Bed Board
+ *
+ * Bed board snapshot (one query for any number of beds); live changes on topic beds:<ward_id>.
+ */
+export const inpatientBedBoard = <ThrowOnError extends boolean = true>(options?: Options<InpatientBedBoardData, ThrowOnError>): RequestResult<InpatientBedBoardResponses, InpatientBedBoardErrors, ThrowOnError> => (options?.client ?? client).get<InpatientBedBoardResponses, InpatientBedBoardErrors, ThrowOnError>({ url: '/api/v1/bed-board', ...options });
+
+/**
+ * Set Bed State
+ *
+ * Reserve/release, mark cleaned, close or reopen a bed.
+ */
+export const inpatientSetBedState = <ThrowOnError extends boolean = true>(options: Options<InpatientSetBedStateData, ThrowOnError>): RequestResult<InpatientSetBedStateResponses, InpatientSetBedStateErrors, ThrowOnError> => (options.client ?? client).post<InpatientSetBedStateResponses, InpatientSetBedStateErrors, ThrowOnError>({
+    url: '/api/v1/beds/{bed_id}/state',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Admit
+ *
+ * Admit a patient (optionally into a bed: 409 if someone else took it first).
+ */
+export const inpatientAdmit = <ThrowOnError extends boolean = true>(options: Options<InpatientAdmitData, ThrowOnError>): RequestResult<InpatientAdmitResponses, InpatientAdmitErrors, ThrowOnError> => (options.client ?? client).post<InpatientAdmitResponses, InpatientAdmitErrors, ThrowOnError>({
+    url: '/api/v1/admissions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Ward Admissions
+ *
+ * A ward's admissions (current or discharged), newest first.
+ */
+export const inpatientWardAdmissions = <ThrowOnError extends boolean = true>(options: Options<InpatientWardAdmissionsData, ThrowOnError>): RequestResult<InpatientWardAdmissionsResponses, InpatientWardAdmissionsErrors, ThrowOnError> => (options.client ?? client).get<InpatientWardAdmissionsResponses, InpatientWardAdmissionsErrors, ThrowOnError>({ url: '/api/v1/wards/{ward_id}/admissions', ...options });
+
+/**
+ * Get Admission
+ *
+ * An admission.
+ */
+export const inpatientGetAdmission = <ThrowOnError extends boolean = true>(options: Options<InpatientGetAdmissionData, ThrowOnError>): RequestResult<InpatientGetAdmissionResponses, InpatientGetAdmissionErrors, ThrowOnError> => (options.client ?? client).get<InpatientGetAdmissionResponses, InpatientGetAdmissionErrors, ThrowOnError>({ url: '/api/v1/admissions/{admission_id}', ...options });
+
+/**
+ * Assign Bed
+ *
+ * Assign a bed (two nurses at once: exactly one succeeds, the other gets 409 bed_not_available).
+ */
+export const inpatientAssignBed = <ThrowOnError extends boolean = true>(options: Options<InpatientAssignBedData, ThrowOnError>): RequestResult<InpatientAssignBedResponses, InpatientAssignBedErrors, ThrowOnError> => (options.client ?? client).post<InpatientAssignBedResponses, InpatientAssignBedErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/bed',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Transfer
+ *
+ * Move the patient to another bed.
+ */
+export const inpatientTransfer = <ThrowOnError extends boolean = true>(options: Options<InpatientTransferData, ThrowOnError>): RequestResult<InpatientTransferResponses, InpatientTransferErrors, ThrowOnError> => (options.client ?? client).post<InpatientTransferResponses, InpatientTransferErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/transfer',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Notes
+ *
+ * Progress notes.
+ */
+export const inpatientListNotes = <ThrowOnError extends boolean = true>(options: Options<InpatientListNotesData, ThrowOnError>): RequestResult<InpatientListNotesResponses, InpatientListNotesErrors, ThrowOnError> => (options.client ?? client).get<InpatientListNotesResponses, InpatientListNotesErrors, ThrowOnError>({ url: '/api/v1/admissions/{admission_id}/notes', ...options });
+
+/**
+ * Add Note
+ *
+ * Write a progress note.
+ */
+export const inpatientAddNote = <ThrowOnError extends boolean = true>(options: Options<InpatientAddNoteData, ThrowOnError>): RequestResult<InpatientAddNoteResponses, InpatientAddNoteErrors, ThrowOnError> => (options.client ?? client).post<InpatientAddNoteResponses, InpatientAddNoteErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/notes',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Observations
+ *
+ * Vital signs, oldest first.
+ */
+export const inpatientListObservations = <ThrowOnError extends boolean = true>(options: Options<InpatientListObservationsData, ThrowOnError>): RequestResult<InpatientListObservationsResponses, InpatientListObservationsErrors, ThrowOnError> => (options.client ?? client).get<InpatientListObservationsResponses, InpatientListObservationsErrors, ThrowOnError>({ url: '/api/v1/admissions/{admission_id}/observations', ...options });
+
+/**
+ * Add Observation
+ *
+ * Record vital signs and pain score (implausible values are refused).
+ */
+export const inpatientAddObservation = <ThrowOnError extends boolean = true>(options: Options<InpatientAddObservationData, ThrowOnError>): RequestResult<InpatientAddObservationResponses, InpatientAddObservationErrors, ThrowOnError> => (options.client ?? client).post<InpatientAddObservationResponses, InpatientAddObservationErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/observations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Summary
+ *
+ * The discharge summary.
+ */
+export const inpatientGetSummary = <ThrowOnError extends boolean = true>(options: Options<InpatientGetSummaryData, ThrowOnError>): RequestResult<InpatientGetSummaryResponses, InpatientGetSummaryErrors, ThrowOnError> => (options.client ?? client).get<InpatientGetSummaryResponses, InpatientGetSummaryErrors, ThrowOnError>({ url: '/api/v1/admissions/{admission_id}/discharge-summary', ...options });
+
+/**
+ * Save Summary
+ *
+ * Write the discharge summary (出院小结).
+ */
+export const inpatientSaveSummary = <ThrowOnError extends boolean = true>(options: Options<InpatientSaveSummaryData, ThrowOnError>): RequestResult<InpatientSaveSummaryResponses, InpatientSaveSummaryErrors, ThrowOnError> => (options.client ?? client).put<InpatientSaveSummaryResponses, InpatientSaveSummaryErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/discharge-summary',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Discharge
+ *
+ * Discharge (409 if the discharge summary is missing); LOS and bed-days are recorded.
+ */
+export const inpatientDischarge = <ThrowOnError extends boolean = true>(options: Options<InpatientDischargeData, ThrowOnError>): RequestResult<InpatientDischargeResponses, InpatientDischargeErrors, ThrowOnError> => (options.client ?? client).post<InpatientDischargeResponses, InpatientDischargeErrors, ThrowOnError>({
+    url: '/api/v1/admissions/{admission_id}/discharge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * List Institutions
  *
  * All institutions in this deployment.
  */
-export const institutionsListInstitutions = <ThrowOnError extends boolean = true>(options?: Options<InstitutionsListInstitutionsData, ThrowOnError>): RequestResult<InstitutionsListInstitutionsResponses, unknown, ThrowOnError> => (options?.client ?? client).get<InstitutionsListInstitutionsResponses, unknown, ThrowOnError>({ url: '/api/v1/institutions', ...options });
+export const institutionsListInstitutions = <ThrowOnError extends boolean = true>(options?: Options<InstitutionsListInstitutionsData, ThrowOnError>): RequestResult<InstitutionsListInstitutionsResponses, InstitutionsListInstitutionsErrors, ThrowOnError> => (options?.client ?? client).get<InstitutionsListInstitutionsResponses, InstitutionsListInstitutionsErrors, ThrowOnError>({ url: '/api/v1/institutions', ...options });
 
 /**
  * List Departments
@@ -157,6 +675,174 @@ export const institutionsListDepartments = <ThrowOnError extends boolean = true>
  * Wards of an institution.
  */
 export const institutionsListWards = <ThrowOnError extends boolean = true>(options: Options<InstitutionsListWardsData, ThrowOnError>): RequestResult<InstitutionsListWardsResponses, InstitutionsListWardsErrors, ThrowOnError> => (options.client ?? client).get<InstitutionsListWardsResponses, InstitutionsListWardsErrors, ThrowOnError>({ url: '/api/v1/institutions/{institution_id}/wards', ...options });
+
+/**
+ * List Notifications
+ *
+ * My notifications, newest first, with the unread count.
+ */
+export const notificationsListNotifications = <ThrowOnError extends boolean = true>(options?: Options<NotificationsListNotificationsData, ThrowOnError>): RequestResult<NotificationsListNotificationsResponses, NotificationsListNotificationsErrors, ThrowOnError> => (options?.client ?? client).get<NotificationsListNotificationsResponses, NotificationsListNotificationsErrors, ThrowOnError>({ url: '/api/v1/notifications', ...options });
+
+/**
+ * Mark All Read
+ *
+ * Mark all my notifications read.
+ */
+export const notificationsMarkAllRead = <ThrowOnError extends boolean = true>(options?: Options<NotificationsMarkAllReadData, ThrowOnError>): RequestResult<NotificationsMarkAllReadResponses, NotificationsMarkAllReadErrors, ThrowOnError> => (options?.client ?? client).post<NotificationsMarkAllReadResponses, NotificationsMarkAllReadErrors, ThrowOnError>({ url: '/api/v1/notifications/read-all', ...options });
+
+/**
+ * Get Preferences
+ *
+ * My channels (SMS, e-mail), muted events, quiet hours and language.
+ */
+export const notificationsGetPreferences = <ThrowOnError extends boolean = true>(options?: Options<NotificationsGetPreferencesData, ThrowOnError>): RequestResult<NotificationsGetPreferencesResponses, NotificationsGetPreferencesErrors, ThrowOnError> => (options?.client ?? client).get<NotificationsGetPreferencesResponses, NotificationsGetPreferencesErrors, ThrowOnError>({ url: '/api/v1/notifications/preferences', ...options });
+
+/**
+ * Put Preferences
+ *
+ * Change my preferences (send the version you read).
+ */
+export const notificationsPutPreferences = <ThrowOnError extends boolean = true>(options: Options<NotificationsPutPreferencesData, ThrowOnError>): RequestResult<NotificationsPutPreferencesResponses, NotificationsPutPreferencesErrors, ThrowOnError> => (options.client ?? client).put<NotificationsPutPreferencesResponses, NotificationsPutPreferencesErrors, ThrowOnError>({
+    url: '/api/v1/notifications/preferences',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mark Read
+ *
+ * Mark one of my notifications read.
+ */
+export const notificationsMarkRead = <ThrowOnError extends boolean = true>(options: Options<NotificationsMarkReadData, ThrowOnError>): RequestResult<NotificationsMarkReadResponses, NotificationsMarkReadErrors, ThrowOnError> => (options.client ?? client).post<NotificationsMarkReadResponses, NotificationsMarkReadErrors, ThrowOnError>({ url: '/api/v1/notifications/{notification_id}/read', ...options });
+
+/**
+ * List Deliveries
+ *
+ * How one of my notifications went out: SMS/e-mail deliveries and every attempt.
+ */
+export const notificationsListDeliveries = <ThrowOnError extends boolean = true>(options: Options<NotificationsListDeliveriesData, ThrowOnError>): RequestResult<NotificationsListDeliveriesResponses, NotificationsListDeliveriesErrors, ThrowOnError> => (options.client ?? client).get<NotificationsListDeliveriesResponses, NotificationsListDeliveriesErrors, ThrowOnError>({ url: '/api/v1/notifications/{notification_id}/deliveries', ...options });
+
+/**
+ * Create Order
+ *
+ * Order imaging (gets an accession number), lab, prescription, consumable or procedure; charges are created.
+ */
+export const ordersCreateOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersCreateOrderData, ThrowOnError>): RequestResult<OrdersCreateOrderResponses, OrdersCreateOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersCreateOrderResponses, OrdersCreateOrderErrors, ThrowOnError>({
+    url: '/api/v1/orders',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Order
+ *
+ * An order with its steps (who/when) and result.
+ */
+export const ordersGetOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersGetOrderData, ThrowOnError>): RequestResult<OrdersGetOrderResponses, OrdersGetOrderErrors, ThrowOnError> => (options.client ?? client).get<OrdersGetOrderResponses, OrdersGetOrderErrors, ThrowOnError>({ url: '/api/v1/orders/{order_id}', ...options });
+
+/**
+ * List Patient Orders
+ *
+ * A patient's orders, newest first.
+ */
+export const ordersListPatientOrders = <ThrowOnError extends boolean = true>(options: Options<OrdersListPatientOrdersData, ThrowOnError>): RequestResult<OrdersListPatientOrdersResponses, OrdersListPatientOrdersErrors, ThrowOnError> => (options.client ?? client).get<OrdersListPatientOrdersResponses, OrdersListPatientOrdersErrors, ThrowOnError>({ url: '/api/v1/patients/{patient_id}/orders', ...options });
+
+/**
+ * Transition Order
+ *
+ * Schedule or perform an order (409 naming the missing step when one is skipped).
+ */
+export const ordersTransitionOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersTransitionOrderData, ThrowOnError>): RequestResult<OrdersTransitionOrderResponses, OrdersTransitionOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersTransitionOrderResponses, OrdersTransitionOrderErrors, ThrowOnError>({
+    url: '/api/v1/orders/{order_id}/transitions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Cancel Order
+ *
+ * Cancel an order not yet performed (paid charges are refunded).
+ */
+export const ordersCancelOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersCancelOrderData, ThrowOnError>): RequestResult<OrdersCancelOrderResponses, OrdersCancelOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersCancelOrderResponses, OrdersCancelOrderErrors, ThrowOnError>({ url: '/api/v1/orders/{order_id}/cancel', ...options });
+
+/**
+ * Report Order
+ *
+ * Report the result: radiology text or lab values (flags and critical values computed).
+ */
+export const ordersReportOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersReportOrderData, ThrowOnError>): RequestResult<OrdersReportOrderResponses, OrdersReportOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersReportOrderResponses, OrdersReportOrderErrors, ThrowOnError>({
+    url: '/api/v1/orders/{order_id}/report',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Review Order
+ *
+ * The doctor has read the result.
+ */
+export const ordersReviewOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersReviewOrderData, ThrowOnError>): RequestResult<OrdersReviewOrderResponses, OrdersReviewOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersReviewOrderResponses, OrdersReviewOrderErrors, ThrowOnError>({ url: '/api/v1/orders/{order_id}/review', ...options });
+
+/**
+ * My Alerts
+ *
+ * My unacknowledged critical values.
+ */
+export const ordersMyAlerts = <ThrowOnError extends boolean = true>(options?: Options<OrdersMyAlertsData, ThrowOnError>): RequestResult<OrdersMyAlertsResponses, OrdersMyAlertsErrors, ThrowOnError> => (options?.client ?? client).get<OrdersMyAlertsResponses, OrdersMyAlertsErrors, ThrowOnError>({ url: '/api/v1/critical-alerts', ...options });
+
+/**
+ * Ack Alert
+ *
+ * Acknowledge a critical value (audited).
+ */
+export const ordersAckAlert = <ThrowOnError extends boolean = true>(options: Options<OrdersAckAlertData, ThrowOnError>): RequestResult<OrdersAckAlertResponses, OrdersAckAlertErrors, ThrowOnError> => (options.client ?? client).post<OrdersAckAlertResponses, OrdersAckAlertErrors, ThrowOnError>({
+    url: '/api/v1/critical-alerts/{alert_id}/ack',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Patient Charges
+ *
+ * A patient's charges (amounts in fen and yuan).
+ */
+export const ordersListPatientCharges = <ThrowOnError extends boolean = true>(options: Options<OrdersListPatientChargesData, ThrowOnError>): RequestResult<OrdersListPatientChargesResponses, OrdersListPatientChargesErrors, ThrowOnError> => (options.client ?? client).get<OrdersListPatientChargesResponses, OrdersListPatientChargesErrors, ThrowOnError>({ url: '/api/v1/patients/{patient_id}/charges', ...options });
+
+/**
+ * Pay Charges
+ *
+ * Confirm payment of charges through the payment gateway (cashier by default).
+ */
+export const ordersPayCharges = <ThrowOnError extends boolean = true>(options: Options<OrdersPayChargesData, ThrowOnError>): RequestResult<OrdersPayChargesResponses, OrdersPayChargesErrors, ThrowOnError> => (options.client ?? client).post<OrdersPayChargesResponses, OrdersPayChargesErrors, ThrowOnError>({
+    url: '/api/v1/charges/pay',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Charge Ratios
+ *
+ * 药占比 and 耗占比 of your institution, by department, encounter, admission and service-date range.
+ */
+export const ordersChargeRatios = <ThrowOnError extends boolean = true>(options?: Options<OrdersChargeRatiosData, ThrowOnError>): RequestResult<OrdersChargeRatiosResponses, OrdersChargeRatiosErrors, ThrowOnError> => (options?.client ?? client).get<OrdersChargeRatiosResponses, OrdersChargeRatiosErrors, ThrowOnError>({ url: '/api/v1/charges/ratios', ...options });
 
 /**
  * Search Patients
@@ -247,11 +933,543 @@ export const patientsBreakGlass = <ThrowOnError extends boolean = true>(options:
  *
  * The patient portal: your own record.
  */
-export const portalMyRecord = <ThrowOnError extends boolean = true>(options?: Options<PortalMyRecordData, ThrowOnError>): RequestResult<PortalMyRecordResponses, unknown, ThrowOnError> => (options?.client ?? client).get<PortalMyRecordResponses, unknown, ThrowOnError>({ url: '/api/v1/me/patient', ...options });
+export const portalMyRecord = <ThrowOnError extends boolean = true>(options?: Options<PortalMyRecordData, ThrowOnError>): RequestResult<PortalMyRecordResponses, PortalMyRecordErrors, ThrowOnError> => (options?.client ?? client).get<PortalMyRecordResponses, PortalMyRecordErrors, ThrowOnError>({ url: '/api/v1/me/patient', ...options });
+
+/**
+ * List Fee Categories
+ *
+ * Registration fee categories (挂号费类别) from booking_rules.yaml.
+ */
+export const schedulingListFeeCategories = <ThrowOnError extends boolean = true>(options?: Options<SchedulingListFeeCategoriesData, ThrowOnError>): RequestResult<SchedulingListFeeCategoriesResponses, SchedulingListFeeCategoriesErrors, ThrowOnError> => (options?.client ?? client).get<SchedulingListFeeCategoriesResponses, SchedulingListFeeCategoriesErrors, ThrowOnError>({ url: '/api/v1/scheduling/fee-categories', ...options });
+
+/**
+ * Search Sessions
+ *
+ * Find clinic sessions and their remaining places (号源) by department, doctor and dates (default: next 7 days).
+ */
+export const schedulingSearchSessions = <ThrowOnError extends boolean = true>(options?: Options<SchedulingSearchSessionsData, ThrowOnError>): RequestResult<SchedulingSearchSessionsResponses, SchedulingSearchSessionsErrors, ThrowOnError> => (options?.client ?? client).get<SchedulingSearchSessionsResponses, SchedulingSearchSessionsErrors, ThrowOnError>({ url: '/api/v1/scheduling/sessions', ...options });
+
+/**
+ * Create Session
+ *
+ * Open a doctor's half-day clinic (排班) with its slots.
+ */
+export const schedulingCreateSession = <ThrowOnError extends boolean = true>(options: Options<SchedulingCreateSessionData, ThrowOnError>): RequestResult<SchedulingCreateSessionResponses, SchedulingCreateSessionErrors, ThrowOnError> => (options.client ?? client).post<SchedulingCreateSessionResponses, SchedulingCreateSessionErrors, ThrowOnError>({
+    url: '/api/v1/scheduling/sessions',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Slots
+ *
+ * The time slots of a session with places left.
+ */
+export const schedulingListSlots = <ThrowOnError extends boolean = true>(options: Options<SchedulingListSlotsData, ThrowOnError>): RequestResult<SchedulingListSlotsResponses, SchedulingListSlotsErrors, ThrowOnError> => (options.client ?? client).get<SchedulingListSlotsResponses, SchedulingListSlotsErrors, ThrowOnError>({ url: '/api/v1/scheduling/sessions/{session_id}/slots', ...options });
+
+/**
+ * List Appointments
+ *
+ * Appointments of your hospital (registration desk, department lists).
+ */
+export const schedulingListAppointments = <ThrowOnError extends boolean = true>(options?: Options<SchedulingListAppointmentsData, ThrowOnError>): RequestResult<SchedulingListAppointmentsResponses, SchedulingListAppointmentsErrors, ThrowOnError> => (options?.client ?? client).get<SchedulingListAppointmentsResponses, SchedulingListAppointmentsErrors, ThrowOnError>({ url: '/api/v1/scheduling/appointments', ...options });
+
+/**
+ * Book Appointment
+ *
+ * Book (预约): staff for a patient, or a patient for themself; 409 when the slot is full or already booked.
+ */
+export const schedulingBookAppointment = <ThrowOnError extends boolean = true>(options: Options<SchedulingBookAppointmentData, ThrowOnError>): RequestResult<SchedulingBookAppointmentResponses, SchedulingBookAppointmentErrors, ThrowOnError> => (options.client ?? client).post<SchedulingBookAppointmentResponses, SchedulingBookAppointmentErrors, ThrowOnError>({
+    url: '/api/v1/scheduling/appointments',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Register Walk In
+ *
+ * Walk-in registration (现场挂号): a place in today's session, a visit number, checked in at once.
+ */
+export const schedulingRegisterWalkIn = <ThrowOnError extends boolean = true>(options: Options<SchedulingRegisterWalkInData, ThrowOnError>): RequestResult<SchedulingRegisterWalkInResponses, SchedulingRegisterWalkInErrors, ThrowOnError> => (options.client ?? client).post<SchedulingRegisterWalkInResponses, SchedulingRegisterWalkInErrors, ThrowOnError>({
+    url: '/api/v1/scheduling/registrations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My Appointments
+ *
+ * The patient portal: my appointments.
+ */
+export const portalMyAppointments = <ThrowOnError extends boolean = true>(options?: Options<PortalMyAppointmentsData, ThrowOnError>): RequestResult<PortalMyAppointmentsResponses, PortalMyAppointmentsErrors, ThrowOnError> => (options?.client ?? client).get<PortalMyAppointmentsResponses, PortalMyAppointmentsErrors, ThrowOnError>({ url: '/api/v1/scheduling/appointments/mine', ...options });
+
+/**
+ * My Booking Status
+ *
+ * The patient portal: whether online booking is paused after no-shows, and until when.
+ */
+export const portalMyBookingStatus = <ThrowOnError extends boolean = true>(options?: Options<PortalMyBookingStatusData, ThrowOnError>): RequestResult<PortalMyBookingStatusResponses, PortalMyBookingStatusErrors, ThrowOnError> => (options?.client ?? client).get<PortalMyBookingStatusResponses, PortalMyBookingStatusErrors, ThrowOnError>({ url: '/api/v1/scheduling/booking-status/mine', ...options });
+
+/**
+ * Get Appointment
+ *
+ * One appointment (your own, or your hospital's).
+ */
+export const schedulingGetAppointment = <ThrowOnError extends boolean = true>(options: Options<SchedulingGetAppointmentData, ThrowOnError>): RequestResult<SchedulingGetAppointmentResponses, SchedulingGetAppointmentErrors, ThrowOnError> => (options.client ?? client).get<SchedulingGetAppointmentResponses, SchedulingGetAppointmentErrors, ThrowOnError>({ url: '/api/v1/scheduling/appointments/{appointment_id}', ...options });
+
+/**
+ * Check In
+ *
+ * 签到 at the hospital: visit number, queue number, priority class.
+ */
+export const schedulingCheckIn = <ThrowOnError extends boolean = true>(options: Options<SchedulingCheckInData, ThrowOnError>): RequestResult<SchedulingCheckInResponses, SchedulingCheckInErrors, ThrowOnError> => (options.client ?? client).post<SchedulingCheckInResponses, SchedulingCheckInErrors, ThrowOnError>({
+    url: '/api/v1/scheduling/appointments/{appointment_id}/check-in',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Cancel Appointment
+ *
+ * 退号: refunded before the session starts.
+ */
+export const schedulingCancelAppointment = <ThrowOnError extends boolean = true>(options: Options<SchedulingCancelAppointmentData, ThrowOnError>): RequestResult<SchedulingCancelAppointmentResponses, SchedulingCancelAppointmentErrors, ThrowOnError> => (options.client ?? client).post<SchedulingCancelAppointmentResponses, SchedulingCancelAppointmentErrors, ThrowOnError>({
+    url: '/api/v1/scheduling/appointments/{appointment_id}/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mark No Show
+ *
+ * 爽约: after the session ended, for a patient who never checked in.
+ */
+export const schedulingMarkNoShow = <ThrowOnError extends boolean = true>(options: Options<SchedulingMarkNoShowData, ThrowOnError>): RequestResult<SchedulingMarkNoShowResponses, SchedulingMarkNoShowErrors, ThrowOnError> => (options.client ?? client).post<SchedulingMarkNoShowResponses, SchedulingMarkNoShowErrors, ThrowOnError>({ url: '/api/v1/scheduling/appointments/{appointment_id}/no-show', ...options });
+
+/**
+ * Return With Results
+ *
+ * 回诊: a patient seen today comes back with results and rejoins the queue with priority.
+ */
+export const schedulingReturnWithResults = <ThrowOnError extends boolean = true>(options: Options<SchedulingReturnWithResultsData, ThrowOnError>): RequestResult<SchedulingReturnWithResultsResponses, SchedulingReturnWithResultsErrors, ThrowOnError> => (options.client ?? client).post<SchedulingReturnWithResultsResponses, SchedulingReturnWithResultsErrors, ThrowOnError>({ url: '/api/v1/scheduling/appointments/{appointment_id}/return', ...options });
+
+/**
+ * Get Queue
+ *
+ * A session's queue: the patient being seen, the waiting list in call order, those not arrived.
+ */
+export const schedulingGetQueue = <ThrowOnError extends boolean = true>(options: Options<SchedulingGetQueueData, ThrowOnError>): RequestResult<SchedulingGetQueueResponses, SchedulingGetQueueErrors, ThrowOnError> => (options.client ?? client).get<SchedulingGetQueueResponses, SchedulingGetQueueErrors, ThrowOnError>({ url: '/api/v1/scheduling/queues/{session_id}', ...options });
+
+/**
+ * Call Next
+ *
+ * 叫号: call the next patient (emergency, then priority, then by check-in time).
+ */
+export const schedulingCallNext = <ThrowOnError extends boolean = true>(options: Options<SchedulingCallNextData, ThrowOnError>): RequestResult<SchedulingCallNextResponses, SchedulingCallNextErrors, ThrowOnError> => (options.client ?? client).post<SchedulingCallNextResponses, SchedulingCallNextErrors, ThrowOnError>({ url: '/api/v1/scheduling/queues/{session_id}/call-next', ...options });
+
+/**
+ * Recall
+ *
+ * 重呼: call the current patient again.
+ */
+export const schedulingRecall = <ThrowOnError extends boolean = true>(options: Options<SchedulingRecallData, ThrowOnError>): RequestResult<SchedulingRecallResponses, SchedulingRecallErrors, ThrowOnError> => (options.client ?? client).post<SchedulingRecallResponses, SchedulingRecallErrors, ThrowOnError>({ url: '/api/v1/scheduling/queues/{session_id}/recall', ...options });
+
+/**
+ * Skip
+ *
+ * 过号: the current patient goes back after two others.
+ */
+export const schedulingSkip = <ThrowOnError extends boolean = true>(options: Options<SchedulingSkipData, ThrowOnError>): RequestResult<SchedulingSkipResponses, SchedulingSkipErrors, ThrowOnError> => (options.client ?? client).post<SchedulingSkipResponses, SchedulingSkipErrors, ThrowOnError>({ url: '/api/v1/scheduling/queues/{session_id}/skip', ...options });
+
+/**
+ * Complete
+ *
+ * 诊毕: finish the current patient's visit.
+ */
+export const schedulingComplete = <ThrowOnError extends boolean = true>(options: Options<SchedulingCompleteData, ThrowOnError>): RequestResult<SchedulingCompleteResponses, SchedulingCompleteErrors, ThrowOnError> => (options.client ?? client).post<SchedulingCompleteResponses, SchedulingCompleteErrors, ThrowOnError>({ url: '/api/v1/scheduling/queues/{session_id}/complete', ...options });
+
+/**
+ * Login
+ *
+ * Log in: returns a bearer token and sets an HttpOnly session cookie (plus a CSRF cookie).
+ */
+export const authLogin = <ThrowOnError extends boolean = true>(options: Options<AuthLoginData, ThrowOnError>): RequestResult<AuthLoginResponses, AuthLoginErrors, ThrowOnError> => (options.client ?? client).post<AuthLoginResponses, AuthLoginErrors, ThrowOnError>({
+    url: '/api/v1/auth/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Logout
+ *
+ * Log out: the session is revoked on the server.
+ */
+export const authLogout = <ThrowOnError extends boolean = true>(options?: Options<AuthLogoutData, ThrowOnError>): RequestResult<AuthLogoutResponses, AuthLogoutErrors, ThrowOnError> => (options?.client ?? client).post<AuthLogoutResponses, AuthLogoutErrors, ThrowOnError>({ url: '/api/v1/auth/logout', ...options });
+
+/**
+ * Me
+ *
+ * The logged-in user, role, institution and permissions.
+ */
+export const authMe = <ThrowOnError extends boolean = true>(options?: Options<AuthMeData, ThrowOnError>): RequestResult<AuthMeResponses, AuthMeErrors, ThrowOnError> => (options?.client ?? client).get<AuthMeResponses, AuthMeErrors, ThrowOnError>({ url: '/api/v1/auth/me', ...options });
+
+/**
+ * Change Password
+ *
+ * Change your password (required at first login); your other sessions are logged out.
+ */
+export const authChangePassword = <ThrowOnError extends boolean = true>(options: Options<AuthChangePasswordData, ThrowOnError>): RequestResult<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError> => (options.client ?? client).post<AuthChangePasswordResponses, AuthChangePasswordErrors, ThrowOnError>({
+    url: '/api/v1/auth/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Totp Setup
+ *
+ * Start TOTP enrolment: scan the URI, then confirm with a code.
+ */
+export const authTotpSetup = <ThrowOnError extends boolean = true>(options?: Options<AuthTotpSetupData, ThrowOnError>): RequestResult<AuthTotpSetupResponses, AuthTotpSetupErrors, ThrowOnError> => (options?.client ?? client).post<AuthTotpSetupResponses, AuthTotpSetupErrors, ThrowOnError>({ url: '/api/v1/auth/totp/setup', ...options });
+
+/**
+ * Totp Confirm
+ *
+ * Finish TOTP enrolment.
+ */
+export const authTotpConfirm = <ThrowOnError extends boolean = true>(options: Options<AuthTotpConfirmData, ThrowOnError>): RequestResult<AuthTotpConfirmResponses, AuthTotpConfirmErrors, ThrowOnError> => (options.client ?? client).post<AuthTotpConfirmResponses, AuthTotpConfirmErrors, ThrowOnError>({
+    url: '/api/v1/auth/totp/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Users
+ *
+ * Accounts (administrators).
+ */
+export const usersListUsers = <ThrowOnError extends boolean = true>(options?: Options<UsersListUsersData, ThrowOnError>): RequestResult<UsersListUsersResponses, UsersListUsersErrors, ThrowOnError> => (options?.client ?? client).get<UsersListUsersResponses, UsersListUsersErrors, ThrowOnError>({ url: '/api/v1/users', ...options });
+
+/**
+ * Create User
+ *
+ * Create an account; its initial password must be changed at first login.
+ */
+export const usersCreateUser = <ThrowOnError extends boolean = true>(options: Options<UsersCreateUserData, ThrowOnError>): RequestResult<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError> => (options.client ?? client).post<UsersCreateUserResponses, UsersCreateUserErrors, ThrowOnError>({
+    url: '/api/v1/users',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Assign Role
+ *
+ * Assign a role (security administrator); the user's sessions are revoked.
+ */
+export const usersAssignRole = <ThrowOnError extends boolean = true>(options: Options<UsersAssignRoleData, ThrowOnError>): RequestResult<UsersAssignRoleResponses, UsersAssignRoleErrors, ThrowOnError> => (options.client ?? client).put<UsersAssignRoleResponses, UsersAssignRoleErrors, ThrowOnError>({
+    url: '/api/v1/users/{user_id}/role',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Unlock User
+ *
+ * Clear a lockout (security administrator).
+ */
+export const usersUnlockUser = <ThrowOnError extends boolean = true>(options: Options<UsersUnlockUserData, ThrowOnError>): RequestResult<UsersUnlockUserResponses, UsersUnlockUserErrors, ThrowOnError> => (options.client ?? client).post<UsersUnlockUserResponses, UsersUnlockUserErrors, ThrowOnError>({ url: '/api/v1/users/{user_id}/unlock', ...options });
+
+/**
+ * Search Audit
+ *
+ * Search the audit trail (audit administrator only).
+ */
+export const auditSearchAudit = <ThrowOnError extends boolean = true>(options?: Options<AuditSearchAuditData, ThrowOnError>): RequestResult<AuditSearchAuditResponses, AuditSearchAuditErrors, ThrowOnError> => (options?.client ?? client).get<AuditSearchAuditResponses, AuditSearchAuditErrors, ThrowOnError>({ url: '/api/v1/audit/events', ...options });
+
+/**
+ * Verify Audit
+ *
+ * Check the audit hash chain end to end.
+ */
+export const auditVerifyAudit = <ThrowOnError extends boolean = true>(options?: Options<AuditVerifyAuditData, ThrowOnError>): RequestResult<AuditVerifyAuditResponses, AuditVerifyAuditErrors, ThrowOnError> => (options?.client ?? client).get<AuditVerifyAuditResponses, AuditVerifyAuditErrors, ThrowOnError>({ url: '/api/v1/audit/verify', ...options });
+
+/**
+ * List Rooms
+ *
+ * Operating rooms of my hospital.
+ */
+export const surgeryListRooms = <ThrowOnError extends boolean = true>(options?: Options<SurgeryListRoomsData, ThrowOnError>): RequestResult<SurgeryListRoomsResponses, SurgeryListRoomsErrors, ThrowOnError> => (options?.client ?? client).get<SurgeryListRoomsResponses, SurgeryListRoomsErrors, ThrowOnError>({ url: '/api/v1/or-rooms', ...options });
+
+/**
+ * Add Room
+ *
+ * Add an operating room.
+ */
+export const surgeryAddRoom = <ThrowOnError extends boolean = true>(options: Options<SurgeryAddRoomData, ThrowOnError>): RequestResult<SurgeryAddRoomResponses, SurgeryAddRoomErrors, ThrowOnError> => (options.client ?? client).post<SurgeryAddRoomResponses, SurgeryAddRoomErrors, ThrowOnError>({
+    url: '/api/v1/or-rooms',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Or Schedule
+ *
+ * The OR board of one day; live changes on topic or:<institution_id>.
+ */
+export const surgeryOrSchedule = <ThrowOnError extends boolean = true>(options: Options<SurgeryOrScheduleData, ThrowOnError>): RequestResult<SurgeryOrScheduleResponses, SurgeryOrScheduleErrors, ThrowOnError> => (options.client ?? client).get<SurgeryOrScheduleResponses, SurgeryOrScheduleErrors, ThrowOnError>({ url: '/api/v1/or-schedule', ...options });
+
+/**
+ * Request Surgery
+ *
+ * Request a surgery from an encounter or admission.
+ */
+export const surgeryRequestSurgery = <ThrowOnError extends boolean = true>(options: Options<SurgeryRequestSurgeryData, ThrowOnError>): RequestResult<SurgeryRequestSurgeryResponses, SurgeryRequestSurgeryErrors, ThrowOnError> => (options.client ?? client).post<SurgeryRequestSurgeryResponses, SurgeryRequestSurgeryErrors, ThrowOnError>({
+    url: '/api/v1/surgeries',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Surgery
+ *
+ * A surgery with checklist, booking and record.
+ */
+export const surgeryGetSurgery = <ThrowOnError extends boolean = true>(options: Options<SurgeryGetSurgeryData, ThrowOnError>): RequestResult<SurgeryGetSurgeryResponses, SurgeryGetSurgeryErrors, ThrowOnError> => (options.client ?? client).get<SurgeryGetSurgeryResponses, SurgeryGetSurgeryErrors, ThrowOnError>({ url: '/api/v1/surgeries/{surgery_id}', ...options });
+
+/**
+ * Update Checklist
+ *
+ * Tick pre-op checklist items (consent, ASA, anaesthesia, site marking, implants, blood, VTE/Caprini).
+ */
+export const surgeryUpdateChecklist = <ThrowOnError extends boolean = true>(options: Options<SurgeryUpdateChecklistData, ThrowOnError>): RequestResult<SurgeryUpdateChecklistResponses, SurgeryUpdateChecklistErrors, ThrowOnError> => (options.client ?? client).patch<SurgeryUpdateChecklistResponses, SurgeryUpdateChecklistErrors, ThrowOnError>({
+    url: '/api/v1/surgeries/{surgery_id}/checklist',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Schedule
+ *
+ * Book room and team (409 naming missing checklist items; 409 or_conflict on overlaps).
+ */
+export const surgerySchedule = <ThrowOnError extends boolean = true>(options: Options<SurgeryScheduleData, ThrowOnError>): RequestResult<SurgeryScheduleResponses, SurgeryScheduleErrors, ThrowOnError> => (options.client ?? client).post<SurgeryScheduleResponses, SurgeryScheduleErrors, ThrowOnError>({
+    url: '/api/v1/surgeries/{surgery_id}/booking',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Cancel
+ *
+ * Cancel a surgery and free its OR time.
+ */
+export const surgeryCancel = <ThrowOnError extends boolean = true>(options: Options<SurgeryCancelData, ThrowOnError>): RequestResult<SurgeryCancelResponses, SurgeryCancelErrors, ThrowOnError> => (options.client ?? client).post<SurgeryCancelResponses, SurgeryCancelErrors, ThrowOnError>({ url: '/api/v1/surgeries/{surgery_id}/cancel', ...options });
+
+/**
+ * Record
+ *
+ * Write the surgical record (codes, grade, times, blood loss, implants).
+ */
+export const surgeryRecord = <ThrowOnError extends boolean = true>(options: Options<SurgeryRecordData, ThrowOnError>): RequestResult<SurgeryRecordResponses, SurgeryRecordErrors, ThrowOnError> => (options.client ?? client).post<SurgeryRecordResponses, SurgeryRecordErrors, ThrowOnError>({
+    url: '/api/v1/surgeries/{surgery_id}/record',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Add Complication
+ *
+ * Record a coded complication.
+ */
+export const surgeryAddComplication = <ThrowOnError extends boolean = true>(options: Options<SurgeryAddComplicationData, ThrowOnError>): RequestResult<SurgeryAddComplicationResponses, SurgeryAddComplicationErrors, ThrowOnError> => (options.client ?? client).post<SurgeryAddComplicationResponses, SurgeryAddComplicationErrors, ThrowOnError>({
+    url: '/api/v1/surgeries/{surgery_id}/complications',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Search Implants
+ *
+ * Find implanted devices by lot or UDI (recalls).
+ */
+export const surgerySearchImplants = <ThrowOnError extends boolean = true>(options?: Options<SurgerySearchImplantsData, ThrowOnError>): RequestResult<SurgerySearchImplantsResponses, SurgerySearchImplantsErrors, ThrowOnError> => (options?.client ?? client).get<SurgerySearchImplantsResponses, SurgerySearchImplantsErrors, ThrowOnError>({ url: '/api/v1/implants', ...options });
+
+/**
+ * Assess
+ *
+ * Triage a free-text complaint (any dialect or English): department, urgency, red flags, evidence. Public.
+ */
+export const triageAssess = <ThrowOnError extends boolean = true>(options: Options<TriageAssessData, ThrowOnError>): RequestResult<TriageAssessResponses, TriageAssessErrors, ThrowOnError> => (options.client ?? client).post<TriageAssessResponses, TriageAssessErrors, ThrowOnError>({
+    url: '/api/v1/triage/assess',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Interviews
+ *
+ * A patient's interviews, newest first (staff who may see the patient; audited).
+ */
+export const triageListInterviews = <ThrowOnError extends boolean = true>(options: Options<TriageListInterviewsData, ThrowOnError>): RequestResult<TriageListInterviewsResponses, TriageListInterviewsErrors, ThrowOnError> => (options.client ?? client).get<TriageListInterviewsResponses, TriageListInterviewsErrors, ThrowOnError>({ url: '/api/v1/triage/interviews', ...options });
+
+/**
+ * Start Interview
+ *
+ * Start a pre-visit interview (before or after login); the response carries the resume token once.
+ */
+export const triageStartInterview = <ThrowOnError extends boolean = true>(options: Options<TriageStartInterviewData, ThrowOnError>): RequestResult<TriageStartInterviewResponses, TriageStartInterviewErrors, ThrowOnError> => (options.client ?? client).post<TriageStartInterviewResponses, TriageStartInterviewErrors, ThrowOnError>({
+    url: '/api/v1/triage/interviews',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Answer Interview
+ *
+ * Answer the current question (free text or a quick-reply value); needs the token or the owner's login.
+ */
+export const triageAnswerInterview = <ThrowOnError extends boolean = true>(options: Options<TriageAnswerInterviewData, ThrowOnError>): RequestResult<TriageAnswerInterviewResponses, TriageAnswerInterviewErrors, ThrowOnError> => (options.client ?? client).post<TriageAnswerInterviewResponses, TriageAnswerInterviewErrors, ThrowOnError>({
+    url: '/api/v1/triage/interviews/{interview_id}/answers',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Interview
+ *
+ * Resume an interview: transcript, current question and the result so far.
+ */
+export const triageGetInterview = <ThrowOnError extends boolean = true>(options: Options<TriageGetInterviewData, ThrowOnError>): RequestResult<TriageGetInterviewResponses, TriageGetInterviewErrors, ThrowOnError> => (options.client ?? client).get<TriageGetInterviewResponses, TriageGetInterviewErrors, ThrowOnError>({ url: '/api/v1/triage/interviews/{interview_id}', ...options });
+
+/**
+ * Claim Interview
+ *
+ * A logged-in patient keeps an interview started before login (needs its token).
+ */
+export const triageClaimInterview = <ThrowOnError extends boolean = true>(options: Options<TriageClaimInterviewData, ThrowOnError>): RequestResult<TriageClaimInterviewResponses, TriageClaimInterviewErrors, ThrowOnError> => (options.client ?? client).post<TriageClaimInterviewResponses, TriageClaimInterviewErrors, ThrowOnError>({ url: '/api/v1/triage/interviews/{interview_id}/claim', ...options });
+
+/**
+ * Link Interview
+ *
+ * Attach the interview's summary to an appointment (the patient's own, or by staff at the desk).
+ */
+export const triageLinkInterview = <ThrowOnError extends boolean = true>(options: Options<TriageLinkInterviewData, ThrowOnError>): RequestResult<TriageLinkInterviewResponses, TriageLinkInterviewErrors, ThrowOnError> => (options.client ?? client).post<TriageLinkInterviewResponses, TriageLinkInterviewErrors, ThrowOnError>({
+    url: '/api/v1/triage/interviews/{interview_id}/link',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Summary
+ *
+ * The doctor's pre-visit summary for an appointment: 主诉, 现病史, positives/negatives, red flags, quotes.
+ */
+export const triageGetSummary = <ThrowOnError extends boolean = true>(options: Options<TriageGetSummaryData, ThrowOnError>): RequestResult<TriageGetSummaryResponses, TriageGetSummaryErrors, ThrowOnError> => (options.client ?? client).get<TriageGetSummaryResponses, TriageGetSummaryErrors, ThrowOnError>({ url: '/api/v1/triage/summary', ...options });
+
+/**
+ * Get Annotations
+ *
+ * The measurements and annotations saved on a study (empty at version 0 when none).
+ */
+export const viewerGetAnnotations = <ThrowOnError extends boolean = true>(options: Options<ViewerGetAnnotationsData, ThrowOnError>): RequestResult<ViewerGetAnnotationsResponses, ViewerGetAnnotationsErrors, ThrowOnError> => (options.client ?? client).get<ViewerGetAnnotationsResponses, ViewerGetAnnotationsErrors, ThrowOnError>({ url: '/api/v1/viewer/studies/{study_uid}/annotations', ...options });
+
+/**
+ * Put Annotations
+ *
+ * Replace a study's annotations; send the version you read (409 if someone saved first).
+ */
+export const viewerPutAnnotations = <ThrowOnError extends boolean = true>(options: Options<ViewerPutAnnotationsData, ThrowOnError>): RequestResult<ViewerPutAnnotationsResponses, ViewerPutAnnotationsErrors, ThrowOnError> => (options.client ?? client).put<ViewerPutAnnotationsResponses, ViewerPutAnnotationsErrors, ThrowOnError>({
+    url: '/api/v1/viewer/studies/{study_uid}/annotations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Presets
+ *
+ * Your window/level presets.
+ */
+export const viewerGetPresets = <ThrowOnError extends boolean = true>(options?: Options<ViewerGetPresetsData, ThrowOnError>): RequestResult<ViewerGetPresetsResponses, ViewerGetPresetsErrors, ThrowOnError> => (options?.client ?? client).get<ViewerGetPresetsResponses, ViewerGetPresetsErrors, ThrowOnError>({ url: '/api/v1/viewer/presets', ...options });
+
+/**
+ * Put Presets
+ *
+ * Replace your window/level presets (send the version you read).
+ */
+export const viewerPutPresets = <ThrowOnError extends boolean = true>(options: Options<ViewerPutPresetsData, ThrowOnError>): RequestResult<ViewerPutPresetsResponses, ViewerPutPresetsErrors, ThrowOnError> => (options.client ?? client).put<ViewerPutPresetsResponses, ViewerPutPresetsErrors, ThrowOnError>({
+    url: '/api/v1/viewer/presets',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * Get Meta
  *
  * Public facts the login page needs: demo mode, version, time zone.
  */
-export const metaGetMeta = <ThrowOnError extends boolean = true>(options?: Options<MetaGetMetaData, ThrowOnError>): RequestResult<MetaGetMetaResponses, unknown, ThrowOnError> => (options?.client ?? client).get<MetaGetMetaResponses, unknown, ThrowOnError>({ url: '/api/v1/meta', ...options });
+export const metaGetMeta = <ThrowOnError extends boolean = true>(options?: Options<MetaGetMetaData, ThrowOnError>): RequestResult<MetaGetMetaResponses, MetaGetMetaErrors, ThrowOnError> => (options?.client ?? client).get<MetaGetMetaResponses, MetaGetMetaErrors, ThrowOnError>({ url: '/api/v1/meta', ...options });

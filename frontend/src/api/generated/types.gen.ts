@@ -5,6 +5,557 @@ export type ClientOptions = {
 };
 
 /**
+ * AckIn
+ *
+ * Acknowledge a critical value with what was done.
+ */
+export type AckIn = {
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * AdmissionCreate
+ *
+ * Admit a patient from an outpatient or emergency encounter, with a bed (or without, bed later).
+ */
+export type AdmissionCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Ward Id
+     */
+    ward_id: string;
+    /**
+     * Bed Id
+     */
+    bed_id?: string | null;
+    /**
+     * Source Encounter Id
+     */
+    source_encounter_id?: string | null;
+    /**
+     * Attending Id
+     */
+    attending_id?: string | null;
+    /**
+     * Admission Diagnosis Code
+     */
+    admission_diagnosis_code?: string;
+    /**
+     * Admission Diagnosis
+     */
+    admission_diagnosis?: string;
+};
+
+/**
+ * AdmissionRead
+ *
+ * An admission.
+ */
+export type AdmissionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Admission No
+     */
+    admission_no: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Ward Id
+     */
+    ward_id: string;
+    /**
+     * Bed Id
+     */
+    bed_id: string | null;
+    /**
+     * Source Encounter Id
+     */
+    source_encounter_id: string | null;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Admitted At
+     */
+    admitted_at: string;
+    /**
+     * Discharged At
+     */
+    discharged_at: string | null;
+    /**
+     * Attending Id
+     */
+    attending_id: string | null;
+    /**
+     * Admission Diagnosis Code
+     */
+    admission_diagnosis_code: string;
+    /**
+     * Admission Diagnosis
+     */
+    admission_diagnosis: string;
+    /**
+     * Los Days
+     */
+    los_days: number | null;
+    /**
+     * Discharge Disposition
+     */
+    discharge_disposition: string;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * AlertRead
+ *
+ * A critical-value alert.
+ */
+export type AlertRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Order Id
+     */
+    order_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Doctor Id
+     */
+    doctor_id: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Acknowledged By Id
+     */
+    acknowledged_by_id: string | null;
+    /**
+     * Acknowledged At
+     */
+    acknowledged_at: string | null;
+    /**
+     * Ack Note
+     */
+    ack_note: string;
+};
+
+/**
+ * Annotation
+ *
+ * One measurement or annotation as the viewer stores it (Cornerstone3D's annotation JSON in ``data``).
+ */
+export type Annotation = {
+    /**
+     * Uid
+     */
+    uid: string;
+    /**
+     * Tool
+     */
+    tool: string;
+    /**
+     * Series Instance Uid
+     */
+    series_instance_uid?: string;
+    /**
+     * Sop Instance Uid
+     */
+    sop_instance_uid?: string;
+    /**
+     * Frame
+     */
+    frame?: number;
+    /**
+     * Label
+     */
+    label?: string;
+    /**
+     * Author
+     */
+    author?: string;
+    /**
+     * Created At
+     */
+    created_at?: string;
+    /**
+     * Data
+     */
+    data?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * AnnotationSetRead
+ *
+ * A study's saved annotations.
+ */
+export type AnnotationSetRead = {
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Annotations
+     */
+    annotations: Array<Annotation>;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Updated At
+     */
+    updated_at: string | null;
+    /**
+     * Updated By Name
+     */
+    updated_by_name: string;
+    /**
+     * Can Edit
+     */
+    can_edit: boolean;
+};
+
+/**
+ * AnnotationSetWrite
+ *
+ * Replace a study's annotation set; ``version`` is the one you read (0 when there was none).
+ */
+export type AnnotationSetWrite = {
+    /**
+     * Annotations
+     */
+    annotations: Array<Annotation>;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * AnswerCreate
+ *
+ * One reply: free text or a quick-reply value (有 / 没有 / 不知道 / an option).
+ */
+export type AnswerCreate = {
+    /**
+     * Text
+     */
+    text: string;
+};
+
+/**
+ * AppointmentCreate
+ *
+ * Book a session (optionally a given slot); staff name the patient, a patient books for themself.
+ */
+export type AppointmentCreate = {
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Slot Id
+     */
+    slot_id?: string | null;
+    /**
+     * Patient Id
+     */
+    patient_id?: string | null;
+};
+
+/**
+ * AppointmentRead
+ *
+ * An appointment as staff and its patient see it.
+ */
+export type AppointmentRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Slot Id
+     */
+    slot_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Patient Name
+     */
+    patient_name?: string;
+    /**
+     * Patient Mrn
+     */
+    patient_mrn?: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Department Name
+     */
+    department_name?: string;
+    /**
+     * Doctor Id
+     */
+    doctor_id: string;
+    /**
+     * Doctor Name
+     */
+    doctor_name?: string;
+    /**
+     * Session Date
+     */
+    session_date: string;
+    /**
+     * Period
+     */
+    period?: string;
+    /**
+     * Slot Starts At
+     */
+    slot_starts_at?: string | null;
+    /**
+     * Slot Ends At
+     */
+    slot_ends_at?: string | null;
+    /**
+     * Room
+     */
+    room?: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Visit No
+     */
+    visit_no: string | null;
+    /**
+     * Queue No
+     */
+    queue_no: number | null;
+    /**
+     * Priority
+     */
+    priority: number;
+    /**
+     * Priority Reason
+     */
+    priority_reason: string;
+    /**
+     * Fee Category
+     */
+    fee_category: string;
+    /**
+     * Fee Amount
+     */
+    fee_amount: string;
+    /**
+     * Checked In At
+     */
+    checked_in_at: string | null;
+    /**
+     * Called At
+     */
+    called_at: string | null;
+    /**
+     * Completed At
+     */
+    completed_at: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at: string | null;
+    /**
+     * Refunded
+     */
+    refunded: boolean;
+    /**
+     * No Show At
+     */
+    no_show_at: string | null;
+};
+
+/**
+ * AssessRequest
+ *
+ * What the patient (or the nurse, for them) says.
+ */
+export type AssessRequest = {
+    /**
+     * Text
+     *
+     * Free text in any dialect or English, e.g. 腰杆疼了两个多月
+     */
+    text: string;
+    /**
+     * Age
+     */
+    age?: number | null;
+    /**
+     * Sex
+     */
+    sex?: 'male' | 'female' | null;
+};
+
+/**
+ * AssessResult
+ *
+ * The engine's answer: department, urgency, red flags, evidence and a plain instruction.
+ */
+export type AssessResult = {
+    /**
+     * Department
+     */
+    department: string;
+    /**
+     * Department Name
+     */
+    department_name: {
+        [key: string]: string;
+    };
+    /**
+     * Urgency
+     */
+    urgency: 'emergency' | 'urgent' | 'routine';
+    /**
+     * Red Flags
+     */
+    red_flags: Array<string>;
+    /**
+     * Red Flag Details
+     */
+    red_flag_details: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Alternatives
+     */
+    alternatives: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Evidence
+     */
+    evidence: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Confidence
+     */
+    confidence: number;
+    /**
+     * Instruction
+     */
+    instruction: {
+        [key: string]: string;
+    };
+    /**
+     * Conditions
+     */
+    conditions: Array<string>;
+    /**
+     * Facts
+     */
+    facts: {
+        [key: string]: unknown;
+    };
+    /**
+     * Findings
+     */
+    findings: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Backend
+     */
+    backend?: string;
+    [key: string]: unknown;
+};
+
+/**
+ * AttemptRead
+ *
+ * One delivery attempt.
+ */
+export type AttemptRead = {
+    /**
+     * Attempt
+     */
+    attempt: number;
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Outcome
+     */
+    outcome: string;
+    /**
+     * Http Status
+     */
+    http_status: number | null;
+    /**
+     * Error
+     */
+    error: string;
+    /**
+     * Duration Ms
+     */
+    duration_ms: number;
+};
+
+/**
  * AuditEventRead
  *
  * One audit record.
@@ -95,6 +646,286 @@ export type AuditVerifyRead = {
 };
 
 /**
+ * BedAssignIn
+ *
+ * Assign a bed to an admission without one.
+ */
+export type BedAssignIn = {
+    /**
+     * Bed Id
+     */
+    bed_id: string;
+};
+
+/**
+ * BedBoard
+ *
+ * A ward's beds with counts (a snapshot; changes follow on topic beds:<ward_id>).
+ */
+export type BedBoard = {
+    /**
+     * Ward Ids
+     */
+    ward_ids: Array<string>;
+    /**
+     * Counts
+     */
+    counts: {
+        [key: string]: number;
+    };
+    /**
+     * Beds
+     */
+    beds: Array<BedCell>;
+    /**
+     * At
+     */
+    at: string;
+};
+
+/**
+ * BedCell
+ *
+ * One bed on the bed board.
+ */
+export type BedCell = {
+    /**
+     * Bed Id
+     */
+    bed_id: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Room
+     */
+    room: string;
+    /**
+     * Ward Id
+     */
+    ward_id: string;
+    /**
+     * State
+     */
+    state: string;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Patient Id
+     */
+    patient_id?: string | null;
+    /**
+     * Patient Name
+     */
+    patient_name?: string | null;
+    /**
+     * Mrn
+     */
+    mrn?: string | null;
+    /**
+     * Sex
+     */
+    sex?: string | null;
+    /**
+     * Age
+     */
+    age?: number | null;
+    /**
+     * Admitted At
+     */
+    admitted_at?: string | null;
+    /**
+     * Diagnosis
+     */
+    diagnosis?: string | null;
+    /**
+     * Attending Id
+     */
+    attending_id?: string | null;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * BedStateIn
+ *
+ * Change a bed's housekeeping state (cleaning → free, close, reopen, reserve, release).
+ */
+export type BedStateIn = {
+    /**
+     * State
+     */
+    state: 'free' | 'reserved' | 'cleaning' | 'closed';
+};
+
+/**
+ * BedsCreate
+ *
+ * Add a room with beds to a ward.
+ */
+export type BedsCreate = {
+    /**
+     * Room Code
+     */
+    room_code: string;
+    /**
+     * Bed Codes
+     */
+    bed_codes: Array<string>;
+};
+
+/**
+ * BookableSession
+ *
+ * A clinic session (号源) with places left in the recommended department.
+ */
+export type BookableSession = {
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Department Name
+     */
+    department_name?: string | null;
+    /**
+     * Doctor Name
+     */
+    doctor_name?: string | null;
+    /**
+     * Doctor Title
+     */
+    doctor_title?: string | null;
+    /**
+     * Session Date
+     */
+    session_date: string;
+    /**
+     * Period
+     */
+    period: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Available
+     */
+    available: number;
+};
+
+/**
+ * Booking
+ *
+ * Where to book the recommended department (a portal link, and sessions when we could look them up).
+ */
+export type Booking = {
+    /**
+     * Department
+     */
+    department: string;
+    /**
+     * Department Name
+     */
+    department_name: {
+        [key: string]: string;
+    };
+    /**
+     * Link
+     */
+    link: string;
+    /**
+     * Sessions
+     */
+    sessions?: Array<BookableSession>;
+};
+
+/**
+ * BookingCreate
+ *
+ * Book a room and team for a time.
+ */
+export type BookingCreate = {
+    /**
+     * Room Id
+     */
+    room_id: string;
+    /**
+     * Surgeon Id
+     */
+    surgeon_id: string;
+    /**
+     * Anaesthetist Id
+     */
+    anaesthetist_id?: string | null;
+    /**
+     * Start At
+     */
+    start_at: string;
+    /**
+     * End At
+     */
+    end_at: string;
+};
+
+/**
+ * BookingRead
+ *
+ * An OR booking.
+ */
+export type BookingRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Room Id
+     */
+    room_id: string;
+    /**
+     * Surgeon Id
+     */
+    surgeon_id: string;
+    /**
+     * Anaesthetist Id
+     */
+    anaesthetist_id: string | null;
+    /**
+     * Start At
+     */
+    start_at: string;
+    /**
+     * End At
+     */
+    end_at: string;
+};
+
+/**
+ * BookingStatus
+ *
+ * Whether the patient portal may book now.
+ */
+export type BookingStatus = {
+    /**
+     * Blocked Until
+     */
+    blocked_until: string | null;
+    /**
+     * No Shows In Window
+     */
+    no_shows_in_window: number;
+};
+
+/**
  * BreakGlassRequest
  *
  * Emergency access to a patient outside one's scope; the reason is audited.
@@ -104,6 +935,310 @@ export type BreakGlassRequest = {
      * Reason
      */
     reason: string;
+};
+
+/**
+ * Cancel
+ *
+ * 退号 with a reason.
+ */
+export type Cancel = {
+    /**
+     * Reason
+     */
+    reason?: string;
+};
+
+/**
+ * ChargeRead
+ *
+ * A charge line; amounts in fen (1/100 yuan) and as a yuan string.
+ */
+export type ChargeRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Order Id
+     */
+    order_id: string | null;
+    /**
+     * Encounter Id
+     */
+    encounter_id: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id: string | null;
+    /**
+     * Category
+     */
+    category: string;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Item Name
+     */
+    item_name: string;
+    /**
+     * Unit
+     */
+    unit: string;
+    /**
+     * Unit Price Fen
+     */
+    unit_price_fen: number;
+    /**
+     * Quantity
+     */
+    quantity: number;
+    /**
+     * Amount Fen
+     */
+    amount_fen: number;
+    /**
+     * Amount Yuan
+     */
+    amount_yuan?: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Service Date
+     */
+    service_date: string;
+    /**
+     * Paid At
+     */
+    paid_at: string | null;
+    /**
+     * Payment Ref
+     */
+    payment_ref: string;
+};
+
+/**
+ * ChatMessage
+ *
+ * One bubble of the chat: from the assistant (question / message) or from the patient.
+ */
+export type ChatMessage = {
+    /**
+     * Role
+     */
+    role: 'assistant' | 'patient';
+    /**
+     * Text Zh
+     */
+    text_zh: string;
+    /**
+     * Text En
+     */
+    text_en: string;
+    /**
+     * Qid
+     */
+    qid?: string | null;
+};
+
+/**
+ * CheckIn
+ *
+ * 签到; staff may mark an emergency or a return with results.
+ */
+export type CheckIn = {
+    /**
+     * Emergency
+     */
+    emergency?: boolean;
+    /**
+     * Returning With Results
+     */
+    returning_with_results?: boolean;
+};
+
+/**
+ * ChecklistUpdate
+ *
+ * Pre-op checklist items (only the ones sent change); ``version`` as loaded.
+ */
+export type ChecklistUpdate = {
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Consent Signed
+     */
+    consent_signed?: boolean | null;
+    /**
+     * Asa Class
+     */
+    asa_class?: 'I' | 'II' | 'III' | 'IV' | 'V' | 'VI' | null;
+    /**
+     * Anaesthesia Assessed
+     */
+    anaesthesia_assessed?: boolean | null;
+    /**
+     * Site Marked
+     */
+    site_marked?: boolean | null;
+    /**
+     * Implants Required
+     */
+    implants_required?: boolean | null;
+    /**
+     * Implants Prepared
+     */
+    implants_prepared?: boolean | null;
+    /**
+     * Blood Required
+     */
+    blood_required?: boolean | null;
+    /**
+     * Blood Prepared
+     */
+    blood_prepared?: boolean | null;
+    /**
+     * Vte Assessed
+     */
+    vte_assessed?: boolean | null;
+    /**
+     * Caprini Score
+     */
+    caprini_score?: number | null;
+};
+
+/**
+ * ComplicationIn
+ *
+ * A complication.
+ */
+export type ComplicationIn = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Description
+     */
+    description?: string;
+    /**
+     * Occurred At
+     */
+    occurred_at: string;
+};
+
+/**
+ * ComplicationRead
+ *
+ * A complication.
+ */
+export type ComplicationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Description
+     */
+    description: string;
+    /**
+     * Occurred At
+     */
+    occurred_at: string;
+};
+
+/**
+ * ConsumableCreate
+ *
+ * A consumable (brace, cast …).
+ */
+export type ConsumableCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Kind
+     */
+    kind: 'consumable';
+    /**
+     * Quantity
+     */
+    quantity?: number;
+};
+
+/**
+ * DeliveryRead
+ *
+ * A delivery over one channel with its attempts.
+ */
+export type DeliveryRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Channel
+     */
+    channel: string;
+    /**
+     * Destination Masked
+     */
+    destination_masked: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Not Before
+     */
+    not_before: string | null;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+    /**
+     * Last Error
+     */
+    last_error: string;
+    /**
+     * Log
+     */
+    log: Array<AttemptRead>;
 };
 
 /**
@@ -163,6 +1298,334 @@ export type DepartmentRef = {
 };
 
 /**
+ * DeviceCreate
+ *
+ * A modality or workstation allowed to call Osteon's SCP.
+ */
+export type DeviceCreate = {
+    /**
+     * Ae Title
+     */
+    ae_title: string;
+    /**
+     * Name
+     */
+    name?: string;
+    /**
+     * Host
+     */
+    host?: string;
+    /**
+     * Port
+     */
+    port?: number;
+    /**
+     * Modality
+     */
+    modality?: string;
+    /**
+     * May Echo
+     */
+    may_echo?: boolean;
+    /**
+     * May Store
+     */
+    may_store?: boolean;
+    /**
+     * May Query
+     */
+    may_query?: boolean;
+    /**
+     * May Retrieve
+     */
+    may_retrieve?: boolean;
+    /**
+     * Enabled
+     */
+    enabled?: boolean;
+    /**
+     * Institution Id
+     */
+    institution_id?: string | null;
+};
+
+/**
+ * DeviceRead
+ *
+ * A configured device.
+ */
+export type DeviceRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Ae Title
+     */
+    ae_title: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Host
+     */
+    host: string;
+    /**
+     * Port
+     */
+    port: number;
+    /**
+     * Modality
+     */
+    modality: string;
+    /**
+     * May Echo
+     */
+    may_echo: boolean;
+    /**
+     * May Store
+     */
+    may_store: boolean;
+    /**
+     * May Query
+     */
+    may_query: boolean;
+    /**
+     * May Retrieve
+     */
+    may_retrieve: boolean;
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+};
+
+/**
+ * DeviceUpdate
+ *
+ * Change a device (send only what changes).
+ */
+export type DeviceUpdate = {
+    /**
+     * Name
+     */
+    name?: string | null;
+    /**
+     * Host
+     */
+    host?: string | null;
+    /**
+     * Port
+     */
+    port?: number | null;
+    /**
+     * Modality
+     */
+    modality?: string | null;
+    /**
+     * May Echo
+     */
+    may_echo?: boolean | null;
+    /**
+     * May Store
+     */
+    may_store?: boolean | null;
+    /**
+     * May Query
+     */
+    may_query?: boolean | null;
+    /**
+     * May Retrieve
+     */
+    may_retrieve?: boolean | null;
+    /**
+     * Enabled
+     */
+    enabled?: boolean | null;
+};
+
+/**
+ * DiagnosisIn
+ *
+ * A diagnosis with its ICD-10 code and optional fracture classification.
+ */
+export type DiagnosisIn = {
+    /**
+     * Icd10 Code
+     */
+    icd10_code: string;
+    /**
+     * Laterality
+     */
+    laterality?: 'left' | 'right' | 'bilateral' | '';
+    /**
+     * Fracture System
+     */
+    fracture_system?: string | null;
+    /**
+     * Fracture Code
+     */
+    fracture_code?: string | null;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * DiagnosisRead
+ *
+ * A coded diagnosis.
+ */
+export type DiagnosisRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Rank
+     */
+    rank: number;
+    /**
+     * Icd10 Code
+     */
+    icd10_code: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Laterality
+     */
+    laterality: string;
+    /**
+     * Fracture System
+     */
+    fracture_system: string | null;
+    /**
+     * Fracture Code
+     */
+    fracture_code: string | null;
+    /**
+     * Recorded At
+     */
+    recorded_at: string;
+};
+
+/**
+ * DischargeIn
+ *
+ * Discharge; the time defaults to now.
+ */
+export type DischargeIn = {
+    /**
+     * Discharged At
+     */
+    discharged_at?: string | null;
+    /**
+     * Disposition
+     */
+    disposition?: 'home' | 'transfer_hospital' | 'community' | 'against_advice' | 'death' | 'other';
+};
+
+/**
+ * DischargeSummaryIn
+ *
+ * 出院小结: every part is required.
+ */
+export type DischargeSummaryIn = {
+    /**
+     * Admission Diagnosis
+     */
+    admission_diagnosis: string;
+    /**
+     * Discharge Diagnosis
+     */
+    discharge_diagnosis: string;
+    /**
+     * Discharge Diagnosis Code
+     */
+    discharge_diagnosis_code?: string;
+    /**
+     * Hospital Course
+     */
+    hospital_course: string;
+    /**
+     * Procedures
+     */
+    procedures?: string;
+    /**
+     * Condition At Discharge
+     */
+    condition_at_discharge: string;
+    /**
+     * Instructions
+     */
+    instructions: string;
+    /**
+     * Follow Up
+     */
+    follow_up: string;
+};
+
+/**
+ * DischargeSummaryRead
+ *
+ * The stored summary.
+ */
+export type DischargeSummaryRead = {
+    /**
+     * Admission Diagnosis
+     */
+    admission_diagnosis: string;
+    /**
+     * Discharge Diagnosis
+     */
+    discharge_diagnosis: string;
+    /**
+     * Discharge Diagnosis Code
+     */
+    discharge_diagnosis_code?: string;
+    /**
+     * Hospital Course
+     */
+    hospital_course: string;
+    /**
+     * Procedures
+     */
+    procedures?: string;
+    /**
+     * Condition At Discharge
+     */
+    condition_at_discharge: string;
+    /**
+     * Instructions
+     */
+    instructions: string;
+    /**
+     * Follow Up
+     */
+    follow_up: string;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Author Id
+     */
+    author_id: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
  * EmergencyContact
  *
  * 紧急联系人.
@@ -183,13 +1646,204 @@ export type EmergencyContact = {
 };
 
 /**
- * HTTPValidationError
+ * EncounterCreate
+ *
+ * Open a visit.
  */
-export type HttpValidationError = {
+export type EncounterCreate = {
     /**
-     * Detail
+     * Patient Id
      */
-    detail?: Array<ValidationError>;
+    patient_id: string;
+    /**
+     * Encounter Class
+     */
+    encounter_class?: 'outpatient' | 'emergency' | 'inpatient';
+    /**
+     * Department Id
+     */
+    department_id?: string | null;
+    /**
+     * Subspecialty
+     */
+    subspecialty?: 'spine' | 'joint' | 'sports' | 'trauma' | 'hand' | 'foot_ankle' | 'pediatric' | null;
+    /**
+     * Appointment Id
+     */
+    appointment_id?: string | null;
+    /**
+     * Triage Summary
+     */
+    triage_summary?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+/**
+ * EncounterRead
+ *
+ * An encounter with its record, diagnoses and scores.
+ */
+export type EncounterRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Visit No
+     */
+    visit_no: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Encounter Class
+     */
+    encounter_class: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Subspecialty
+     */
+    subspecialty: string | null;
+    /**
+     * Attending Id
+     */
+    attending_id: string | null;
+    /**
+     * Started At
+     */
+    started_at: string;
+    /**
+     * Ended At
+     */
+    ended_at: string | null;
+    /**
+     * Triage Summary
+     */
+    triage_summary: {
+        [key: string]: unknown;
+    } | null;
+    record?: RecordRead | null;
+    /**
+     * Diagnoses
+     */
+    diagnoses?: Array<DiagnosisRead>;
+    /**
+     * Scores
+     */
+    scores?: Array<ScoreRead>;
+};
+
+/**
+ * EncounterSummary
+ *
+ * List row.
+ */
+export type EncounterSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Visit No
+     */
+    visit_no: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Class
+     */
+    encounter_class: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Subspecialty
+     */
+    subspecialty: string | null;
+    /**
+     * Started At
+     */
+    started_at: string;
+    /**
+     * Chief Complaint
+     */
+    chief_complaint?: string;
+};
+
+/**
+ * FeeCategoryRead
+ *
+ * A registration fee category.
+ */
+export type FeeCategoryRead = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Label Zh
+     */
+    label_zh: string;
+    /**
+     * Label En
+     */
+    label_en: string;
+    /**
+     * Amount
+     */
+    amount: string;
+};
+
+/**
+ * FieldProblem
+ *
+ * One invalid field.
+ */
+export type FieldProblem = {
+    /**
+     * Field
+     */
+    field: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Type
+     */
+    type?: string;
+};
+
+/**
+ * ForwardRequest
+ *
+ * Send a study Osteon holds to a PACS node.
+ */
+export type ForwardRequest = {
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Method
+     */
+    method?: 'c-store' | 'stow-rs' | null;
 };
 
 /**
@@ -222,6 +1876,250 @@ export type HisIdCreate = {
      * Value
      */
     value: string;
+};
+
+/**
+ * ImagingOrderCreate
+ *
+ * X-ray/CT/MRI request (FHIR ServiceRequest, category imaging).
+ */
+export type ImagingOrderCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Kind
+     */
+    kind: 'imaging';
+    /**
+     * Modality
+     */
+    modality: 'DX' | 'CR' | 'CT' | 'MR';
+    /**
+     * Body Part
+     */
+    body_part: string;
+    /**
+     * Laterality
+     */
+    laterality?: 'left' | 'right' | 'bilateral' | 'none';
+    /**
+     * Views
+     */
+    views?: Array<string>;
+    /**
+     * Clinical Question
+     */
+    clinical_question: string;
+    /**
+     * Priority
+     */
+    priority?: 'routine' | 'urgent' | 'stat';
+};
+
+/**
+ * ImagingRequestCreate
+ *
+ * An imaging order: it appears on the Modality Worklist and matches incoming images by accession number.
+ */
+export type ImagingRequestCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Accession Number
+     */
+    accession_number?: string | null;
+    /**
+     * Requested Procedure
+     */
+    requested_procedure?: string;
+    /**
+     * Requested Procedure Id
+     */
+    requested_procedure_id?: string;
+    /**
+     * Modality
+     */
+    modality: string;
+    /**
+     * Body Part
+     */
+    body_part?: string;
+    /**
+     * Laterality
+     */
+    laterality?: '' | 'R' | 'L' | 'B';
+    /**
+     * Scheduled At
+     */
+    scheduled_at?: string | null;
+    /**
+     * Scheduled Station Ae
+     */
+    scheduled_station_ae?: string;
+    /**
+     * Reason
+     */
+    reason?: string;
+};
+
+/**
+ * ImagingRequestRead
+ *
+ * An imaging order.
+ */
+export type ImagingRequestRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Accession Number
+     */
+    accession_number: string;
+    /**
+     * Requested Procedure
+     */
+    requested_procedure: string;
+    /**
+     * Requested Procedure Id
+     */
+    requested_procedure_id: string;
+    /**
+     * Modality
+     */
+    modality: string;
+    /**
+     * Body Part
+     */
+    body_part: string;
+    /**
+     * Laterality
+     */
+    laterality: string;
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string;
+    /**
+     * Scheduled Station Ae
+     */
+    scheduled_station_ae: string;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+};
+
+/**
+ * ImplantIn
+ *
+ * An implanted device.
+ */
+export type ImplantIn = {
+    /**
+     * Manufacturer
+     */
+    manufacturer: string;
+    /**
+     * Product
+     */
+    product: string;
+    /**
+     * Lot
+     */
+    lot: string;
+    /**
+     * Udi
+     */
+    udi?: string;
+    /**
+     * Quantity
+     */
+    quantity?: number;
+    /**
+     * Item Code
+     */
+    item_code?: string | null;
+};
+
+/**
+ * ImplantRead
+ *
+ * A registered implant.
+ */
+export type ImplantRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Surgery Id
+     */
+    surgery_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Manufacturer
+     */
+    manufacturer: string;
+    /**
+     * Product
+     */
+    product: string;
+    /**
+     * Lot
+     */
+    lot: string;
+    /**
+     * Udi
+     */
+    udi: string;
+    /**
+     * Quantity
+     */
+    quantity: number;
+    /**
+     * Implanted At
+     */
+    implanted_at: string;
 };
 
 /**
@@ -286,6 +2184,283 @@ export type InstitutionRef = {
  * 医保类型.
  */
 export type InsuranceType = 'employee' | 'resident' | 'self_pay' | 'commercial' | 'other';
+
+/**
+ * InterviewCreate
+ *
+ * Start an interview, optionally with the complaint already typed.
+ */
+export type InterviewCreate = {
+    /**
+     * Complaint
+     *
+     * What is wrong, in the patient's words
+     */
+    complaint?: string | null;
+    /**
+     * Age
+     */
+    age?: number | null;
+    /**
+     * Sex
+     */
+    sex?: 'male' | 'female' | null;
+    /**
+     * Lang
+     */
+    lang?: 'zh' | 'en';
+};
+
+/**
+ * InterviewListItem
+ *
+ * A row in a patient's interview list (staff).
+ */
+export type InterviewListItem = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string | null;
+    /**
+     * Appointment Id
+     */
+    appointment_id: string | null;
+    /**
+     * Done
+     */
+    done: boolean;
+    /**
+     * Department
+     */
+    department: string;
+    /**
+     * Urgency
+     */
+    urgency: 'emergency' | 'urgent' | 'routine';
+    /**
+     * Red Flags
+     */
+    red_flags: Array<string>;
+    /**
+     * Chief Complaint
+     */
+    chief_complaint: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+};
+
+/**
+ * InterviewRead
+ *
+ * An interview as the chat page sees it (resume: history, current question, result so far).
+ */
+export type InterviewRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Token
+     *
+     * Only in the response that starts the interview
+     */
+    token?: string | null;
+    /**
+     * Lang
+     */
+    lang: string;
+    /**
+     * Done
+     */
+    done: boolean;
+    /**
+     * Stop Reason
+     */
+    stop_reason: string | null;
+    question: Question | null;
+    /**
+     * Message
+     */
+    message?: {
+        [key: string]: string;
+    } | null;
+    /**
+     * Transcript
+     */
+    transcript: Array<ChatMessage>;
+    /**
+     * Department
+     */
+    department: string;
+    /**
+     * Department Name
+     */
+    department_name: {
+        [key: string]: string;
+    };
+    /**
+     * Urgency
+     */
+    urgency: 'emergency' | 'urgent' | 'routine';
+    /**
+     * Red Flags
+     */
+    red_flags: Array<string>;
+    /**
+     * Instruction
+     */
+    instruction: {
+        [key: string]: string;
+    };
+    summary: TriageSummary | null;
+    booking: Booking | null;
+    /**
+     * Claimed
+     */
+    claimed: boolean;
+    /**
+     * Appointment Id
+     */
+    appointment_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+};
+
+/**
+ * LabOrderCreate
+ *
+ * Lab panel request.
+ */
+export type LabOrderCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Kind
+     */
+    kind: 'lab';
+    /**
+     * Specimen
+     */
+    specimen?: 'blood' | 'urine' | 'joint_fluid' | 'wound_swab' | 'other';
+    /**
+     * Priority
+     */
+    priority?: 'routine' | 'urgent' | 'stat';
+};
+
+/**
+ * LabValueIn
+ *
+ * One analyte value.
+ */
+export type LabValueIn = {
+    /**
+     * Analyte
+     */
+    analyte: string;
+    /**
+     * Value
+     */
+    value: number;
+    /**
+     * Unit
+     */
+    unit: string;
+};
+
+/**
+ * LabValueRead
+ *
+ * A lab value with flag.
+ */
+export type LabValueRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Analyte
+     */
+    analyte: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Loinc
+     */
+    loinc: string;
+    /**
+     * Value
+     */
+    value: number;
+    /**
+     * Unit
+     */
+    unit: string;
+    /**
+     * Ref Low
+     */
+    ref_low: number | null;
+    /**
+     * Ref High
+     */
+    ref_high: number | null;
+    /**
+     * Flag
+     */
+    flag: string;
+    /**
+     * Critical
+     */
+    critical: boolean;
+};
+
+/**
+ * LinkRequest
+ *
+ * Attach the interview's summary to an appointment.
+ */
+export type LinkRequest = {
+    /**
+     * Appointment Id
+     */
+    appointment_id: string;
+};
 
 /**
  * LoginRequest
@@ -390,6 +2565,377 @@ export type MergeRequest = {
 };
 
 /**
+ * NodeCreate
+ *
+ * A remote PACS: DIMSE (AE/host/port) and/or DICOMweb (base URL).
+ */
+export type NodeCreate = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Ae Title
+     */
+    ae_title?: string;
+    /**
+     * Host
+     */
+    host?: string;
+    /**
+     * Port
+     */
+    port?: number;
+    /**
+     * Dicomweb Url
+     */
+    dicomweb_url?: string;
+    /**
+     * Retrieve Method
+     */
+    retrieve_method?: 'c-move' | 'c-get' | 'wado-rs';
+    /**
+     * Enabled
+     */
+    enabled?: boolean;
+    /**
+     * Institution Id
+     */
+    institution_id?: string | null;
+};
+
+/**
+ * NodeRead
+ *
+ * A configured PACS node.
+ */
+export type NodeRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Ae Title
+     */
+    ae_title: string;
+    /**
+     * Host
+     */
+    host: string;
+    /**
+     * Port
+     */
+    port: number;
+    /**
+     * Dicomweb Url
+     */
+    dicomweb_url: string;
+    /**
+     * Retrieve Method
+     */
+    retrieve_method: string;
+    /**
+     * Enabled
+     */
+    enabled: boolean;
+};
+
+/**
+ * NotificationPage
+ *
+ * A page of my notifications with the unread count.
+ */
+export type NotificationPage = {
+    /**
+     * Items
+     */
+    items: Array<NotificationRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Unread
+     */
+    unread: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
+ * NotificationRead
+ *
+ * An in-app message.
+ */
+export type NotificationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Event Code
+     */
+    event_code: string;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Body
+     */
+    body: string;
+    /**
+     * Urgent
+     */
+    urgent: boolean;
+    /**
+     * Ref
+     */
+    ref: string;
+    /**
+     * Data
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    /**
+     * Language
+     */
+    language: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Read At
+     */
+    read_at: string | null;
+};
+
+/**
+ * ObservationIn
+ *
+ * Vital signs with plausibility limits (values outside are typing errors, not patients).
+ */
+export type ObservationIn = {
+    /**
+     * Observed At
+     */
+    observed_at?: string | null;
+    /**
+     * Temperature C
+     */
+    temperature_c?: number | null;
+    /**
+     * Pulse
+     */
+    pulse?: number | null;
+    /**
+     * Systolic
+     */
+    systolic?: number | null;
+    /**
+     * Diastolic
+     */
+    diastolic?: number | null;
+    /**
+     * Spo2
+     */
+    spo2?: number | null;
+    /**
+     * Resp Rate
+     */
+    resp_rate?: number | null;
+    /**
+     * Pain Nrs
+     */
+    pain_nrs?: number | null;
+};
+
+/**
+ * ObservationRead
+ *
+ * Stored vital signs.
+ */
+export type ObservationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Observed At
+     */
+    observed_at: string;
+    /**
+     * Temperature C
+     */
+    temperature_c: number | null;
+    /**
+     * Pulse
+     */
+    pulse: number | null;
+    /**
+     * Systolic
+     */
+    systolic: number | null;
+    /**
+     * Diastolic
+     */
+    diastolic: number | null;
+    /**
+     * Spo2
+     */
+    spo2: number | null;
+    /**
+     * Resp Rate
+     */
+    resp_rate: number | null;
+    /**
+     * Pain Nrs
+     */
+    pain_nrs: number | null;
+    /**
+     * Recorded By Id
+     */
+    recorded_by_id: string;
+};
+
+/**
+ * OrderEventRead
+ *
+ * One lifecycle step.
+ */
+export type OrderEventRead = {
+    /**
+     * From Status
+     */
+    from_status: string;
+    /**
+     * To Status
+     */
+    to_status: string;
+    /**
+     * Actor Id
+     */
+    actor_id: string | null;
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Note
+     */
+    note: string;
+};
+
+/**
+ * OrderRead
+ *
+ * An order with its steps and result.
+ */
+export type OrderRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id: string | null;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Details
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    /**
+     * Quantity
+     */
+    quantity: number;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Accession Number
+     */
+    accession_number: string | null;
+    /**
+     * Ordered By Id
+     */
+    ordered_by_id: string;
+    /**
+     * Ordered At
+     */
+    ordered_at: string;
+    /**
+     * Next Steps
+     */
+    next_steps?: Array<string>;
+    /**
+     * Events
+     */
+    events?: Array<OrderEventRead>;
+    result?: ResultRead | null;
+};
+
+/**
+ * Page[AppointmentRead]
+ */
+export type PageAppointmentRead = {
+    /**
+     * Items
+     */
+    items: Array<AppointmentRead>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
  * Page[AuditEventRead]
  */
 export type PageAuditEventRead = {
@@ -419,6 +2965,28 @@ export type PagePatientSummary = {
      * Items
      */
     items: Array<PatientSummary>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
+ * Page[ReconciliationRead]
+ */
+export type PageReconciliationRead = {
+    /**
+     * Items
+     */
+    items: Array<ReconciliationRead>;
     /**
      * Total
      */
@@ -683,6 +3251,850 @@ export type PatientUpdate = {
 };
 
 /**
+ * PayIn
+ *
+ * Charges the cashier confirms as paid.
+ */
+export type PayIn = {
+    /**
+     * Charge Ids
+     */
+    charge_ids: Array<string>;
+};
+
+/**
+ * PreferenceRead
+ *
+ * My channel preferences and quiet hours.
+ */
+export type PreferenceRead = {
+    /**
+     * Sms
+     */
+    sms: boolean;
+    /**
+     * Email
+     */
+    email: boolean;
+    /**
+     * Email Masked
+     */
+    email_masked: string | null;
+    /**
+     * Muted Events
+     */
+    muted_events: Array<string>;
+    /**
+     * Quiet Enabled
+     */
+    quiet_enabled: boolean;
+    /**
+     * Quiet Start
+     */
+    quiet_start: string | null;
+    /**
+     * Quiet End
+     */
+    quiet_end: string | null;
+    /**
+     * Language
+     */
+    language: string;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * PreferenceUpdate
+ *
+ * Change my preferences; ``version`` is the one you read (0 before the first save).
+ */
+export type PreferenceUpdate = {
+    /**
+     * Sms
+     */
+    sms?: boolean;
+    /**
+     * Email
+     */
+    email?: boolean;
+    /**
+     * Email Address
+     *
+     * empty string removes it; omitted keeps it
+     */
+    email_address?: string | null;
+    /**
+     * Muted Events
+     */
+    muted_events?: Array<string>;
+    /**
+     * Quiet Enabled
+     */
+    quiet_enabled?: boolean;
+    /**
+     * Quiet Start
+     *
+     * HH:MM local time; null = hospital default 22:00
+     */
+    quiet_start?: string | null;
+    /**
+     * Quiet End
+     *
+     * HH:MM local time; null = hospital default 07:00
+     */
+    quiet_end?: string | null;
+    /**
+     * Language
+     */
+    language?: 'zh-CN' | 'en';
+    /**
+     * Version
+     */
+    version?: number | null;
+};
+
+/**
+ * PrescriptionCreate
+ *
+ * A medication order (FHIR MedicationRequest).
+ */
+export type PrescriptionCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Kind
+     */
+    kind: 'prescription';
+    /**
+     * Dose
+     */
+    dose: number;
+    /**
+     * Dose Unit
+     */
+    dose_unit: 'mg' | 'g' | 'ug' | 'ml' | 'IU' | '片' | '粒' | '支';
+    /**
+     * Route
+     */
+    route: 'po' | 'iv' | 'im' | 'sc' | 'topical' | 'intra_articular';
+    /**
+     * Frequency
+     */
+    frequency: 'once' | 'qd' | 'bid' | 'tid' | 'qid' | 'q8h' | 'q12h' | 'qn' | 'prn';
+    /**
+     * Days
+     */
+    days: number;
+    /**
+     * Quantity
+     */
+    quantity: number;
+};
+
+/**
+ * PresetsRead
+ *
+ * Your presets.
+ */
+export type PresetsRead = {
+    /**
+     * Presets
+     */
+    presets: Array<WindowPreset>;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * PresetsWrite
+ *
+ * Replace your presets.
+ */
+export type PresetsWrite = {
+    /**
+     * Presets
+     */
+    presets: Array<WindowPreset>;
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * Problem
+ *
+ * RFC 9457 problem details; ``code`` is stable, ``detail`` is in the caller's language.
+ */
+export type Problem = {
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Status
+     */
+    status: number;
+    /**
+     * Detail
+     */
+    detail: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Errors
+     */
+    errors?: Array<FieldProblem> | null;
+    [key: string]: unknown;
+};
+
+/**
+ * ProcedureCodeIn
+ *
+ * A performed ICD-9-CM-3 code.
+ */
+export type ProcedureCodeIn = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Grade
+     */
+    grade?: number | null;
+};
+
+/**
+ * ProcedureCreate
+ *
+ * A bedside/clinic procedure (injection, dressing, rehab session).
+ */
+export type ProcedureCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Item Code
+     */
+    item_code: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Kind
+     */
+    kind: 'procedure';
+    /**
+     * Quantity
+     */
+    quantity?: number;
+    /**
+     * Laterality
+     */
+    laterality?: 'left' | 'right' | 'bilateral' | 'none';
+};
+
+/**
+ * ProcedureRead
+ *
+ * A performed code.
+ */
+export type ProcedureRead = {
+    /**
+     * Rank
+     */
+    rank: number;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Grade
+     */
+    grade: number | null;
+};
+
+/**
+ * ProgressNoteIn
+ *
+ * A progress note.
+ */
+export type ProgressNoteIn = {
+    /**
+     * Kind
+     */
+    kind?: 'daily' | 'ward_round' | 'post_op' | 'handover';
+    /**
+     * Text
+     */
+    text: string;
+};
+
+/**
+ * ProgressNoteRead
+ *
+ * A progress note.
+ */
+export type ProgressNoteRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Author Id
+     */
+    author_id: string;
+    /**
+     * Written At
+     */
+    written_at: string;
+};
+
+/**
+ * Question
+ *
+ * The question waiting for an answer.
+ */
+export type Question = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Text Zh
+     */
+    text_zh: string;
+    /**
+     * Text En
+     */
+    text_en: string;
+    /**
+     * Options
+     */
+    options: Array<QuickReply>;
+    /**
+     * Red Flag
+     */
+    red_flag: boolean;
+    /**
+     * Number
+     */
+    number: number;
+};
+
+/**
+ * QuickReply
+ *
+ * A quick-reply button.
+ */
+export type QuickReply = {
+    /**
+     * Value
+     */
+    value: string;
+    /**
+     * Label Zh
+     */
+    label_zh: string;
+    /**
+     * Label En
+     */
+    label_en: string;
+};
+
+/**
+ * RatiosRead
+ *
+ * 药占比 and 耗占比, exact from charges (percent strings with 2 decimals; None when undefined).
+ */
+export type RatiosRead = {
+    /**
+     * Total Fen
+     */
+    total_fen: number;
+    /**
+     * Drug Fen
+     */
+    drug_fen: number;
+    /**
+     * Material Fen
+     */
+    material_fen: number;
+    /**
+     * By Category Fen
+     */
+    by_category_fen: {
+        [key: string]: number;
+    };
+    /**
+     * Drug Ratio Percent
+     */
+    drug_ratio_percent: string | null;
+    /**
+     * Consumables Ratio Percent
+     */
+    consumables_ratio_percent: string | null;
+};
+
+/**
+ * ReconcileLink
+ *
+ * Link an unmatched study to a patient (and optionally an order), or fix it.
+ */
+export type ReconcileLink = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Accession Number
+     */
+    accession_number?: string | null;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * ReconciliationRead
+ *
+ * An unmatched study waiting for staff.
+ */
+export type ReconciliationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Note
+     */
+    note: string;
+    study: StudyRead;
+};
+
+/**
+ * RecordAmend
+ *
+ * Amend a signed record: new content and why.
+ */
+export type RecordAmend = {
+    /**
+     * Version
+     */
+    version: number;
+    content: RecordContent;
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * RecordContent
+ *
+ * The structured orthopedic record (门诊病历).
+ */
+export type RecordContent = {
+    /**
+     * Chief Complaint
+     */
+    chief_complaint?: string;
+    /**
+     * Hpi
+     */
+    hpi?: string;
+    /**
+     * Past History
+     */
+    past_history?: string;
+    /**
+     * Personal History
+     */
+    personal_history?: string;
+    /**
+     * Family History
+     */
+    family_history?: string;
+    /**
+     * Allergies
+     */
+    allergies?: string;
+    /**
+     * Exam
+     */
+    exam?: Array<RegionExam>;
+    /**
+     * Imaging Summary
+     */
+    imaging_summary?: string;
+    /**
+     * Diagnoses
+     */
+    diagnoses?: Array<DiagnosisIn>;
+    /**
+     * Plan
+     */
+    plan?: string;
+};
+
+/**
+ * RecordRead
+ *
+ * The record as it stands.
+ */
+export type RecordRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Template
+     */
+    template: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Content
+     */
+    content: {
+        [key: string]: unknown;
+    };
+    /**
+     * Revision
+     */
+    revision: number;
+    /**
+     * Signed By Id
+     */
+    signed_by_id: string | null;
+    /**
+     * Signed At
+     */
+    signed_at: string | null;
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * RecordSign
+ *
+ * Sign the draft as loaded.
+ */
+export type RecordSign = {
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
+ * RecordUpdate
+ *
+ * Save the draft; ``version`` is the one the editor loaded.
+ */
+export type RecordUpdate = {
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Template
+     */
+    template?: string | null;
+    content: RecordContent;
+};
+
+/**
+ * RecordVersionRead
+ *
+ * One signed or amended version.
+ */
+export type RecordVersionRead = {
+    /**
+     * Revision
+     */
+    revision: number;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Content
+     */
+    content: {
+        [key: string]: unknown;
+    };
+    /**
+     * Reason
+     */
+    reason: string;
+    /**
+     * Author Id
+     */
+    author_id: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * RegionExam
+ *
+ * Examination of one body region (专科检查).
+ */
+export type RegionExam = {
+    /**
+     * Region
+     */
+    region: string;
+    /**
+     * Inspection
+     */
+    inspection?: string;
+    /**
+     * Palpation
+     */
+    palpation?: string;
+    /**
+     * Neurovascular
+     */
+    neurovascular?: string;
+    /**
+     * Rom
+     */
+    rom?: Array<RomEntry>;
+    /**
+     * Special Tests
+     */
+    special_tests?: Array<SpecialTest>;
+};
+
+/**
+ * RegistrationCreate
+ *
+ * Walk-in registration (现场挂号) into today's session; the patient is checked in at once.
+ */
+export type RegistrationCreate = {
+    /**
+     * Session Id
+     */
+    session_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Emergency
+     */
+    emergency?: boolean;
+};
+
+/**
+ * RemoteStudy
+ *
+ * A study found on a remote PACS.
+ */
+export type RemoteStudy = {
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Patient Name
+     */
+    patient_name: string;
+    /**
+     * Study Date
+     */
+    study_date: string;
+    /**
+     * Accession Number
+     */
+    accession_number: string;
+    /**
+     * Study Description
+     */
+    study_description: string;
+    /**
+     * Modalities
+     */
+    modalities: string;
+    /**
+     * Num Instances
+     */
+    num_instances?: number | null;
+    /**
+     * Already Here
+     */
+    already_here?: boolean;
+};
+
+/**
+ * ReportIn
+ *
+ * The report: radiology text, or lab values (units must match the catalogue).
+ */
+export type ReportIn = {
+    /**
+     * Findings
+     */
+    findings?: string;
+    /**
+     * Conclusion
+     */
+    conclusion?: string;
+    /**
+     * Values
+     */
+    values?: Array<LabValueIn>;
+};
+
+/**
+ * ResultRead
+ *
+ * A report.
+ */
+export type ResultRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Findings
+     */
+    findings: string;
+    /**
+     * Conclusion
+     */
+    conclusion: string;
+    /**
+     * Reported By Id
+     */
+    reported_by_id: string;
+    /**
+     * Reported At
+     */
+    reported_at: string;
+    /**
+     * Reviewed By Id
+     */
+    reviewed_by_id: string | null;
+    /**
+     * Reviewed At
+     */
+    reviewed_at: string | null;
+    /**
+     * Values
+     */
+    values?: Array<LabValueRead>;
+};
+
+/**
+ * RetrieveRequest
+ *
+ * Bring a study from a PACS node into Osteon.
+ */
+export type RetrieveRequest = {
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Method
+     */
+    method?: 'c-move' | 'c-get' | 'wado-rs' | null;
+};
+
+/**
  * RoleChange
  *
  * Assign a role (security administrator).
@@ -695,11 +4107,776 @@ export type RoleChange = {
 };
 
 /**
+ * RomEntry
+ *
+ * Range of motion of one joint movement, in degrees (goniometer).
+ */
+export type RomEntry = {
+    /**
+     * Joint
+     */
+    joint: string;
+    /**
+     * Movement
+     */
+    movement: string;
+    /**
+     * Side
+     */
+    side?: 'left' | 'right' | 'none';
+    /**
+     * Mode
+     */
+    mode?: 'active' | 'passive';
+    /**
+     * Degrees
+     */
+    degrees: number;
+};
+
+/**
+ * RoomCreate
+ *
+ * An operating room.
+ */
+export type RoomCreate = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name
+     */
+    name: string;
+};
+
+/**
+ * RoomRead
+ *
+ * An operating room.
+ */
+export type RoomRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Active
+     */
+    active: boolean;
+};
+
+/**
+ * ScheduleRow
+ *
+ * One line of the OR day board.
+ */
+export type ScheduleRow = {
+    booking: BookingRead;
+    /**
+     * Room Code
+     */
+    room_code: string;
+    /**
+     * Surgery Id
+     */
+    surgery_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Patient Name
+     */
+    patient_name: string;
+    /**
+     * Planned Procedure
+     */
+    planned_procedure: string;
+    /**
+     * Status
+     */
+    status: string;
+};
+
+/**
+ * ScoreCreate
+ *
+ * Answers for one score definition.
+ */
+export type ScoreCreate = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Answers
+     */
+    answers: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * ScoreRead
+ *
+ * A stored score result.
+ */
+export type ScoreRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Definition Version
+     */
+    definition_version: string;
+    /**
+     * Answers
+     */
+    answers: {
+        [key: string]: unknown;
+    };
+    /**
+     * Result
+     */
+    result: {
+        [key: string]: unknown;
+    };
+    /**
+     * Total
+     */
+    total: number | null;
+    /**
+     * Recorded By Id
+     */
+    recorded_by_id: string;
+    /**
+     * Recorded At
+     */
+    recorded_at: string;
+};
+
+/**
+ * SessionCreate
+ *
+ * A doctor's half-day clinic (出诊).
+ */
+export type SessionCreate = {
+    /**
+     * Doctor Id
+     */
+    doctor_id: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Session Date
+     */
+    session_date: string;
+    /**
+     * Period
+     */
+    period: 'morning' | 'afternoon' | 'evening';
+    /**
+     * Slot Minutes
+     */
+    slot_minutes?: number;
+    /**
+     * Capacity
+     */
+    capacity?: number;
+    /**
+     * Fee Category
+     */
+    fee_category?: string;
+    /**
+     * Room
+     */
+    room?: string;
+};
+
+/**
+ * SessionRead
+ *
+ * A clinic session with its remaining capacity.
+ */
+export type SessionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Institution Id
+     */
+    institution_id: string;
+    /**
+     * Department Id
+     */
+    department_id: string;
+    /**
+     * Department Name
+     */
+    department_name?: string;
+    /**
+     * Doctor Id
+     */
+    doctor_id: string;
+    /**
+     * Doctor Name
+     */
+    doctor_name?: string;
+    /**
+     * Doctor Title
+     */
+    doctor_title?: string;
+    /**
+     * Session Date
+     */
+    session_date: string;
+    /**
+     * Period
+     */
+    period: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Slot Minutes
+     */
+    slot_minutes: number;
+    /**
+     * Capacity
+     */
+    capacity: number;
+    /**
+     * Booked
+     */
+    booked?: number;
+    /**
+     * Available
+     */
+    available?: number;
+    /**
+     * Fee Category
+     */
+    fee_category: string;
+    /**
+     * Fee Amount
+     */
+    fee_amount: string;
+    /**
+     * Room
+     */
+    room: string;
+    /**
+     * Status
+     */
+    status: string;
+};
+
+/**
  * Sex
  *
  * Administrative sex (FHIR AdministrativeGender subset).
  */
 export type Sex = 'male' | 'female' | 'unknown';
+
+/**
+ * SlotRead
+ *
+ * A bookable time window.
+ */
+export type SlotRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Capacity
+     */
+    capacity: number;
+    /**
+     * Booked
+     */
+    booked: number;
+    /**
+     * Available
+     */
+    available: number;
+};
+
+/**
+ * SpecialTest
+ *
+ * A special test (Lachman, McMurray, SLR …): positive/negative/not done, side, optional angle.
+ */
+export type SpecialTest = {
+    /**
+     * Test
+     */
+    test: string;
+    /**
+     * Result
+     */
+    result: 'positive' | 'negative' | 'not_done';
+    /**
+     * Side
+     */
+    side?: 'left' | 'right' | 'bilateral' | 'none';
+    /**
+     * Angle
+     */
+    angle?: number | null;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * StudyRead
+ *
+ * A study as the patient page and the viewer's study browser show it.
+ */
+export type StudyRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string | null;
+    /**
+     * Request Id
+     */
+    request_id: string | null;
+    /**
+     * Dicom Patient Id
+     */
+    dicom_patient_id: string;
+    /**
+     * Patient Name
+     */
+    patient_name: string;
+    /**
+     * Study Date
+     */
+    study_date: string;
+    /**
+     * Study Time
+     */
+    study_time: string;
+    /**
+     * Accession Number
+     */
+    accession_number: string;
+    /**
+     * Study Description
+     */
+    study_description: string;
+    /**
+     * Modalities
+     */
+    modalities: string;
+    /**
+     * Num Series
+     */
+    num_series: number;
+    /**
+     * Num Instances
+     */
+    num_instances: number;
+    /**
+     * Match Status
+     */
+    match_status: string;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Wado Rs Url
+     */
+    wado_rs_url: string;
+    /**
+     * Qido Series Url
+     */
+    qido_series_url: string;
+};
+
+/**
+ * SummaryRead
+ *
+ * The doctor's view of a pre-visit summary.
+ */
+export type SummaryRead = {
+    /**
+     * Interview Id
+     */
+    interview_id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string | null;
+    /**
+     * Appointment Id
+     */
+    appointment_id: string | null;
+    /**
+     * Complete
+     */
+    complete: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Finished At
+     */
+    finished_at: string | null;
+    /**
+     * Department Name
+     */
+    department_name: {
+        [key: string]: string;
+    };
+    summary: TriageSummary;
+};
+
+/**
+ * SummarySentence
+ *
+ * A summary sentence and the patient's own words it came from.
+ */
+export type SummarySentence = {
+    /**
+     * Text
+     */
+    text: string;
+    /**
+     * Refs
+     */
+    refs: Array<number>;
+    /**
+     * Quotes
+     */
+    quotes: Array<string>;
+};
+
+/**
+ * SurgeryCreate
+ *
+ * A surgery request from an encounter or an admission.
+ */
+export type SurgeryCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id?: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id?: string | null;
+    /**
+     * Planned Procedure
+     */
+    planned_procedure: string;
+    /**
+     * Planned Code
+     */
+    planned_code?: string;
+    /**
+     * Laterality
+     */
+    laterality?: 'left' | 'right' | 'bilateral' | 'none';
+    /**
+     * Grade
+     */
+    grade?: number | null;
+    /**
+     * Implants Required
+     */
+    implants_required?: boolean;
+    /**
+     * Blood Required
+     */
+    blood_required?: boolean;
+    /**
+     * Unplanned Return
+     */
+    unplanned_return?: boolean;
+    /**
+     * Index Surgery Id
+     */
+    index_surgery_id?: string | null;
+};
+
+/**
+ * SurgeryRead
+ *
+ * A surgery with checklist, booking and record.
+ */
+export type SurgeryRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id: string | null;
+    /**
+     * Admission Id
+     */
+    admission_id: string | null;
+    /**
+     * Planned Procedure
+     */
+    planned_procedure: string;
+    /**
+     * Planned Code
+     */
+    planned_code: string;
+    /**
+     * Laterality
+     */
+    laterality: string;
+    /**
+     * Grade
+     */
+    grade: number | null;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Consent Signed
+     */
+    consent_signed: boolean;
+    /**
+     * Asa Class
+     */
+    asa_class: string | null;
+    /**
+     * Anaesthesia Assessed
+     */
+    anaesthesia_assessed: boolean;
+    /**
+     * Site Marked
+     */
+    site_marked: boolean;
+    /**
+     * Implants Required
+     */
+    implants_required: boolean;
+    /**
+     * Implants Prepared
+     */
+    implants_prepared: boolean;
+    /**
+     * Blood Required
+     */
+    blood_required: boolean;
+    /**
+     * Blood Prepared
+     */
+    blood_prepared: boolean;
+    /**
+     * Vte Assessed
+     */
+    vte_assessed: boolean;
+    /**
+     * Caprini Score
+     */
+    caprini_score: number | null;
+    /**
+     * Checklist Missing
+     */
+    checklist_missing?: Array<string>;
+    /**
+     * Surgeon Id
+     */
+    surgeon_id: string | null;
+    /**
+     * Anaesthetist Id
+     */
+    anaesthetist_id: string | null;
+    /**
+     * Actual Start At
+     */
+    actual_start_at: string | null;
+    /**
+     * Actual End At
+     */
+    actual_end_at: string | null;
+    /**
+     * Blood Loss Ml
+     */
+    blood_loss_ml: number | null;
+    /**
+     * Unplanned Return
+     */
+    unplanned_return: boolean;
+    /**
+     * Index Surgery Id
+     */
+    index_surgery_id: string | null;
+    /**
+     * Return Interval Minutes
+     */
+    return_interval_minutes: number | null;
+    /**
+     * Return Within 48H
+     */
+    return_within_48h: boolean | null;
+    /**
+     * Return Within 31D
+     */
+    return_within_31d: boolean | null;
+    /**
+     * Version
+     */
+    version: number;
+    booking?: BookingRead | null;
+    /**
+     * Procedures
+     */
+    procedures?: Array<ProcedureRead>;
+    /**
+     * Implants
+     */
+    implants?: Array<ImplantRead>;
+    /**
+     * Complications
+     */
+    complications?: Array<ComplicationRead>;
+};
+
+/**
+ * SurgeryRecordIn
+ *
+ * The surgical record (手术记录) completing the surgery.
+ */
+export type SurgeryRecordIn = {
+    /**
+     * Actual Start At
+     */
+    actual_start_at: string;
+    /**
+     * Actual End At
+     */
+    actual_end_at: string;
+    /**
+     * Procedures
+     */
+    procedures: Array<ProcedureCodeIn>;
+    /**
+     * Grade
+     */
+    grade?: number | null;
+    /**
+     * Blood Loss Ml
+     */
+    blood_loss_ml: number;
+    /**
+     * Implants
+     */
+    implants?: Array<ImplantIn>;
+    /**
+     * Operative Note
+     */
+    operative_note?: string;
+    /**
+     * Charge Item Code
+     */
+    charge_item_code?: string | null;
+};
+
+/**
+ * TemplateRead
+ *
+ * A subspecialty template (data).
+ */
+export type TemplateRead = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Name
+     */
+    name: {
+        [key: string]: string;
+    };
+    /**
+     * Chief Complaint Example
+     */
+    chief_complaint_example: string;
+    /**
+     * Regions
+     */
+    regions: Array<string>;
+    /**
+     * Rom
+     */
+    rom: {
+        [key: string]: Array<string>;
+    };
+    /**
+     * Special Tests
+     */
+    special_tests: Array<string>;
+    /**
+     * Scores
+     */
+    scores: Array<string>;
+    /**
+     * Hpi Prompts
+     */
+    hpi_prompts: {
+        [key: string]: Array<string>;
+    };
+};
 
 /**
  * TotpConfirm
@@ -735,6 +4912,161 @@ export type TotpSetup = {
      * Uri
      */
     uri: string;
+};
+
+/**
+ * TransferIn
+ *
+ * Move the patient to another bed (same or another ward).
+ */
+export type TransferIn = {
+    /**
+     * Bed Id
+     */
+    bed_id: string;
+    /**
+     * Reason
+     */
+    reason?: string;
+};
+
+/**
+ * TransferRead
+ *
+ * A retrieval or forwarding job and its progress.
+ */
+export type TransferRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Node Id
+     */
+    node_id: string;
+    /**
+     * Direction
+     */
+    direction: string;
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Patient Id
+     */
+    patient_id: string | null;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Completed
+     */
+    completed: number;
+    /**
+     * Failed
+     */
+    failed: number;
+    /**
+     * Error
+     */
+    error: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * TransitionIn
+ *
+ * Move an order to its next step (scheduled or performed).
+ */
+export type TransitionIn = {
+    /**
+     * To
+     */
+    to: 'scheduled' | 'performed';
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * TriageSummary
+ *
+ * The doctor-facing pre-visit summary: 主诉, 现病史, positives, negatives, red flags screened.
+ */
+export type TriageSummary = {
+    chief_complaint: SummarySentence;
+    /**
+     * Hpi
+     */
+    hpi: Array<SummarySentence>;
+    /**
+     * Hpi Text
+     */
+    hpi_text: string;
+    /**
+     * Positives
+     */
+    positives: Array<SummarySentence>;
+    /**
+     * Negatives
+     */
+    negatives: Array<SummarySentence>;
+    /**
+     * Red Flags Screened
+     */
+    red_flags_screened: Array<SummarySentence>;
+    /**
+     * Triage
+     */
+    triage: Array<SummarySentence>;
+    /**
+     * Department
+     */
+    department: string;
+    /**
+     * Urgency
+     */
+    urgency: 'emergency' | 'urgent' | 'routine';
+    /**
+     * Red Flags
+     */
+    red_flags: Array<string>;
+    /**
+     * Utterances
+     */
+    utterances: Array<Utterance>;
+};
+
+/**
+ * TriageSummaryIn
+ *
+ * What triage learned, to pre-fill the record.
+ */
+export type TriageSummaryIn = {
+    /**
+     * Summary
+     */
+    summary: {
+        [key: string]: unknown;
+    };
 };
 
 /**
@@ -822,31 +5154,28 @@ export type UserRead = {
 };
 
 /**
- * ValidationError
+ * Utterance
+ *
+ * Something the patient said (index = position in the interview).
  */
-export type ValidationError = {
+export type Utterance = {
     /**
-     * Location
+     * I
      */
-    loc: Array<string | number>;
+    i: number;
     /**
-     * Message
+     * Text
      */
-    msg: string;
+    text: string;
     /**
-     * Error Type
+     * Qid
      */
-    type: string;
+    qid?: string | null;
     /**
-     * Input
+     * Kind
      */
-    input?: unknown;
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
+    kind: string;
+    [key: string]: unknown;
 };
 
 /**
@@ -881,6 +5210,7933 @@ export type WardRead = {
     floor: string;
 };
 
+/**
+ * WindowPreset
+ *
+ * A named window/level.
+ */
+export type WindowPreset = {
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Window Width
+     */
+    window_width: number;
+    /**
+     * Window Center
+     */
+    window_center: number;
+};
+
+export type EncountersOpenEncounterData = {
+    body: EncounterCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/encounters';
+};
+
+export type EncountersOpenEncounterErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersOpenEncounterError = EncountersOpenEncounterErrors[keyof EncountersOpenEncounterErrors];
+
+export type EncountersOpenEncounterResponses = {
+    /**
+     * Successful Response
+     */
+    201: EncounterRead;
+};
+
+export type EncountersOpenEncounterResponse = EncountersOpenEncounterResponses[keyof EncountersOpenEncounterResponses];
+
+export type EncountersGetEncounterData = {
+    body?: never;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}';
+};
+
+export type EncountersGetEncounterErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersGetEncounterError = EncountersGetEncounterErrors[keyof EncountersGetEncounterErrors];
+
+export type EncountersGetEncounterResponses = {
+    /**
+     * Successful Response
+     */
+    200: EncounterRead;
+};
+
+export type EncountersGetEncounterResponse = EncountersGetEncounterResponses[keyof EncountersGetEncounterResponses];
+
+export type EncountersListPatientEncountersData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/patients/{patient_id}/encounters';
+};
+
+export type EncountersListPatientEncountersErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersListPatientEncountersError = EncountersListPatientEncountersErrors[keyof EncountersListPatientEncountersErrors];
+
+export type EncountersListPatientEncountersResponses = {
+    /**
+     * Response Encounters-List Patient Encounters
+     *
+     * Successful Response
+     */
+    200: Array<EncounterSummary>;
+};
+
+export type EncountersListPatientEncountersResponse = EncountersListPatientEncountersResponses[keyof EncountersListPatientEncountersResponses];
+
+export type EncountersSaveRecordData = {
+    body: RecordUpdate;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/record';
+};
+
+export type EncountersSaveRecordErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersSaveRecordError = EncountersSaveRecordErrors[keyof EncountersSaveRecordErrors];
+
+export type EncountersSaveRecordResponses = {
+    /**
+     * Successful Response
+     */
+    200: RecordRead;
+};
+
+export type EncountersSaveRecordResponse = EncountersSaveRecordResponses[keyof EncountersSaveRecordResponses];
+
+export type EncountersSignRecordData = {
+    body: RecordSign;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/record/sign';
+};
+
+export type EncountersSignRecordErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersSignRecordError = EncountersSignRecordErrors[keyof EncountersSignRecordErrors];
+
+export type EncountersSignRecordResponses = {
+    /**
+     * Successful Response
+     */
+    200: RecordRead;
+};
+
+export type EncountersSignRecordResponse = EncountersSignRecordResponses[keyof EncountersSignRecordResponses];
+
+export type EncountersAmendRecordData = {
+    body: RecordAmend;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/record/amendments';
+};
+
+export type EncountersAmendRecordErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersAmendRecordError = EncountersAmendRecordErrors[keyof EncountersAmendRecordErrors];
+
+export type EncountersAmendRecordResponses = {
+    /**
+     * Successful Response
+     */
+    200: RecordRead;
+};
+
+export type EncountersAmendRecordResponse = EncountersAmendRecordResponses[keyof EncountersAmendRecordResponses];
+
+export type EncountersRecordVersionsData = {
+    body?: never;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/record/versions';
+};
+
+export type EncountersRecordVersionsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersRecordVersionsError = EncountersRecordVersionsErrors[keyof EncountersRecordVersionsErrors];
+
+export type EncountersRecordVersionsResponses = {
+    /**
+     * Response Encounters-Record Versions
+     *
+     * Successful Response
+     */
+    200: Array<RecordVersionRead>;
+};
+
+export type EncountersRecordVersionsResponse = EncountersRecordVersionsResponses[keyof EncountersRecordVersionsResponses];
+
+export type EncountersAddScoreData = {
+    body: ScoreCreate;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/scores';
+};
+
+export type EncountersAddScoreErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersAddScoreError = EncountersAddScoreErrors[keyof EncountersAddScoreErrors];
+
+export type EncountersAddScoreResponses = {
+    /**
+     * Successful Response
+     */
+    201: ScoreRead;
+};
+
+export type EncountersAddScoreResponse = EncountersAddScoreResponses[keyof EncountersAddScoreResponses];
+
+export type EncountersPutTriageSummaryData = {
+    body: TriageSummaryIn;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/triage-summary';
+};
+
+export type EncountersPutTriageSummaryErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersPutTriageSummaryError = EncountersPutTriageSummaryErrors[keyof EncountersPutTriageSummaryErrors];
+
+export type EncountersPutTriageSummaryResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type EncountersPutTriageSummaryResponse = EncountersPutTriageSummaryResponses[keyof EncountersPutTriageSummaryResponses];
+
+export type EncountersFinishEncounterData = {
+    body?: never;
+    path: {
+        /**
+         * Encounter Id
+         */
+        encounter_id: string;
+    };
+    query?: never;
+    url: '/api/v1/encounters/{encounter_id}/finish';
+};
+
+export type EncountersFinishEncounterErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersFinishEncounterError = EncountersFinishEncounterErrors[keyof EncountersFinishEncounterErrors];
+
+export type EncountersFinishEncounterResponses = {
+    /**
+     * Successful Response
+     */
+    200: EncounterRead;
+};
+
+export type EncountersFinishEncounterResponse = EncountersFinishEncounterResponses[keyof EncountersFinishEncounterResponses];
+
+export type EncountersListTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/encounter-templates';
+};
+
+export type EncountersListTemplatesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersListTemplatesError = EncountersListTemplatesErrors[keyof EncountersListTemplatesErrors];
+
+export type EncountersListTemplatesResponses = {
+    /**
+     * Response Encounters-List Templates
+     *
+     * Successful Response
+     */
+    200: Array<TemplateRead>;
+};
+
+export type EncountersListTemplatesResponse = EncountersListTemplatesResponses[keyof EncountersListTemplatesResponses];
+
+export type EncountersGetTemplateData = {
+    body?: never;
+    path: {
+        /**
+         * Code
+         */
+        code: string;
+    };
+    query?: never;
+    url: '/api/v1/encounter-templates/{code}';
+};
+
+export type EncountersGetTemplateErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersGetTemplateError = EncountersGetTemplateErrors[keyof EncountersGetTemplateErrors];
+
+export type EncountersGetTemplateResponses = {
+    /**
+     * Successful Response
+     */
+    200: TemplateRead;
+};
+
+export type EncountersGetTemplateResponse = EncountersGetTemplateResponses[keyof EncountersGetTemplateResponses];
+
+export type EncountersSearchIcd10Data = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Q
+         */
+        q: string;
+    };
+    url: '/api/v1/codes/icd10';
+};
+
+export type EncountersSearchIcd10Errors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersSearchIcd10Error = EncountersSearchIcd10Errors[keyof EncountersSearchIcd10Errors];
+
+export type EncountersSearchIcd10Responses = {
+    /**
+     * Response Encounters-Search Icd10
+     *
+     * Successful Response
+     */
+    200: Array<{
+        [key: string]: string;
+    }>;
+};
+
+export type EncountersSearchIcd10Response = EncountersSearchIcd10Responses[keyof EncountersSearchIcd10Responses];
+
+export type EncountersSearchProceduresData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Q
+         */
+        q: string;
+    };
+    url: '/api/v1/codes/icd9cm3';
+};
+
+export type EncountersSearchProceduresErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersSearchProceduresError = EncountersSearchProceduresErrors[keyof EncountersSearchProceduresErrors];
+
+export type EncountersSearchProceduresResponses = {
+    /**
+     * Response Encounters-Search Procedures
+     *
+     * Successful Response
+     */
+    200: Array<{
+        [key: string]: string | null;
+    }>;
+};
+
+export type EncountersSearchProceduresResponse = EncountersSearchProceduresResponses[keyof EncountersSearchProceduresResponses];
+
+export type EncountersListFractureClassificationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/codes/fracture-classifications';
+};
+
+export type EncountersListFractureClassificationsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersListFractureClassificationsError = EncountersListFractureClassificationsErrors[keyof EncountersListFractureClassificationsErrors];
+
+export type EncountersListFractureClassificationsResponses = {
+    /**
+     * Response Encounters-List Fracture Classifications
+     *
+     * Successful Response
+     */
+    200: Array<string>;
+};
+
+export type EncountersListFractureClassificationsResponse = EncountersListFractureClassificationsResponses[keyof EncountersListFractureClassificationsResponses];
+
+export type EncountersGetFractureClassificationData = {
+    body?: never;
+    path: {
+        /**
+         * System
+         */
+        system: string;
+    };
+    query?: never;
+    url: '/api/v1/codes/fracture-classifications/{system}';
+};
+
+export type EncountersGetFractureClassificationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersGetFractureClassificationError = EncountersGetFractureClassificationErrors[keyof EncountersGetFractureClassificationErrors];
+
+export type EncountersGetFractureClassificationResponses = {
+    /**
+     * Response Encounters-Get Fracture Classification
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type EncountersGetFractureClassificationResponse = EncountersGetFractureClassificationResponses[keyof EncountersGetFractureClassificationResponses];
+
+export type ImagingPatientStudiesData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/patients/{patient_id}/studies';
+};
+
+export type ImagingPatientStudiesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingPatientStudiesError = ImagingPatientStudiesErrors[keyof ImagingPatientStudiesErrors];
+
+export type ImagingPatientStudiesResponses = {
+    /**
+     * Response Imaging-Patient Studies
+     *
+     * Successful Response
+     */
+    200: Array<StudyRead>;
+};
+
+export type ImagingPatientStudiesResponse = ImagingPatientStudiesResponses[keyof ImagingPatientStudiesResponses];
+
+export type ImagingGetStudyData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/studies/{study_uid}';
+};
+
+export type ImagingGetStudyErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingGetStudyError = ImagingGetStudyErrors[keyof ImagingGetStudyErrors];
+
+export type ImagingGetStudyResponses = {
+    /**
+     * Successful Response
+     */
+    200: StudyRead;
+};
+
+export type ImagingGetStudyResponse = ImagingGetStudyResponses[keyof ImagingGetStudyResponses];
+
+export type ImagingCreateRequestData = {
+    body: ImagingRequestCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imaging/requests';
+};
+
+export type ImagingCreateRequestErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingCreateRequestError = ImagingCreateRequestErrors[keyof ImagingCreateRequestErrors];
+
+export type ImagingCreateRequestResponses = {
+    /**
+     * Successful Response
+     */
+    201: ImagingRequestRead;
+};
+
+export type ImagingCreateRequestResponse = ImagingCreateRequestResponses[keyof ImagingCreateRequestResponses];
+
+export type ImagingPatientRequestsData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/patients/{patient_id}/requests';
+};
+
+export type ImagingPatientRequestsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingPatientRequestsError = ImagingPatientRequestsErrors[keyof ImagingPatientRequestsErrors];
+
+export type ImagingPatientRequestsResponses = {
+    /**
+     * Response Imaging-Patient Requests
+     *
+     * Successful Response
+     */
+    200: Array<ImagingRequestRead>;
+};
+
+export type ImagingPatientRequestsResponse = ImagingPatientRequestsResponses[keyof ImagingPatientRequestsResponses];
+
+export type ImagingGetRequestData = {
+    body?: never;
+    path: {
+        /**
+         * Request Id
+         */
+        request_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/requests/{request_id}';
+};
+
+export type ImagingGetRequestErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingGetRequestError = ImagingGetRequestErrors[keyof ImagingGetRequestErrors];
+
+export type ImagingGetRequestResponses = {
+    /**
+     * Successful Response
+     */
+    200: ImagingRequestRead;
+};
+
+export type ImagingGetRequestResponse = ImagingGetRequestResponses[keyof ImagingGetRequestResponses];
+
+export type ImagingListDevicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imaging/devices';
+};
+
+export type ImagingListDevicesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingListDevicesError = ImagingListDevicesErrors[keyof ImagingListDevicesErrors];
+
+export type ImagingListDevicesResponses = {
+    /**
+     * Response Imaging-List Devices
+     *
+     * Successful Response
+     */
+    200: Array<DeviceRead>;
+};
+
+export type ImagingListDevicesResponse = ImagingListDevicesResponses[keyof ImagingListDevicesResponses];
+
+export type ImagingCreateDeviceData = {
+    body: DeviceCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imaging/devices';
+};
+
+export type ImagingCreateDeviceErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingCreateDeviceError = ImagingCreateDeviceErrors[keyof ImagingCreateDeviceErrors];
+
+export type ImagingCreateDeviceResponses = {
+    /**
+     * Successful Response
+     */
+    201: DeviceRead;
+};
+
+export type ImagingCreateDeviceResponse = ImagingCreateDeviceResponses[keyof ImagingCreateDeviceResponses];
+
+export type ImagingDeleteDeviceData = {
+    body?: never;
+    path: {
+        /**
+         * Device Id
+         */
+        device_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/devices/{device_id}';
+};
+
+export type ImagingDeleteDeviceErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingDeleteDeviceError = ImagingDeleteDeviceErrors[keyof ImagingDeleteDeviceErrors];
+
+export type ImagingDeleteDeviceResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ImagingDeleteDeviceResponse = ImagingDeleteDeviceResponses[keyof ImagingDeleteDeviceResponses];
+
+export type ImagingUpdateDeviceData = {
+    body: DeviceUpdate;
+    path: {
+        /**
+         * Device Id
+         */
+        device_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/devices/{device_id}';
+};
+
+export type ImagingUpdateDeviceErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingUpdateDeviceError = ImagingUpdateDeviceErrors[keyof ImagingUpdateDeviceErrors];
+
+export type ImagingUpdateDeviceResponses = {
+    /**
+     * Successful Response
+     */
+    200: DeviceRead;
+};
+
+export type ImagingUpdateDeviceResponse = ImagingUpdateDeviceResponses[keyof ImagingUpdateDeviceResponses];
+
+export type ImagingReconciliationData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/imaging/reconciliation';
+};
+
+export type ImagingReconciliationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingReconciliationError = ImagingReconciliationErrors[keyof ImagingReconciliationErrors];
+
+export type ImagingReconciliationResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageReconciliationRead;
+};
+
+export type ImagingReconciliationResponse = ImagingReconciliationResponses[keyof ImagingReconciliationResponses];
+
+export type ImagingReconcileLinkData = {
+    body: ReconcileLink;
+    path: {
+        /**
+         * Item Id
+         */
+        item_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/reconciliation/{item_id}/link';
+};
+
+export type ImagingReconcileLinkErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingReconcileLinkError = ImagingReconcileLinkErrors[keyof ImagingReconcileLinkErrors];
+
+export type ImagingReconcileLinkResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReconciliationRead;
+};
+
+export type ImagingReconcileLinkResponse = ImagingReconcileLinkResponses[keyof ImagingReconcileLinkResponses];
+
+export type ImagingListNodesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imaging/nodes';
+};
+
+export type ImagingListNodesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingListNodesError = ImagingListNodesErrors[keyof ImagingListNodesErrors];
+
+export type ImagingListNodesResponses = {
+    /**
+     * Response Imaging-List Nodes
+     *
+     * Successful Response
+     */
+    200: Array<NodeRead>;
+};
+
+export type ImagingListNodesResponse = ImagingListNodesResponses[keyof ImagingListNodesResponses];
+
+export type ImagingCreateNodeData = {
+    body: NodeCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/imaging/nodes';
+};
+
+export type ImagingCreateNodeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingCreateNodeError = ImagingCreateNodeErrors[keyof ImagingCreateNodeErrors];
+
+export type ImagingCreateNodeResponses = {
+    /**
+     * Successful Response
+     */
+    201: NodeRead;
+};
+
+export type ImagingCreateNodeResponse = ImagingCreateNodeResponses[keyof ImagingCreateNodeResponses];
+
+export type ImagingDeleteNodeData = {
+    body?: never;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/nodes/{node_id}';
+};
+
+export type ImagingDeleteNodeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingDeleteNodeError = ImagingDeleteNodeErrors[keyof ImagingDeleteNodeErrors];
+
+export type ImagingDeleteNodeResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ImagingDeleteNodeResponse = ImagingDeleteNodeResponses[keyof ImagingDeleteNodeResponses];
+
+export type ImagingEchoNodeData = {
+    body?: never;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/nodes/{node_id}/echo';
+};
+
+export type ImagingEchoNodeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingEchoNodeError = ImagingEchoNodeErrors[keyof ImagingEchoNodeErrors];
+
+export type ImagingEchoNodeResponses = {
+    /**
+     * Response Imaging-Echo Node
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type ImagingEchoNodeResponse = ImagingEchoNodeResponses[keyof ImagingEchoNodeResponses];
+
+export type ImagingQueryNodeData = {
+    body?: never;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    url: '/api/v1/imaging/nodes/{node_id}/studies';
+};
+
+export type ImagingQueryNodeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingQueryNodeError = ImagingQueryNodeErrors[keyof ImagingQueryNodeErrors];
+
+export type ImagingQueryNodeResponses = {
+    /**
+     * Response Imaging-Query Node
+     *
+     * Successful Response
+     */
+    200: Array<RemoteStudy>;
+};
+
+export type ImagingQueryNodeResponse = ImagingQueryNodeResponses[keyof ImagingQueryNodeResponses];
+
+export type ImagingRetrieveData = {
+    body: RetrieveRequest;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/nodes/{node_id}/retrieve';
+};
+
+export type ImagingRetrieveErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingRetrieveError = ImagingRetrieveErrors[keyof ImagingRetrieveErrors];
+
+export type ImagingRetrieveResponses = {
+    /**
+     * Successful Response
+     */
+    202: TransferRead;
+};
+
+export type ImagingRetrieveResponse = ImagingRetrieveResponses[keyof ImagingRetrieveResponses];
+
+export type ImagingForwardData = {
+    body: ForwardRequest;
+    path: {
+        /**
+         * Node Id
+         */
+        node_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/nodes/{node_id}/forward';
+};
+
+export type ImagingForwardErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingForwardError = ImagingForwardErrors[keyof ImagingForwardErrors];
+
+export type ImagingForwardResponses = {
+    /**
+     * Successful Response
+     */
+    202: TransferRead;
+};
+
+export type ImagingForwardResponse = ImagingForwardResponses[keyof ImagingForwardResponses];
+
+export type ImagingPatientTransfersData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/patients/{patient_id}/transfers';
+};
+
+export type ImagingPatientTransfersErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingPatientTransfersError = ImagingPatientTransfersErrors[keyof ImagingPatientTransfersErrors];
+
+export type ImagingPatientTransfersResponses = {
+    /**
+     * Response Imaging-Patient Transfers
+     *
+     * Successful Response
+     */
+    200: Array<TransferRead>;
+};
+
+export type ImagingPatientTransfersResponse = ImagingPatientTransfersResponses[keyof ImagingPatientTransfersResponses];
+
+export type ImagingGetTransferData = {
+    body?: never;
+    path: {
+        /**
+         * Transfer Id
+         */
+        transfer_id: string;
+    };
+    query?: never;
+    url: '/api/v1/imaging/transfers/{transfer_id}';
+};
+
+export type ImagingGetTransferErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ImagingGetTransferError = ImagingGetTransferErrors[keyof ImagingGetTransferErrors];
+
+export type ImagingGetTransferResponses = {
+    /**
+     * Successful Response
+     */
+    200: TransferRead;
+};
+
+export type ImagingGetTransferResponse = ImagingGetTransferResponses[keyof ImagingGetTransferResponses];
+
+export type DicomwebSearchStudiesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/studies';
+};
+
+export type DicomwebSearchStudiesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchStudiesError = DicomwebSearchStudiesErrors[keyof DicomwebSearchStudiesErrors];
+
+export type DicomwebSearchStudiesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebStowStudiesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/dicomweb/studies';
+};
+
+export type DicomwebStowStudiesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebStowStudiesError = DicomwebStowStudiesErrors[keyof DicomwebStowStudiesErrors];
+
+export type DicomwebStowStudiesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSearchAllSeriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/series';
+};
+
+export type DicomwebSearchAllSeriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchAllSeriesError = DicomwebSearchAllSeriesErrors[keyof DicomwebSearchAllSeriesErrors];
+
+export type DicomwebSearchAllSeriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSearchAllInstancesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/instances';
+};
+
+export type DicomwebSearchAllInstancesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchAllInstancesError = DicomwebSearchAllInstancesErrors[keyof DicomwebSearchAllInstancesErrors];
+
+export type DicomwebSearchAllInstancesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSearchSeriesData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/studies/{study_uid}/series';
+};
+
+export type DicomwebSearchSeriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchSeriesError = DicomwebSearchSeriesErrors[keyof DicomwebSearchSeriesErrors];
+
+export type DicomwebSearchSeriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSearchStudyInstancesData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/studies/{study_uid}/instances';
+};
+
+export type DicomwebSearchStudyInstancesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchStudyInstancesError = DicomwebSearchStudyInstancesErrors[keyof DicomwebSearchStudyInstancesErrors];
+
+export type DicomwebSearchStudyInstancesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSearchInstancesData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances';
+};
+
+export type DicomwebSearchInstancesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSearchInstancesError = DicomwebSearchInstancesErrors[keyof DicomwebSearchInstancesErrors];
+
+export type DicomwebSearchInstancesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRetrieveStudyData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}';
+};
+
+export type DicomwebRetrieveStudyErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRetrieveStudyError = DicomwebRetrieveStudyErrors[keyof DicomwebRetrieveStudyErrors];
+
+export type DicomwebRetrieveStudyResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebStowStudyData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}';
+};
+
+export type DicomwebStowStudyErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebStowStudyError = DicomwebStowStudyErrors[keyof DicomwebStowStudyErrors];
+
+export type DicomwebStowStudyResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRetrieveSeriesData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}';
+};
+
+export type DicomwebRetrieveSeriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRetrieveSeriesError = DicomwebRetrieveSeriesErrors[keyof DicomwebRetrieveSeriesErrors];
+
+export type DicomwebRetrieveSeriesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRetrieveInstanceData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}';
+};
+
+export type DicomwebRetrieveInstanceErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRetrieveInstanceError = DicomwebRetrieveInstanceErrors[keyof DicomwebRetrieveInstanceErrors];
+
+export type DicomwebRetrieveInstanceResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebStudyMetadataData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/metadata';
+};
+
+export type DicomwebStudyMetadataErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebStudyMetadataError = DicomwebStudyMetadataErrors[keyof DicomwebStudyMetadataErrors];
+
+export type DicomwebStudyMetadataResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebSeriesMetadataData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/metadata';
+};
+
+export type DicomwebSeriesMetadataErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebSeriesMetadataError = DicomwebSeriesMetadataErrors[keyof DicomwebSeriesMetadataErrors];
+
+export type DicomwebSeriesMetadataResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebInstanceMetadataData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/metadata';
+};
+
+export type DicomwebInstanceMetadataErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebInstanceMetadataError = DicomwebInstanceMetadataErrors[keyof DicomwebInstanceMetadataErrors];
+
+export type DicomwebInstanceMetadataResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRetrieveFramesData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+        /**
+         * Frame List
+         */
+        frame_list: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{frame_list}';
+};
+
+export type DicomwebRetrieveFramesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRetrieveFramesError = DicomwebRetrieveFramesErrors[keyof DicomwebRetrieveFramesErrors];
+
+export type DicomwebRetrieveFramesResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRenderInstanceData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/rendered';
+};
+
+export type DicomwebRenderInstanceErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRenderInstanceError = DicomwebRenderInstanceErrors[keyof DicomwebRenderInstanceErrors];
+
+export type DicomwebRenderInstanceResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebRenderFrameData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+        /**
+         * Frame
+         */
+        frame: number;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{frame}/rendered';
+};
+
+export type DicomwebRenderFrameErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebRenderFrameError = DicomwebRenderFrameErrors[keyof DicomwebRenderFrameErrors];
+
+export type DicomwebRenderFrameResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type DicomwebThumbnailData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+        /**
+         * Series Uid
+         */
+        series_uid: string;
+        /**
+         * Sop Uid
+         */
+        sop_uid: string;
+    };
+    query?: never;
+    url: '/dicomweb/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/thumbnail';
+};
+
+export type DicomwebThumbnailErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type DicomwebThumbnailError = DicomwebThumbnailErrors[keyof DicomwebThumbnailErrors];
+
+export type DicomwebThumbnailResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type InpatientAddBedsData = {
+    body: BedsCreate;
+    path: {
+        /**
+         * Ward Id
+         */
+        ward_id: string;
+    };
+    query?: never;
+    url: '/api/v1/wards/{ward_id}/beds';
+};
+
+export type InpatientAddBedsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientAddBedsError = InpatientAddBedsErrors[keyof InpatientAddBedsErrors];
+
+export type InpatientAddBedsResponses = {
+    /**
+     * Response Inpatient-Add Beds
+     *
+     * Successful Response
+     */
+    201: Array<{
+        [key: string]: string;
+    }>;
+};
+
+export type InpatientAddBedsResponse = InpatientAddBedsResponses[keyof InpatientAddBedsResponses];
+
+export type InpatientBedBoardData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Ward Id
+         */
+        ward_id?: Array<string> | null;
+    };
+    url: '/api/v1/bed-board';
+};
+
+export type InpatientBedBoardErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientBedBoardError = InpatientBedBoardErrors[keyof InpatientBedBoardErrors];
+
+export type InpatientBedBoardResponses = {
+    /**
+     * Successful Response
+     */
+    200: BedBoard;
+};
+
+export type InpatientBedBoardResponse = InpatientBedBoardResponses[keyof InpatientBedBoardResponses];
+
+export type InpatientSetBedStateData = {
+    body: BedStateIn;
+    path: {
+        /**
+         * Bed Id
+         */
+        bed_id: string;
+    };
+    query?: never;
+    url: '/api/v1/beds/{bed_id}/state';
+};
+
+export type InpatientSetBedStateErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientSetBedStateError = InpatientSetBedStateErrors[keyof InpatientSetBedStateErrors];
+
+export type InpatientSetBedStateResponses = {
+    /**
+     * Response Inpatient-Set Bed State
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: string;
+    };
+};
+
+export type InpatientSetBedStateResponse = InpatientSetBedStateResponses[keyof InpatientSetBedStateResponses];
+
+export type InpatientAdmitData = {
+    body: AdmissionCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/admissions';
+};
+
+export type InpatientAdmitErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientAdmitError = InpatientAdmitErrors[keyof InpatientAdmitErrors];
+
+export type InpatientAdmitResponses = {
+    /**
+     * Successful Response
+     */
+    201: AdmissionRead;
+};
+
+export type InpatientAdmitResponse = InpatientAdmitResponses[keyof InpatientAdmitResponses];
+
+export type InpatientWardAdmissionsData = {
+    body?: never;
+    path: {
+        /**
+         * Ward Id
+         */
+        ward_id: string;
+    };
+    query?: {
+        /**
+         * Status
+         */
+        status?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/wards/{ward_id}/admissions';
+};
+
+export type InpatientWardAdmissionsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientWardAdmissionsError = InpatientWardAdmissionsErrors[keyof InpatientWardAdmissionsErrors];
+
+export type InpatientWardAdmissionsResponses = {
+    /**
+     * Response Inpatient-Ward Admissions
+     *
+     * Successful Response
+     */
+    200: Array<AdmissionRead>;
+};
+
+export type InpatientWardAdmissionsResponse = InpatientWardAdmissionsResponses[keyof InpatientWardAdmissionsResponses];
+
+export type InpatientGetAdmissionData = {
+    body?: never;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}';
+};
+
+export type InpatientGetAdmissionErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientGetAdmissionError = InpatientGetAdmissionErrors[keyof InpatientGetAdmissionErrors];
+
+export type InpatientGetAdmissionResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdmissionRead;
+};
+
+export type InpatientGetAdmissionResponse = InpatientGetAdmissionResponses[keyof InpatientGetAdmissionResponses];
+
+export type InpatientAssignBedData = {
+    body: BedAssignIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/bed';
+};
+
+export type InpatientAssignBedErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientAssignBedError = InpatientAssignBedErrors[keyof InpatientAssignBedErrors];
+
+export type InpatientAssignBedResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdmissionRead;
+};
+
+export type InpatientAssignBedResponse = InpatientAssignBedResponses[keyof InpatientAssignBedResponses];
+
+export type InpatientTransferData = {
+    body: TransferIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/transfer';
+};
+
+export type InpatientTransferErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientTransferError = InpatientTransferErrors[keyof InpatientTransferErrors];
+
+export type InpatientTransferResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdmissionRead;
+};
+
+export type InpatientTransferResponse = InpatientTransferResponses[keyof InpatientTransferResponses];
+
+export type InpatientListNotesData = {
+    body?: never;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/notes';
+};
+
+export type InpatientListNotesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientListNotesError = InpatientListNotesErrors[keyof InpatientListNotesErrors];
+
+export type InpatientListNotesResponses = {
+    /**
+     * Response Inpatient-List Notes
+     *
+     * Successful Response
+     */
+    200: Array<ProgressNoteRead>;
+};
+
+export type InpatientListNotesResponse = InpatientListNotesResponses[keyof InpatientListNotesResponses];
+
+export type InpatientAddNoteData = {
+    body: ProgressNoteIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/notes';
+};
+
+export type InpatientAddNoteErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientAddNoteError = InpatientAddNoteErrors[keyof InpatientAddNoteErrors];
+
+export type InpatientAddNoteResponses = {
+    /**
+     * Successful Response
+     */
+    201: ProgressNoteRead;
+};
+
+export type InpatientAddNoteResponse = InpatientAddNoteResponses[keyof InpatientAddNoteResponses];
+
+export type InpatientListObservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/observations';
+};
+
+export type InpatientListObservationsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientListObservationsError = InpatientListObservationsErrors[keyof InpatientListObservationsErrors];
+
+export type InpatientListObservationsResponses = {
+    /**
+     * Response Inpatient-List Observations
+     *
+     * Successful Response
+     */
+    200: Array<ObservationRead>;
+};
+
+export type InpatientListObservationsResponse = InpatientListObservationsResponses[keyof InpatientListObservationsResponses];
+
+export type InpatientAddObservationData = {
+    body: ObservationIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/observations';
+};
+
+export type InpatientAddObservationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientAddObservationError = InpatientAddObservationErrors[keyof InpatientAddObservationErrors];
+
+export type InpatientAddObservationResponses = {
+    /**
+     * Successful Response
+     */
+    201: ObservationRead;
+};
+
+export type InpatientAddObservationResponse = InpatientAddObservationResponses[keyof InpatientAddObservationResponses];
+
+export type InpatientGetSummaryData = {
+    body?: never;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/discharge-summary';
+};
+
+export type InpatientGetSummaryErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientGetSummaryError = InpatientGetSummaryErrors[keyof InpatientGetSummaryErrors];
+
+export type InpatientGetSummaryResponses = {
+    /**
+     * Successful Response
+     */
+    200: DischargeSummaryRead;
+};
+
+export type InpatientGetSummaryResponse = InpatientGetSummaryResponses[keyof InpatientGetSummaryResponses];
+
+export type InpatientSaveSummaryData = {
+    body: DischargeSummaryIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/discharge-summary';
+};
+
+export type InpatientSaveSummaryErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientSaveSummaryError = InpatientSaveSummaryErrors[keyof InpatientSaveSummaryErrors];
+
+export type InpatientSaveSummaryResponses = {
+    /**
+     * Successful Response
+     */
+    200: DischargeSummaryRead;
+};
+
+export type InpatientSaveSummaryResponse = InpatientSaveSummaryResponses[keyof InpatientSaveSummaryResponses];
+
+export type InpatientDischargeData = {
+    body: DischargeIn;
+    path: {
+        /**
+         * Admission Id
+         */
+        admission_id: string;
+    };
+    query?: never;
+    url: '/api/v1/admissions/{admission_id}/discharge';
+};
+
+export type InpatientDischargeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InpatientDischargeError = InpatientDischargeErrors[keyof InpatientDischargeErrors];
+
+export type InpatientDischargeResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdmissionRead;
+};
+
+export type InpatientDischargeResponse = InpatientDischargeResponses[keyof InpatientDischargeResponses];
+
+export type InstitutionsListInstitutionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/institutions';
+};
+
+export type InstitutionsListInstitutionsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InstitutionsListInstitutionsError = InstitutionsListInstitutionsErrors[keyof InstitutionsListInstitutionsErrors];
+
+export type InstitutionsListInstitutionsResponses = {
+    /**
+     * Response Institutions-List Institutions
+     *
+     * Successful Response
+     */
+    200: Array<InstitutionRead>;
+};
+
+export type InstitutionsListInstitutionsResponse = InstitutionsListInstitutionsResponses[keyof InstitutionsListInstitutionsResponses];
+
+export type InstitutionsListDepartmentsData = {
+    body?: never;
+    path: {
+        /**
+         * Institution Id
+         */
+        institution_id: string;
+    };
+    query?: never;
+    url: '/api/v1/institutions/{institution_id}/departments';
+};
+
+export type InstitutionsListDepartmentsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InstitutionsListDepartmentsError = InstitutionsListDepartmentsErrors[keyof InstitutionsListDepartmentsErrors];
+
+export type InstitutionsListDepartmentsResponses = {
+    /**
+     * Response Institutions-List Departments
+     *
+     * Successful Response
+     */
+    200: Array<DepartmentRead>;
+};
+
+export type InstitutionsListDepartmentsResponse = InstitutionsListDepartmentsResponses[keyof InstitutionsListDepartmentsResponses];
+
+export type InstitutionsListWardsData = {
+    body?: never;
+    path: {
+        /**
+         * Institution Id
+         */
+        institution_id: string;
+    };
+    query?: never;
+    url: '/api/v1/institutions/{institution_id}/wards';
+};
+
+export type InstitutionsListWardsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type InstitutionsListWardsError = InstitutionsListWardsErrors[keyof InstitutionsListWardsErrors];
+
+export type InstitutionsListWardsResponses = {
+    /**
+     * Response Institutions-List Wards
+     *
+     * Successful Response
+     */
+    200: Array<WardRead>;
+};
+
+export type InstitutionsListWardsResponse = InstitutionsListWardsResponses[keyof InstitutionsListWardsResponses];
+
+export type NotificationsListNotificationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Unread Only
+         */
+        unread_only?: boolean;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/notifications';
+};
+
+export type NotificationsListNotificationsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsListNotificationsError = NotificationsListNotificationsErrors[keyof NotificationsListNotificationsErrors];
+
+export type NotificationsListNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationPage;
+};
+
+export type NotificationsListNotificationsResponse = NotificationsListNotificationsResponses[keyof NotificationsListNotificationsResponses];
+
+export type NotificationsMarkAllReadData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/read-all';
+};
+
+export type NotificationsMarkAllReadErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsMarkAllReadError = NotificationsMarkAllReadErrors[keyof NotificationsMarkAllReadErrors];
+
+export type NotificationsMarkAllReadResponses = {
+    /**
+     * Response Notifications-Mark All Read
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: number;
+    };
+};
+
+export type NotificationsMarkAllReadResponse = NotificationsMarkAllReadResponses[keyof NotificationsMarkAllReadResponses];
+
+export type NotificationsGetPreferencesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/preferences';
+};
+
+export type NotificationsGetPreferencesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsGetPreferencesError = NotificationsGetPreferencesErrors[keyof NotificationsGetPreferencesErrors];
+
+export type NotificationsGetPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PreferenceRead;
+};
+
+export type NotificationsGetPreferencesResponse = NotificationsGetPreferencesResponses[keyof NotificationsGetPreferencesResponses];
+
+export type NotificationsPutPreferencesData = {
+    body: PreferenceUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/notifications/preferences';
+};
+
+export type NotificationsPutPreferencesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsPutPreferencesError = NotificationsPutPreferencesErrors[keyof NotificationsPutPreferencesErrors];
+
+export type NotificationsPutPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PreferenceRead;
+};
+
+export type NotificationsPutPreferencesResponse = NotificationsPutPreferencesResponses[keyof NotificationsPutPreferencesResponses];
+
+export type NotificationsMarkReadData = {
+    body?: never;
+    path: {
+        /**
+         * Notification Id
+         */
+        notification_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notifications/{notification_id}/read';
+};
+
+export type NotificationsMarkReadErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsMarkReadError = NotificationsMarkReadErrors[keyof NotificationsMarkReadErrors];
+
+export type NotificationsMarkReadResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRead;
+};
+
+export type NotificationsMarkReadResponse = NotificationsMarkReadResponses[keyof NotificationsMarkReadResponses];
+
+export type NotificationsListDeliveriesData = {
+    body?: never;
+    path: {
+        /**
+         * Notification Id
+         */
+        notification_id: string;
+    };
+    query?: never;
+    url: '/api/v1/notifications/{notification_id}/deliveries';
+};
+
+export type NotificationsListDeliveriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type NotificationsListDeliveriesError = NotificationsListDeliveriesErrors[keyof NotificationsListDeliveriesErrors];
+
+export type NotificationsListDeliveriesResponses = {
+    /**
+     * Response Notifications-List Deliveries
+     *
+     * Successful Response
+     */
+    200: Array<DeliveryRead>;
+};
+
+export type NotificationsListDeliveriesResponse = NotificationsListDeliveriesResponses[keyof NotificationsListDeliveriesResponses];
+
+export type OrdersCreateOrderData = {
+    /**
+     * Data
+     */
+    body: ({
+        kind: 'imaging';
+    } & ImagingOrderCreate) | ({
+        kind: 'lab';
+    } & LabOrderCreate) | ({
+        kind: 'prescription';
+    } & PrescriptionCreate) | ({
+        kind: 'consumable';
+    } & ConsumableCreate) | ({
+        kind: 'procedure';
+    } & ProcedureCreate);
+    path?: never;
+    query?: never;
+    url: '/api/v1/orders';
+};
+
+export type OrdersCreateOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersCreateOrderError = OrdersCreateOrderErrors[keyof OrdersCreateOrderErrors];
+
+export type OrdersCreateOrderResponses = {
+    /**
+     * Successful Response
+     */
+    201: OrderRead;
+};
+
+export type OrdersCreateOrderResponse = OrdersCreateOrderResponses[keyof OrdersCreateOrderResponses];
+
+export type OrdersGetOrderData = {
+    body?: never;
+    path: {
+        /**
+         * Order Id
+         */
+        order_id: string;
+    };
+    query?: never;
+    url: '/api/v1/orders/{order_id}';
+};
+
+export type OrdersGetOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersGetOrderError = OrdersGetOrderErrors[keyof OrdersGetOrderErrors];
+
+export type OrdersGetOrderResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrderRead;
+};
+
+export type OrdersGetOrderResponse = OrdersGetOrderResponses[keyof OrdersGetOrderResponses];
+
+export type OrdersListPatientOrdersData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: {
+        /**
+         * Encounter Id
+         */
+        encounter_id?: string | null;
+        /**
+         * Admission Id
+         */
+        admission_id?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/patients/{patient_id}/orders';
+};
+
+export type OrdersListPatientOrdersErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersListPatientOrdersError = OrdersListPatientOrdersErrors[keyof OrdersListPatientOrdersErrors];
+
+export type OrdersListPatientOrdersResponses = {
+    /**
+     * Response Orders-List Patient Orders
+     *
+     * Successful Response
+     */
+    200: Array<OrderRead>;
+};
+
+export type OrdersListPatientOrdersResponse = OrdersListPatientOrdersResponses[keyof OrdersListPatientOrdersResponses];
+
+export type OrdersTransitionOrderData = {
+    body: TransitionIn;
+    path: {
+        /**
+         * Order Id
+         */
+        order_id: string;
+    };
+    query?: never;
+    url: '/api/v1/orders/{order_id}/transitions';
+};
+
+export type OrdersTransitionOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersTransitionOrderError = OrdersTransitionOrderErrors[keyof OrdersTransitionOrderErrors];
+
+export type OrdersTransitionOrderResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrderRead;
+};
+
+export type OrdersTransitionOrderResponse = OrdersTransitionOrderResponses[keyof OrdersTransitionOrderResponses];
+
+export type OrdersCancelOrderData = {
+    body?: never;
+    path: {
+        /**
+         * Order Id
+         */
+        order_id: string;
+    };
+    query?: never;
+    url: '/api/v1/orders/{order_id}/cancel';
+};
+
+export type OrdersCancelOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersCancelOrderError = OrdersCancelOrderErrors[keyof OrdersCancelOrderErrors];
+
+export type OrdersCancelOrderResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrderRead;
+};
+
+export type OrdersCancelOrderResponse = OrdersCancelOrderResponses[keyof OrdersCancelOrderResponses];
+
+export type OrdersReportOrderData = {
+    body: ReportIn;
+    path: {
+        /**
+         * Order Id
+         */
+        order_id: string;
+    };
+    query?: never;
+    url: '/api/v1/orders/{order_id}/report';
+};
+
+export type OrdersReportOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersReportOrderError = OrdersReportOrderErrors[keyof OrdersReportOrderErrors];
+
+export type OrdersReportOrderResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrderRead;
+};
+
+export type OrdersReportOrderResponse = OrdersReportOrderResponses[keyof OrdersReportOrderResponses];
+
+export type OrdersReviewOrderData = {
+    body?: never;
+    path: {
+        /**
+         * Order Id
+         */
+        order_id: string;
+    };
+    query?: never;
+    url: '/api/v1/orders/{order_id}/review';
+};
+
+export type OrdersReviewOrderErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersReviewOrderError = OrdersReviewOrderErrors[keyof OrdersReviewOrderErrors];
+
+export type OrdersReviewOrderResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrderRead;
+};
+
+export type OrdersReviewOrderResponse = OrdersReviewOrderResponses[keyof OrdersReviewOrderResponses];
+
+export type OrdersMyAlertsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/critical-alerts';
+};
+
+export type OrdersMyAlertsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersMyAlertsError = OrdersMyAlertsErrors[keyof OrdersMyAlertsErrors];
+
+export type OrdersMyAlertsResponses = {
+    /**
+     * Response Orders-My Alerts
+     *
+     * Successful Response
+     */
+    200: Array<AlertRead>;
+};
+
+export type OrdersMyAlertsResponse = OrdersMyAlertsResponses[keyof OrdersMyAlertsResponses];
+
+export type OrdersAckAlertData = {
+    body: AckIn;
+    path: {
+        /**
+         * Alert Id
+         */
+        alert_id: string;
+    };
+    query?: never;
+    url: '/api/v1/critical-alerts/{alert_id}/ack';
+};
+
+export type OrdersAckAlertErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersAckAlertError = OrdersAckAlertErrors[keyof OrdersAckAlertErrors];
+
+export type OrdersAckAlertResponses = {
+    /**
+     * Successful Response
+     */
+    200: AlertRead;
+};
+
+export type OrdersAckAlertResponse = OrdersAckAlertResponses[keyof OrdersAckAlertResponses];
+
+export type OrdersListPatientChargesData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: {
+        /**
+         * Status
+         */
+        status?: string | null;
+        /**
+         * Encounter Id
+         */
+        encounter_id?: string | null;
+        /**
+         * Admission Id
+         */
+        admission_id?: string | null;
+    };
+    url: '/api/v1/patients/{patient_id}/charges';
+};
+
+export type OrdersListPatientChargesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersListPatientChargesError = OrdersListPatientChargesErrors[keyof OrdersListPatientChargesErrors];
+
+export type OrdersListPatientChargesResponses = {
+    /**
+     * Response Orders-List Patient Charges
+     *
+     * Successful Response
+     */
+    200: Array<ChargeRead>;
+};
+
+export type OrdersListPatientChargesResponse = OrdersListPatientChargesResponses[keyof OrdersListPatientChargesResponses];
+
+export type OrdersPayChargesData = {
+    body: PayIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/charges/pay';
+};
+
+export type OrdersPayChargesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersPayChargesError = OrdersPayChargesErrors[keyof OrdersPayChargesErrors];
+
+export type OrdersPayChargesResponses = {
+    /**
+     * Response Orders-Pay Charges
+     *
+     * Successful Response
+     */
+    200: Array<ChargeRead>;
+};
+
+export type OrdersPayChargesResponse = OrdersPayChargesResponses[keyof OrdersPayChargesResponses];
+
+export type OrdersChargeRatiosData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Department Id
+         */
+        department_id?: string | null;
+        /**
+         * Encounter Id
+         */
+        encounter_id?: string | null;
+        /**
+         * Admission Id
+         */
+        admission_id?: string | null;
+        /**
+         * Start
+         */
+        start?: string | null;
+        /**
+         * End
+         */
+        end?: string | null;
+    };
+    url: '/api/v1/charges/ratios';
+};
+
+export type OrdersChargeRatiosErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersChargeRatiosError = OrdersChargeRatiosErrors[keyof OrdersChargeRatiosErrors];
+
+export type OrdersChargeRatiosResponses = {
+    /**
+     * Successful Response
+     */
+    200: RatiosRead;
+};
+
+export type OrdersChargeRatiosResponse = OrdersChargeRatiosResponses[keyof OrdersChargeRatiosResponses];
+
+export type PatientsSearchPatientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * 姓名/拼音首字母/病历号/手机尾号/身份证号
+         */
+        q?: string;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/patients';
+};
+
+export type PatientsSearchPatientsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsSearchPatientsError = PatientsSearchPatientsErrors[keyof PatientsSearchPatientsErrors];
+
+export type PatientsSearchPatientsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePatientSummary;
+};
+
+export type PatientsSearchPatientsResponse = PatientsSearchPatientsResponses[keyof PatientsSearchPatientsResponses];
+
+export type PatientsRegisterPatientData = {
+    body: PatientCreate;
+    path?: never;
+    query?: {
+        /**
+         * Force
+         */
+        force?: boolean;
+    };
+    url: '/api/v1/patients';
+};
+
+export type PatientsRegisterPatientErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsRegisterPatientError = PatientsRegisterPatientErrors[keyof PatientsRegisterPatientErrors];
+
+export type PatientsRegisterPatientResponses = {
+    /**
+     * Successful Response
+     */
+    201: PatientRead;
+};
+
+export type PatientsRegisterPatientResponse = PatientsRegisterPatientResponses[keyof PatientsRegisterPatientResponses];
+
+export type PatientsGetPatientData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}';
+};
+
+export type PatientsGetPatientErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsGetPatientError = PatientsGetPatientErrors[keyof PatientsGetPatientErrors];
+
+export type PatientsGetPatientResponses = {
+    /**
+     * Successful Response
+     */
+    200: PatientRead;
+};
+
+export type PatientsGetPatientResponse = PatientsGetPatientResponses[keyof PatientsGetPatientResponses];
+
+export type PatientsUpdatePatientData = {
+    body: PatientUpdate;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}';
+};
+
+export type PatientsUpdatePatientErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsUpdatePatientError = PatientsUpdatePatientErrors[keyof PatientsUpdatePatientErrors];
+
+export type PatientsUpdatePatientResponses = {
+    /**
+     * Successful Response
+     */
+    200: PatientRead;
+};
+
+export type PatientsUpdatePatientResponse = PatientsUpdatePatientResponses[keyof PatientsUpdatePatientResponses];
+
+export type PatientsMergePatientsData = {
+    body: MergeRequest;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}/merge';
+};
+
+export type PatientsMergePatientsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsMergePatientsError = PatientsMergePatientsErrors[keyof PatientsMergePatientsErrors];
+
+export type PatientsMergePatientsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PatientRead;
+};
+
+export type PatientsMergePatientsResponse = PatientsMergePatientsResponses[keyof PatientsMergePatientsResponses];
+
+export type PatientsAddIdentifierData = {
+    body: HisIdCreate;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}/identifiers';
+};
+
+export type PatientsAddIdentifierErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsAddIdentifierError = PatientsAddIdentifierErrors[keyof PatientsAddIdentifierErrors];
+
+export type PatientsAddIdentifierResponses = {
+    /**
+     * Successful Response
+     */
+    200: PatientRead;
+};
+
+export type PatientsAddIdentifierResponse = PatientsAddIdentifierResponses[keyof PatientsAddIdentifierResponses];
+
+export type PatientsBreakGlassData = {
+    body: BreakGlassRequest;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}/break-glass';
+};
+
+export type PatientsBreakGlassErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PatientsBreakGlassError = PatientsBreakGlassErrors[keyof PatientsBreakGlassErrors];
+
+export type PatientsBreakGlassResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type PatientsBreakGlassResponse = PatientsBreakGlassResponses[keyof PatientsBreakGlassResponses];
+
+export type PortalMyRecordData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/patient';
+};
+
+export type PortalMyRecordErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PortalMyRecordError = PortalMyRecordErrors[keyof PortalMyRecordErrors];
+
+export type PortalMyRecordResponses = {
+    /**
+     * Successful Response
+     */
+    200: PatientRead;
+};
+
+export type PortalMyRecordResponse = PortalMyRecordResponses[keyof PortalMyRecordResponses];
+
+export type SchedulingListFeeCategoriesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/fee-categories';
+};
+
+export type SchedulingListFeeCategoriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingListFeeCategoriesError = SchedulingListFeeCategoriesErrors[keyof SchedulingListFeeCategoriesErrors];
+
+export type SchedulingListFeeCategoriesResponses = {
+    /**
+     * Response Scheduling-List Fee Categories
+     *
+     * Successful Response
+     */
+    200: Array<FeeCategoryRead>;
+};
+
+export type SchedulingListFeeCategoriesResponse = SchedulingListFeeCategoriesResponses[keyof SchedulingListFeeCategoriesResponses];
+
+export type SchedulingSearchSessionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Department Id
+         */
+        department_id?: string | null;
+        /**
+         * Doctor Id
+         */
+        doctor_id?: string | null;
+        /**
+         * Institution Id
+         *
+         * patients: the hospital to book at
+         */
+        institution_id?: string | null;
+        /**
+         * Date From
+         */
+        date_from?: string | null;
+        /**
+         * Date To
+         */
+        date_to?: string | null;
+    };
+    url: '/api/v1/scheduling/sessions';
+};
+
+export type SchedulingSearchSessionsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingSearchSessionsError = SchedulingSearchSessionsErrors[keyof SchedulingSearchSessionsErrors];
+
+export type SchedulingSearchSessionsResponses = {
+    /**
+     * Response Scheduling-Search Sessions
+     *
+     * Successful Response
+     */
+    200: Array<SessionRead>;
+};
+
+export type SchedulingSearchSessionsResponse = SchedulingSearchSessionsResponses[keyof SchedulingSearchSessionsResponses];
+
+export type SchedulingCreateSessionData = {
+    body: SessionCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/sessions';
+};
+
+export type SchedulingCreateSessionErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingCreateSessionError = SchedulingCreateSessionErrors[keyof SchedulingCreateSessionErrors];
+
+export type SchedulingCreateSessionResponses = {
+    /**
+     * Successful Response
+     */
+    201: SessionRead;
+};
+
+export type SchedulingCreateSessionResponse = SchedulingCreateSessionResponses[keyof SchedulingCreateSessionResponses];
+
+export type SchedulingListSlotsData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/sessions/{session_id}/slots';
+};
+
+export type SchedulingListSlotsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingListSlotsError = SchedulingListSlotsErrors[keyof SchedulingListSlotsErrors];
+
+export type SchedulingListSlotsResponses = {
+    /**
+     * Response Scheduling-List Slots
+     *
+     * Successful Response
+     */
+    200: Array<SlotRead>;
+};
+
+export type SchedulingListSlotsResponse = SchedulingListSlotsResponses[keyof SchedulingListSlotsResponses];
+
+export type SchedulingListAppointmentsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Session Id
+         */
+        session_id?: string | null;
+        /**
+         * Patient Id
+         */
+        patient_id?: string | null;
+        /**
+         * Day
+         */
+        day?: string | null;
+        /**
+         * Department Id
+         */
+        department_id?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/scheduling/appointments';
+};
+
+export type SchedulingListAppointmentsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingListAppointmentsError = SchedulingListAppointmentsErrors[keyof SchedulingListAppointmentsErrors];
+
+export type SchedulingListAppointmentsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAppointmentRead;
+};
+
+export type SchedulingListAppointmentsResponse = SchedulingListAppointmentsResponses[keyof SchedulingListAppointmentsResponses];
+
+export type SchedulingBookAppointmentData = {
+    body: AppointmentCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/appointments';
+};
+
+export type SchedulingBookAppointmentErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingBookAppointmentError = SchedulingBookAppointmentErrors[keyof SchedulingBookAppointmentErrors];
+
+export type SchedulingBookAppointmentResponses = {
+    /**
+     * Successful Response
+     */
+    201: AppointmentRead;
+};
+
+export type SchedulingBookAppointmentResponse = SchedulingBookAppointmentResponses[keyof SchedulingBookAppointmentResponses];
+
+export type SchedulingRegisterWalkInData = {
+    body: RegistrationCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/registrations';
+};
+
+export type SchedulingRegisterWalkInErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingRegisterWalkInError = SchedulingRegisterWalkInErrors[keyof SchedulingRegisterWalkInErrors];
+
+export type SchedulingRegisterWalkInResponses = {
+    /**
+     * Successful Response
+     */
+    201: AppointmentRead;
+};
+
+export type SchedulingRegisterWalkInResponse = SchedulingRegisterWalkInResponses[keyof SchedulingRegisterWalkInResponses];
+
+export type PortalMyAppointmentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/appointments/mine';
+};
+
+export type PortalMyAppointmentsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PortalMyAppointmentsError = PortalMyAppointmentsErrors[keyof PortalMyAppointmentsErrors];
+
+export type PortalMyAppointmentsResponses = {
+    /**
+     * Response Portal-My Appointments
+     *
+     * Successful Response
+     */
+    200: Array<AppointmentRead>;
+};
+
+export type PortalMyAppointmentsResponse = PortalMyAppointmentsResponses[keyof PortalMyAppointmentsResponses];
+
+export type PortalMyBookingStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/scheduling/booking-status/mine';
+};
+
+export type PortalMyBookingStatusErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type PortalMyBookingStatusError = PortalMyBookingStatusErrors[keyof PortalMyBookingStatusErrors];
+
+export type PortalMyBookingStatusResponses = {
+    /**
+     * Successful Response
+     */
+    200: BookingStatus;
+};
+
+export type PortalMyBookingStatusResponse = PortalMyBookingStatusResponses[keyof PortalMyBookingStatusResponses];
+
+export type SchedulingGetAppointmentData = {
+    body?: never;
+    path: {
+        /**
+         * Appointment Id
+         */
+        appointment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/appointments/{appointment_id}';
+};
+
+export type SchedulingGetAppointmentErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingGetAppointmentError = SchedulingGetAppointmentErrors[keyof SchedulingGetAppointmentErrors];
+
+export type SchedulingGetAppointmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingGetAppointmentResponse = SchedulingGetAppointmentResponses[keyof SchedulingGetAppointmentResponses];
+
+export type SchedulingCheckInData = {
+    /**
+     * Body
+     */
+    body?: CheckIn | null;
+    path: {
+        /**
+         * Appointment Id
+         */
+        appointment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/appointments/{appointment_id}/check-in';
+};
+
+export type SchedulingCheckInErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingCheckInError = SchedulingCheckInErrors[keyof SchedulingCheckInErrors];
+
+export type SchedulingCheckInResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingCheckInResponse = SchedulingCheckInResponses[keyof SchedulingCheckInResponses];
+
+export type SchedulingCancelAppointmentData = {
+    /**
+     * Body
+     */
+    body?: Cancel | null;
+    path: {
+        /**
+         * Appointment Id
+         */
+        appointment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/appointments/{appointment_id}/cancel';
+};
+
+export type SchedulingCancelAppointmentErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingCancelAppointmentError = SchedulingCancelAppointmentErrors[keyof SchedulingCancelAppointmentErrors];
+
+export type SchedulingCancelAppointmentResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingCancelAppointmentResponse = SchedulingCancelAppointmentResponses[keyof SchedulingCancelAppointmentResponses];
+
+export type SchedulingMarkNoShowData = {
+    body?: never;
+    path: {
+        /**
+         * Appointment Id
+         */
+        appointment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/appointments/{appointment_id}/no-show';
+};
+
+export type SchedulingMarkNoShowErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingMarkNoShowError = SchedulingMarkNoShowErrors[keyof SchedulingMarkNoShowErrors];
+
+export type SchedulingMarkNoShowResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingMarkNoShowResponse = SchedulingMarkNoShowResponses[keyof SchedulingMarkNoShowResponses];
+
+export type SchedulingReturnWithResultsData = {
+    body?: never;
+    path: {
+        /**
+         * Appointment Id
+         */
+        appointment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/appointments/{appointment_id}/return';
+};
+
+export type SchedulingReturnWithResultsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingReturnWithResultsError = SchedulingReturnWithResultsErrors[keyof SchedulingReturnWithResultsErrors];
+
+export type SchedulingReturnWithResultsResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingReturnWithResultsResponse = SchedulingReturnWithResultsResponses[keyof SchedulingReturnWithResultsResponses];
+
+export type SchedulingGetQueueData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/queues/{session_id}';
+};
+
+export type SchedulingGetQueueErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingGetQueueError = SchedulingGetQueueErrors[keyof SchedulingGetQueueErrors];
+
+export type SchedulingGetQueueResponses = {
+    /**
+     * Response Scheduling-Get Queue
+     *
+     * Successful Response
+     */
+    200: {
+        [key: string]: unknown;
+    };
+};
+
+export type SchedulingGetQueueResponse = SchedulingGetQueueResponses[keyof SchedulingGetQueueResponses];
+
+export type SchedulingCallNextData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/queues/{session_id}/call-next';
+};
+
+export type SchedulingCallNextErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingCallNextError = SchedulingCallNextErrors[keyof SchedulingCallNextErrors];
+
+export type SchedulingCallNextResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingCallNextResponse = SchedulingCallNextResponses[keyof SchedulingCallNextResponses];
+
+export type SchedulingRecallData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/queues/{session_id}/recall';
+};
+
+export type SchedulingRecallErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingRecallError = SchedulingRecallErrors[keyof SchedulingRecallErrors];
+
+export type SchedulingRecallResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingRecallResponse = SchedulingRecallResponses[keyof SchedulingRecallResponses];
+
+export type SchedulingSkipData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/queues/{session_id}/skip';
+};
+
+export type SchedulingSkipErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingSkipError = SchedulingSkipErrors[keyof SchedulingSkipErrors];
+
+export type SchedulingSkipResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingSkipResponse = SchedulingSkipResponses[keyof SchedulingSkipResponses];
+
+export type SchedulingCompleteData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/v1/scheduling/queues/{session_id}/complete';
+};
+
+export type SchedulingCompleteErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SchedulingCompleteError = SchedulingCompleteErrors[keyof SchedulingCompleteErrors];
+
+export type SchedulingCompleteResponses = {
+    /**
+     * Successful Response
+     */
+    200: AppointmentRead;
+};
+
+export type SchedulingCompleteResponse = SchedulingCompleteResponses[keyof SchedulingCompleteResponses];
+
 export type AuthLoginData = {
     body: LoginRequest;
     path?: never;
@@ -890,9 +13146,45 @@ export type AuthLoginData = {
 
 export type AuthLoginErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type AuthLoginError = AuthLoginErrors[keyof AuthLoginErrors];
@@ -913,6 +13205,51 @@ export type AuthLogoutData = {
     url: '/api/v1/auth/logout';
 };
 
+export type AuthLogoutErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type AuthLogoutError = AuthLogoutErrors[keyof AuthLogoutErrors];
+
 export type AuthLogoutResponses = {
     /**
      * Successful Response
@@ -928,6 +13265,51 @@ export type AuthMeData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type AuthMeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type AuthMeError = AuthMeErrors[keyof AuthMeErrors];
 
 export type AuthMeResponses = {
     /**
@@ -947,9 +13329,45 @@ export type AuthChangePasswordData = {
 
 export type AuthChangePasswordErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type AuthChangePasswordError = AuthChangePasswordErrors[keyof AuthChangePasswordErrors];
@@ -970,6 +13388,51 @@ export type AuthTotpSetupData = {
     url: '/api/v1/auth/totp/setup';
 };
 
+export type AuthTotpSetupErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type AuthTotpSetupError = AuthTotpSetupErrors[keyof AuthTotpSetupErrors];
+
 export type AuthTotpSetupResponses = {
     /**
      * Successful Response
@@ -988,9 +13451,45 @@ export type AuthTotpConfirmData = {
 
 export type AuthTotpConfirmErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type AuthTotpConfirmError = AuthTotpConfirmErrors[keyof AuthTotpConfirmErrors];
@@ -1026,9 +13525,45 @@ export type UsersListUsersData = {
 
 export type UsersListUsersErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type UsersListUsersError = UsersListUsersErrors[keyof UsersListUsersErrors];
@@ -1051,9 +13586,45 @@ export type UsersCreateUserData = {
 
 export type UsersCreateUserErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type UsersCreateUserError = UsersCreateUserErrors[keyof UsersCreateUserErrors];
@@ -1081,9 +13652,45 @@ export type UsersAssignRoleData = {
 
 export type UsersAssignRoleErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type UsersAssignRoleError = UsersAssignRoleErrors[keyof UsersAssignRoleErrors];
@@ -1111,9 +13718,45 @@ export type UsersUnlockUserData = {
 
 export type UsersUnlockUserErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type UsersUnlockUserError = UsersUnlockUserErrors[keyof UsersUnlockUserErrors];
@@ -1169,9 +13812,45 @@ export type AuditSearchAuditData = {
 
 export type AuditSearchAuditErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
 export type AuditSearchAuditError = AuditSearchAuditErrors[keyof AuditSearchAuditErrors];
@@ -1192,6 +13871,51 @@ export type AuditVerifyAuditData = {
     url: '/api/v1/audit/verify';
 };
 
+export type AuditVerifyAuditErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type AuditVerifyAuditError = AuditVerifyAuditErrors[keyof AuditVerifyAuditErrors];
+
 export type AuditVerifyAuditResponses = {
     /**
      * Successful Response
@@ -1201,323 +13925,1532 @@ export type AuditVerifyAuditResponses = {
 
 export type AuditVerifyAuditResponse = AuditVerifyAuditResponses[keyof AuditVerifyAuditResponses];
 
-export type InstitutionsListInstitutionsData = {
+export type SurgeryListRoomsData = {
     body?: never;
     path?: never;
     query?: never;
-    url: '/api/v1/institutions';
+    url: '/api/v1/or-rooms';
 };
 
-export type InstitutionsListInstitutionsResponses = {
+export type SurgeryListRoomsErrors = {
     /**
-     * Response Institutions-List Institutions
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryListRoomsError = SurgeryListRoomsErrors[keyof SurgeryListRoomsErrors];
+
+export type SurgeryListRoomsResponses = {
+    /**
+     * Response Surgery-List Rooms
      *
      * Successful Response
      */
-    200: Array<InstitutionRead>;
+    200: Array<RoomRead>;
 };
 
-export type InstitutionsListInstitutionsResponse = InstitutionsListInstitutionsResponses[keyof InstitutionsListInstitutionsResponses];
+export type SurgeryListRoomsResponse = SurgeryListRoomsResponses[keyof SurgeryListRoomsResponses];
 
-export type InstitutionsListDepartmentsData = {
+export type SurgeryAddRoomData = {
+    body: RoomCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/or-rooms';
+};
+
+export type SurgeryAddRoomErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryAddRoomError = SurgeryAddRoomErrors[keyof SurgeryAddRoomErrors];
+
+export type SurgeryAddRoomResponses = {
+    /**
+     * Successful Response
+     */
+    201: RoomRead;
+};
+
+export type SurgeryAddRoomResponse = SurgeryAddRoomResponses[keyof SurgeryAddRoomResponses];
+
+export type SurgeryOrScheduleData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Day
+         */
+        day: string;
+    };
+    url: '/api/v1/or-schedule';
+};
+
+export type SurgeryOrScheduleErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryOrScheduleError = SurgeryOrScheduleErrors[keyof SurgeryOrScheduleErrors];
+
+export type SurgeryOrScheduleResponses = {
+    /**
+     * Response Surgery-Or Schedule
+     *
+     * Successful Response
+     */
+    200: Array<ScheduleRow>;
+};
+
+export type SurgeryOrScheduleResponse = SurgeryOrScheduleResponses[keyof SurgeryOrScheduleResponses];
+
+export type SurgeryRequestSurgeryData = {
+    body: SurgeryCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/surgeries';
+};
+
+export type SurgeryRequestSurgeryErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryRequestSurgeryError = SurgeryRequestSurgeryErrors[keyof SurgeryRequestSurgeryErrors];
+
+export type SurgeryRequestSurgeryResponses = {
+    /**
+     * Successful Response
+     */
+    201: SurgeryRead;
+};
+
+export type SurgeryRequestSurgeryResponse = SurgeryRequestSurgeryResponses[keyof SurgeryRequestSurgeryResponses];
+
+export type SurgeryGetSurgeryData = {
     body?: never;
     path: {
         /**
-         * Institution Id
+         * Surgery Id
          */
-        institution_id: string;
+        surgery_id: string;
     };
     query?: never;
-    url: '/api/v1/institutions/{institution_id}/departments';
+    url: '/api/v1/surgeries/{surgery_id}';
 };
 
-export type InstitutionsListDepartmentsErrors = {
+export type SurgeryGetSurgeryErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type InstitutionsListDepartmentsError = InstitutionsListDepartmentsErrors[keyof InstitutionsListDepartmentsErrors];
+export type SurgeryGetSurgeryError = SurgeryGetSurgeryErrors[keyof SurgeryGetSurgeryErrors];
 
-export type InstitutionsListDepartmentsResponses = {
+export type SurgeryGetSurgeryResponses = {
     /**
-     * Response Institutions-List Departments
-     *
      * Successful Response
      */
-    200: Array<DepartmentRead>;
+    200: SurgeryRead;
 };
 
-export type InstitutionsListDepartmentsResponse = InstitutionsListDepartmentsResponses[keyof InstitutionsListDepartmentsResponses];
+export type SurgeryGetSurgeryResponse = SurgeryGetSurgeryResponses[keyof SurgeryGetSurgeryResponses];
 
-export type InstitutionsListWardsData = {
+export type SurgeryUpdateChecklistData = {
+    body: ChecklistUpdate;
+    path: {
+        /**
+         * Surgery Id
+         */
+        surgery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/surgeries/{surgery_id}/checklist';
+};
+
+export type SurgeryUpdateChecklistErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryUpdateChecklistError = SurgeryUpdateChecklistErrors[keyof SurgeryUpdateChecklistErrors];
+
+export type SurgeryUpdateChecklistResponses = {
+    /**
+     * Successful Response
+     */
+    200: SurgeryRead;
+};
+
+export type SurgeryUpdateChecklistResponse = SurgeryUpdateChecklistResponses[keyof SurgeryUpdateChecklistResponses];
+
+export type SurgeryScheduleData = {
+    body: BookingCreate;
+    path: {
+        /**
+         * Surgery Id
+         */
+        surgery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/surgeries/{surgery_id}/booking';
+};
+
+export type SurgeryScheduleErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryScheduleError = SurgeryScheduleErrors[keyof SurgeryScheduleErrors];
+
+export type SurgeryScheduleResponses = {
+    /**
+     * Successful Response
+     */
+    200: SurgeryRead;
+};
+
+export type SurgeryScheduleResponse = SurgeryScheduleResponses[keyof SurgeryScheduleResponses];
+
+export type SurgeryCancelData = {
     body?: never;
     path: {
         /**
-         * Institution Id
+         * Surgery Id
          */
-        institution_id: string;
+        surgery_id: string;
     };
     query?: never;
-    url: '/api/v1/institutions/{institution_id}/wards';
+    url: '/api/v1/surgeries/{surgery_id}/cancel';
 };
 
-export type InstitutionsListWardsErrors = {
+export type SurgeryCancelErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type InstitutionsListWardsError = InstitutionsListWardsErrors[keyof InstitutionsListWardsErrors];
+export type SurgeryCancelError = SurgeryCancelErrors[keyof SurgeryCancelErrors];
 
-export type InstitutionsListWardsResponses = {
+export type SurgeryCancelResponses = {
     /**
-     * Response Institutions-List Wards
-     *
      * Successful Response
      */
-    200: Array<WardRead>;
+    200: SurgeryRead;
 };
 
-export type InstitutionsListWardsResponse = InstitutionsListWardsResponses[keyof InstitutionsListWardsResponses];
+export type SurgeryCancelResponse = SurgeryCancelResponses[keyof SurgeryCancelResponses];
 
-export type PatientsSearchPatientsData = {
+export type SurgeryRecordData = {
+    body: SurgeryRecordIn;
+    path: {
+        /**
+         * Surgery Id
+         */
+        surgery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/surgeries/{surgery_id}/record';
+};
+
+export type SurgeryRecordErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryRecordError = SurgeryRecordErrors[keyof SurgeryRecordErrors];
+
+export type SurgeryRecordResponses = {
+    /**
+     * Successful Response
+     */
+    200: SurgeryRead;
+};
+
+export type SurgeryRecordResponse = SurgeryRecordResponses[keyof SurgeryRecordResponses];
+
+export type SurgeryAddComplicationData = {
+    body: ComplicationIn;
+    path: {
+        /**
+         * Surgery Id
+         */
+        surgery_id: string;
+    };
+    query?: never;
+    url: '/api/v1/surgeries/{surgery_id}/complications';
+};
+
+export type SurgeryAddComplicationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryAddComplicationError = SurgeryAddComplicationErrors[keyof SurgeryAddComplicationErrors];
+
+export type SurgeryAddComplicationResponses = {
+    /**
+     * Successful Response
+     */
+    201: ComplicationRead;
+};
+
+export type SurgeryAddComplicationResponse = SurgeryAddComplicationResponses[keyof SurgeryAddComplicationResponses];
+
+export type SurgerySearchImplantsData = {
     body?: never;
     path?: never;
     query?: {
         /**
-         * Q
+         * Lot
+         */
+        lot?: string | null;
+        /**
+         * Udi
+         */
+        udi?: string | null;
+    };
+    url: '/api/v1/implants';
+};
+
+export type SurgerySearchImplantsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgerySearchImplantsError = SurgerySearchImplantsErrors[keyof SurgerySearchImplantsErrors];
+
+export type SurgerySearchImplantsResponses = {
+    /**
+     * Response Surgery-Search Implants
+     *
+     * Successful Response
+     */
+    200: Array<ImplantRead>;
+};
+
+export type SurgerySearchImplantsResponse = SurgerySearchImplantsResponses[keyof SurgerySearchImplantsResponses];
+
+export type TriageAssessData = {
+    body: AssessRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/triage/assess';
+};
+
+export type TriageAssessErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageAssessError = TriageAssessErrors[keyof TriageAssessErrors];
+
+export type TriageAssessResponses = {
+    /**
+     * Successful Response
+     */
+    200: AssessResult;
+};
+
+export type TriageAssessResponse = TriageAssessResponses[keyof TriageAssessResponses];
+
+export type TriageListInterviewsData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    url: '/api/v1/triage/interviews';
+};
+
+export type TriageListInterviewsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageListInterviewsError = TriageListInterviewsErrors[keyof TriageListInterviewsErrors];
+
+export type TriageListInterviewsResponses = {
+    /**
+     * Response Triage-List Interviews
+     *
+     * Successful Response
+     */
+    200: Array<InterviewListItem>;
+};
+
+export type TriageListInterviewsResponse = TriageListInterviewsResponses[keyof TriageListInterviewsResponses];
+
+export type TriageStartInterviewData = {
+    body: InterviewCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/triage/interviews';
+};
+
+export type TriageStartInterviewErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageStartInterviewError = TriageStartInterviewErrors[keyof TriageStartInterviewErrors];
+
+export type TriageStartInterviewResponses = {
+    /**
+     * Successful Response
+     */
+    201: InterviewRead;
+};
+
+export type TriageStartInterviewResponse = TriageStartInterviewResponses[keyof TriageStartInterviewResponses];
+
+export type TriageAnswerInterviewData = {
+    body: AnswerCreate;
+    headers?: {
+        /**
+         * X-Interview-Token
          *
-         * 姓名/拼音首字母/病历号/手机尾号/身份证号
+         * The resume token from start
          */
-        q?: string;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Offset
-         */
-        offset?: number;
+        'X-Interview-Token'?: string | null;
     };
-    url: '/api/v1/patients';
+    path: {
+        /**
+         * Interview Id
+         */
+        interview_id: string;
+    };
+    query?: never;
+    url: '/api/v1/triage/interviews/{interview_id}/answers';
 };
 
-export type PatientsSearchPatientsErrors = {
+export type TriageAnswerInterviewErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type PatientsSearchPatientsError = PatientsSearchPatientsErrors[keyof PatientsSearchPatientsErrors];
+export type TriageAnswerInterviewError = TriageAnswerInterviewErrors[keyof TriageAnswerInterviewErrors];
 
-export type PatientsSearchPatientsResponses = {
+export type TriageAnswerInterviewResponses = {
     /**
      * Successful Response
      */
-    200: PagePatientSummary;
+    200: InterviewRead;
 };
 
-export type PatientsSearchPatientsResponse = PatientsSearchPatientsResponses[keyof PatientsSearchPatientsResponses];
+export type TriageAnswerInterviewResponse = TriageAnswerInterviewResponses[keyof TriageAnswerInterviewResponses];
 
-export type PatientsRegisterPatientData = {
-    body: PatientCreate;
+export type TriageGetInterviewData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Interview-Token
+         *
+         * The resume token from start
+         */
+        'X-Interview-Token'?: string | null;
+    };
+    path: {
+        /**
+         * Interview Id
+         */
+        interview_id: string;
+    };
+    query?: never;
+    url: '/api/v1/triage/interviews/{interview_id}';
+};
+
+export type TriageGetInterviewErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageGetInterviewError = TriageGetInterviewErrors[keyof TriageGetInterviewErrors];
+
+export type TriageGetInterviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: InterviewRead;
+};
+
+export type TriageGetInterviewResponse = TriageGetInterviewResponses[keyof TriageGetInterviewResponses];
+
+export type TriageClaimInterviewData = {
+    body?: never;
+    headers?: {
+        /**
+         * X-Interview-Token
+         *
+         * The resume token from start
+         */
+        'X-Interview-Token'?: string | null;
+    };
+    path: {
+        /**
+         * Interview Id
+         */
+        interview_id: string;
+    };
+    query?: never;
+    url: '/api/v1/triage/interviews/{interview_id}/claim';
+};
+
+export type TriageClaimInterviewErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageClaimInterviewError = TriageClaimInterviewErrors[keyof TriageClaimInterviewErrors];
+
+export type TriageClaimInterviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: InterviewRead;
+};
+
+export type TriageClaimInterviewResponse = TriageClaimInterviewResponses[keyof TriageClaimInterviewResponses];
+
+export type TriageLinkInterviewData = {
+    body: LinkRequest;
+    headers?: {
+        /**
+         * X-Interview-Token
+         *
+         * The resume token from start
+         */
+        'X-Interview-Token'?: string | null;
+    };
+    path: {
+        /**
+         * Interview Id
+         */
+        interview_id: string;
+    };
+    query?: never;
+    url: '/api/v1/triage/interviews/{interview_id}/link';
+};
+
+export type TriageLinkInterviewErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type TriageLinkInterviewError = TriageLinkInterviewErrors[keyof TriageLinkInterviewErrors];
+
+export type TriageLinkInterviewResponses = {
+    /**
+     * Successful Response
+     */
+    200: InterviewRead;
+};
+
+export type TriageLinkInterviewResponse = TriageLinkInterviewResponses[keyof TriageLinkInterviewResponses];
+
+export type TriageGetSummaryData = {
+    body?: never;
     path?: never;
-    query?: {
+    query: {
         /**
-         * Force
+         * Appointment Id
          */
-        force?: boolean;
+        appointment_id: string;
     };
-    url: '/api/v1/patients';
+    url: '/api/v1/triage/summary';
 };
 
-export type PatientsRegisterPatientErrors = {
+export type TriageGetSummaryErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type PatientsRegisterPatientError = PatientsRegisterPatientErrors[keyof PatientsRegisterPatientErrors];
+export type TriageGetSummaryError = TriageGetSummaryErrors[keyof TriageGetSummaryErrors];
 
-export type PatientsRegisterPatientResponses = {
+export type TriageGetSummaryResponses = {
     /**
      * Successful Response
      */
-    201: PatientRead;
+    200: SummaryRead;
 };
 
-export type PatientsRegisterPatientResponse = PatientsRegisterPatientResponses[keyof PatientsRegisterPatientResponses];
+export type TriageGetSummaryResponse = TriageGetSummaryResponses[keyof TriageGetSummaryResponses];
 
-export type PatientsGetPatientData = {
+export type ViewerGetAnnotationsData = {
     body?: never;
     path: {
         /**
-         * Patient Id
+         * Study Uid
          */
-        patient_id: string;
+        study_uid: string;
     };
     query?: never;
-    url: '/api/v1/patients/{patient_id}';
+    url: '/api/v1/viewer/studies/{study_uid}/annotations';
 };
 
-export type PatientsGetPatientErrors = {
+export type ViewerGetAnnotationsErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type PatientsGetPatientError = PatientsGetPatientErrors[keyof PatientsGetPatientErrors];
+export type ViewerGetAnnotationsError = ViewerGetAnnotationsErrors[keyof ViewerGetAnnotationsErrors];
 
-export type PatientsGetPatientResponses = {
+export type ViewerGetAnnotationsResponses = {
     /**
      * Successful Response
      */
-    200: PatientRead;
+    200: AnnotationSetRead;
 };
 
-export type PatientsGetPatientResponse = PatientsGetPatientResponses[keyof PatientsGetPatientResponses];
+export type ViewerGetAnnotationsResponse = ViewerGetAnnotationsResponses[keyof ViewerGetAnnotationsResponses];
 
-export type PatientsUpdatePatientData = {
-    body: PatientUpdate;
+export type ViewerPutAnnotationsData = {
+    body: AnnotationSetWrite;
     path: {
         /**
-         * Patient Id
+         * Study Uid
          */
-        patient_id: string;
+        study_uid: string;
     };
     query?: never;
-    url: '/api/v1/patients/{patient_id}';
+    url: '/api/v1/viewer/studies/{study_uid}/annotations';
 };
 
-export type PatientsUpdatePatientErrors = {
+export type ViewerPutAnnotationsErrors = {
     /**
-     * Validation Error
+     * Bad request
      */
-    422: HttpValidationError;
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
 };
 
-export type PatientsUpdatePatientError = PatientsUpdatePatientErrors[keyof PatientsUpdatePatientErrors];
+export type ViewerPutAnnotationsError = ViewerPutAnnotationsErrors[keyof ViewerPutAnnotationsErrors];
 
-export type PatientsUpdatePatientResponses = {
+export type ViewerPutAnnotationsResponses = {
     /**
      * Successful Response
      */
-    200: PatientRead;
+    200: AnnotationSetRead;
 };
 
-export type PatientsUpdatePatientResponse = PatientsUpdatePatientResponses[keyof PatientsUpdatePatientResponses];
+export type ViewerPutAnnotationsResponse = ViewerPutAnnotationsResponses[keyof ViewerPutAnnotationsResponses];
 
-export type PatientsMergePatientsData = {
-    body: MergeRequest;
-    path: {
-        /**
-         * Patient Id
-         */
-        patient_id: string;
-    };
-    query?: never;
-    url: '/api/v1/patients/{patient_id}/merge';
-};
-
-export type PatientsMergePatientsErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type PatientsMergePatientsError = PatientsMergePatientsErrors[keyof PatientsMergePatientsErrors];
-
-export type PatientsMergePatientsResponses = {
-    /**
-     * Successful Response
-     */
-    200: PatientRead;
-};
-
-export type PatientsMergePatientsResponse = PatientsMergePatientsResponses[keyof PatientsMergePatientsResponses];
-
-export type PatientsAddIdentifierData = {
-    body: HisIdCreate;
-    path: {
-        /**
-         * Patient Id
-         */
-        patient_id: string;
-    };
-    query?: never;
-    url: '/api/v1/patients/{patient_id}/identifiers';
-};
-
-export type PatientsAddIdentifierErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type PatientsAddIdentifierError = PatientsAddIdentifierErrors[keyof PatientsAddIdentifierErrors];
-
-export type PatientsAddIdentifierResponses = {
-    /**
-     * Successful Response
-     */
-    200: PatientRead;
-};
-
-export type PatientsAddIdentifierResponse = PatientsAddIdentifierResponses[keyof PatientsAddIdentifierResponses];
-
-export type PatientsBreakGlassData = {
-    body: BreakGlassRequest;
-    path: {
-        /**
-         * Patient Id
-         */
-        patient_id: string;
-    };
-    query?: never;
-    url: '/api/v1/patients/{patient_id}/break-glass';
-};
-
-export type PatientsBreakGlassErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type PatientsBreakGlassError = PatientsBreakGlassErrors[keyof PatientsBreakGlassErrors];
-
-export type PatientsBreakGlassResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type PatientsBreakGlassResponse = PatientsBreakGlassResponses[keyof PatientsBreakGlassResponses];
-
-export type PortalMyRecordData = {
+export type ViewerGetPresetsData = {
     body?: never;
     path?: never;
     query?: never;
-    url: '/api/v1/me/patient';
+    url: '/api/v1/viewer/presets';
 };
 
-export type PortalMyRecordResponses = {
+export type ViewerGetPresetsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ViewerGetPresetsError = ViewerGetPresetsErrors[keyof ViewerGetPresetsErrors];
+
+export type ViewerGetPresetsResponses = {
     /**
      * Successful Response
      */
-    200: PatientRead;
+    200: PresetsRead;
 };
 
-export type PortalMyRecordResponse = PortalMyRecordResponses[keyof PortalMyRecordResponses];
+export type ViewerGetPresetsResponse = ViewerGetPresetsResponses[keyof ViewerGetPresetsResponses];
+
+export type ViewerPutPresetsData = {
+    body: PresetsWrite;
+    path?: never;
+    query?: never;
+    url: '/api/v1/viewer/presets';
+};
+
+export type ViewerPutPresetsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ViewerPutPresetsError = ViewerPutPresetsErrors[keyof ViewerPutPresetsErrors];
+
+export type ViewerPutPresetsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PresetsRead;
+};
+
+export type ViewerPutPresetsResponse = ViewerPutPresetsResponses[keyof ViewerPutPresetsResponses];
 
 export type MetaGetMetaData = {
     body?: never;
@@ -1525,6 +15458,51 @@ export type MetaGetMetaData = {
     query?: never;
     url: '/api/v1/meta';
 };
+
+export type MetaGetMetaErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type MetaGetMetaError = MetaGetMetaErrors[keyof MetaGetMetaErrors];
 
 export type MetaGetMetaResponses = {
     /**

@@ -1,0 +1,66 @@
+"""Viewer API shapes: a study's annotation set (measurements drawn in the viewer) and window/level presets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from osteon.kit.schemas import Schema
+
+UID = r"^[0-9.]{1,64}$"
+
+
+class Annotation(Schema):
+    """One measurement or annotation as the viewer stores it (Cornerstone3D's annotation JSON in ``data``)."""
+
+    uid: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    tool: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9]+$")
+    series_instance_uid: str = Field("", max_length=64, pattern=r"^[0-9.]{0,64}$")
+    sop_instance_uid: str = Field("", max_length=64, pattern=r"^[0-9.]{0,64}$")
+    frame: int = Field(1, ge=1, le=100_000, strict=True)
+    label: str = Field("", max_length=200)
+    author: str = Field("", max_length=100)
+    created_at: str = Field("", max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class AnnotationSetWrite(Schema):
+    """Replace a study's annotation set; ``version`` is the one you read (0 when there was none)."""
+
+    annotations: list[Annotation] = Field(max_length=500)
+    version: int = Field(ge=0, strict=True)
+
+
+class AnnotationSetRead(Schema):
+    """A study's saved annotations."""
+
+    study_instance_uid: str
+    annotations: list[Annotation]
+    version: int
+    updated_at: datetime | None
+    updated_by_name: str
+    can_edit: bool
+
+
+class WindowPreset(Schema):
+    """A named window/level."""
+
+    name: str = Field(min_length=1, max_length=40)
+    window_width: float = Field(gt=0, le=100_000, strict=True)
+    window_center: float = Field(ge=-100_000, le=100_000, strict=True)
+
+
+class PresetsWrite(Schema):
+    """Replace your presets."""
+
+    presets: list[WindowPreset] = Field(max_length=30)
+    version: int = Field(ge=0, strict=True)
+
+
+class PresetsRead(Schema):
+    """Your presets."""
+
+    presets: list[WindowPreset]
+    version: int
