@@ -99,8 +99,9 @@ async def seed_demo(session: AsyncSession, rng: random.Random, insts: dict[str, 
     visit = 0
     slot_iter = iter([s for s in slots for _ in range(s.capacity)])
     people = county[: len(plan) - 1]
-    people.insert(22, wang)  # 王建国 is checked in and waiting, about ten places from the door
-    for i, (p, status) in enumerate(zip(people, plan, strict=True)):
+    people.insert(min(22, len(people)), wang)  # 王建国 is checked in and waiting, about ten places from the door
+    # A small demo (few patients) gets a shorter morning rather than a crash.
+    for i, (p, status) in enumerate(zip(people, plan[: len(people)], strict=True)):
         slot = next(slot_iter)
         slot.booked += 1
         arrived = status != "booked"
