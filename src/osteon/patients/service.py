@@ -234,9 +234,8 @@ def _search_condition(q: str, cipher: FieldCipher, sqlite: bool = False) -> Colu
         return Patient.id_number_bidx == cipher.blind_index(compact, context="patients.id_number")
     if re.fullmatch(r"1[3-9]\d{9}", q):
         return Patient.phone_bidx == cipher.blind_index(q, context="patients.phone")
-    if re.fullmatch(r"\d{4}", q):
-        return or_(Patient.phone_tail_bidx == cipher.blind_index(q, context="patients.phone_tail"),
-                   Patient.mrn.endswith(q))
+    if re.fullmatch(r"\d{4}", q):  # 手机尾号 (an indexed lookup; a 4-digit MRN suffix would scan every row)
+        return Patient.phone_tail_bidx == cipher.blind_index(q, context="patients.phone_tail")
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,7}\d{3,}", q) or re.fullmatch(r"\d{5,}", q):
         return or_(Patient.mrn == q.upper(), Patient.mrn.endswith(q.upper()))
     if re.fullmatch(r"[A-Za-z]+", q):
