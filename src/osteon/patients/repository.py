@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.patients.models import Patient, PatientIdentifier
@@ -14,8 +14,8 @@ from osteon.security.models import AccessGrant, CareRelationship
 from osteon.security.permissions import ADMIN_ROLES, Role
 
 
-async def shared_patient_ids(session: AsyncSession, actor: Actor, now: datetime) -> list[uuid.UUID]:
-    """Patients outside the actor's home scope that they may see: care relationships and active grants."""
+def _shared_selects(actor: Actor, now: datetime) -> tuple[Select, Select]:
+    """Patient ids shared with ``actor``: open care relationships, and active grants."""
     cared = select(CareRelationship.patient_id).where(
         CareRelationship.user_id == actor.user_id,
         or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
@@ -26,19 +26,18 @@ async def shared_patient_ids(session: AsyncSession, actor: Actor, now: datetime)
         AccessGrant.starts_at <= now,
         AccessGrant.ends_at > now,
     )
+    return cared, granted
+
+
+async def shared_patient_ids(session: AsyncSession, actor: Actor, now: datetime) -> list[uuid.UUID]:
+    """Patients outside the actor's home scope that they may see: care relationships and active grants."""
+    cared, granted = _shared_selects(actor, now)
     return list((await session.execute(cared.union(granted))).scalars())
 
 
 def _shared_subquery(actor: Actor, now: datetime) -> ColumnElement[bool]:
     """Care relationships and grants as a subquery (for callers that cannot look the ids up first)."""
-    cared = select(CareRelationship.patient_id).where(
-        CareRelationship.user_id == actor.user_id,
-        or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now),
-    )
-    granted = select(AccessGrant.patient_id).where(
-        AccessGrant.grantee_id == actor.user_id, AccessGrant.revoked_at.is_(None),
-        AccessGrant.starts_at <= now, AccessGrant.ends_at > now,
-    )
+    cared, granted = _shared_selects(actor, now)
     return or_(Patient.id.in_(cared), Patient.id.in_(granted))
 
 

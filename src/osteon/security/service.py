@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ async def login(
     now = utcnow()
     user = await repository.get_user_by_username(session, username)
     if user is None or not user.is_active:
-        passwords.verify_password(_DUMMY_HASH, password)  # same work as a real check: no timing oracle
+        passwords.verify_password(_dummy_hash(), password)  # same work as a real check: no timing oracle
         audit.record(session, "auth.login", outcome="failure", severity="warning", username=username[:64],
                      detail={"reason": "bad_credentials"}, keep_on_failure=True)
         raise InvalidCredentials()
@@ -200,7 +201,10 @@ def _count_failure(session: AsyncSession, settings: Settings, user: User, actor:
                  detail={"reason": reason}, keep_on_failure=True)
 
 
-_DUMMY_HASH = passwords.hash_password("not-a-real-password-used-for-timing")
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown usernames (made once, on first use, not at import)."""
+    return passwords.hash_password("not-a-real-password-used-for-timing")
 
 
 async def logout(session: AsyncSession, actor: Actor) -> None:
