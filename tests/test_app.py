@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from osteon.db import Database
 from osteon.migrations import alembic_config, upgrade_async
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_database_url, login
 
 
 async def test_health_and_readiness(client):
@@ -63,3 +63,16 @@ async def test_migrations_run_up_down_and_up_again(tmp_path):
     assert await _tables(url) == set()
     await upgrade_async(url)
     assert "patients" in await _tables(url)
+
+
+async def test_control_21_a_streamed_body_over_the_limit_is_a_413_not_a_500(client, demo):
+    """No Content-Length: the limit is hit while the body streams, and the caller still gets a clear 413."""
+    headers = await login(client, "doctor")
+
+    async def chunks():
+        for _ in range(3):
+            yield b"x" * (1024 * 1024)
+
+    r = await client.post("/api/v1/patients", content=chunks(),
+                          headers={**headers, "Content-Type": "application/json", "Accept-Language": "en"})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json"), r.text

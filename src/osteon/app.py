@@ -13,7 +13,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from osteon import __version__
 from osteon.config import Settings, get_settings
@@ -21,68 +20,13 @@ from osteon.db import Database
 from osteon.events import make_broker
 from osteon.jobs import Worker
 from osteon.kit import problems
+from osteon.kit.bodylimit import BodyLimit
 from osteon.kit.domains import domain_modules
-from osteon.kit.errors import PayloadTooLarge
 from osteon.security.crypto import load_cipher
 
 log = logging.getLogger("osteon")
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-
-
-
-class BodyLimit:
-    """Refuse bodies over the limit (413) before they are read into memory; per-path-prefix limits."""
-
-    def __init__(self, app: ASGIApp, default: int, limits: dict[str, int]) -> None:
-        """Wrap ``app``."""
-        self.app, self.default, self.limits = app, default, limits
-
-    def _limit(self, path: str) -> int:
-        for prefix, limit in self.limits.items():
-            if path.startswith(prefix):
-                return limit
-        return self.default
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, then count streamed bytes."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit(scope["path"])
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = True
-                if too_big:
-                    await _send_413(scope, send)
-                    return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise PayloadTooLarge()
-            return message
-
-        await self.app(scope, limited, send)
-
-
-async def _send_413(scope: Scope, send: Send) -> None:
-    request = Request(scope)
-    response = problems.problem(request, 413, PayloadTooLarge.code, PayloadTooLarge().message(problems.language(request)))
-    await response(scope, _empty_receive, send)
-
-
-async def _empty_receive() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -132,7 +76,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.worker = Worker(app.state.db, app=app)
     app.state.component_starts = []
     app.state.component_stops = []
-    app.state.body_limits = {}
+    app.state.body_limits = []  # kit.bodylimit rules; domains add theirs in setup(app)
     problems.install(app)
 
     # A domain joins the app by having a router.py (with ``router`` and optionally ``setup(app)``).
@@ -141,6 +85,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(mod.router)
         if hasattr(mod, "setup"):
             mod.setup(app)
+
+    # Innermost, so a limit hit while the body streams reaches the problem handlers (a 413, not a 500).
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, rules=app.state.body_limits)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):
@@ -153,8 +100,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if not path.startswith("/api/docs"):
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response
-
-    app.add_middleware(BodyLimit, default=settings.max_body_bytes, limits=app.state.body_limits)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

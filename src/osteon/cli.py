@@ -49,22 +49,31 @@ def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8000).")] = None,
     dicom_port: Annotated[int | None, typer.Option("--dicom-port", help="DICOM port (default 11112; 0 = off).")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data into an empty database and mark the UI as demo.")] = False,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS (and wss).")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for --tls-cert.")] = None,
 ) -> None:
-    """Migrate the database and serve HTTP (and DICOM)."""
+    """Migrate the database and serve HTTP (and DICOM); HTTPS when given a certificate and key."""
     import uvicorn
 
     from osteon.app import create_app
     from osteon.kit import logs
 
-    settings = _settings(data_dir, host=host, port=port, dicom_port=dicom_port, demo=demo or None)
+    if (tls_cert is None) != (tls_key is None):
+        typer.echo("--tls-cert and --tls-key go together", err=True)
+        raise typer.Exit(2)
+    # Over HTTPS the session cookie is marked Secure so a browser never sends it in clear.
+    settings = _settings(data_dir, host=host, port=port, dicom_port=dicom_port, demo=demo or None,
+                         cookie_secure=True if tls_cert else None)
     _migrate(settings)
     if settings.demo:
         _seed_demo(settings)
     application = create_app(settings)
-    typer.echo(f"Osteon on http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()})")
+    scheme = "https" if tls_cert else "http"
+    typer.echo(f"Osteon on {scheme}://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()})")
     # Per-message deflate costs more CPU per subscriber than it saves on a LAN (queue updates, bed board).
     config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info",
-                            proxy_headers=False, ws_per_message_deflate=False)
+                            proxy_headers=False, ws_per_message_deflate=False,
+                            ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None)
     server = uvicorn.Server(config)
     logs.install()  # after uvicorn configured its handlers, so they get the redacting filter too
     server.run()
@@ -117,6 +126,52 @@ def db_downgrade(revision: str, data_dir: DataDir = None) -> None:
     from osteon.migrations import downgrade
 
     downgrade(_settings(data_dir).resolved_database_url(), revision)
+
+
+@db_app.command("backup")
+def db_backup(out: Annotated[Path, typer.Argument(help="Backup file to write (gzip JSON lines).")], data_dir: DataDir = None) -> None:
+    """Back up every table with per-table SHA-256 checksums (keys.json is NOT included: keep it separately)."""
+    from osteon import backup
+    from osteon.db import Database
+
+    async def run() -> dict[str, object]:
+        db = Database(_settings(data_dir).resolved_database_url())
+        try:
+            return await backup.backup(db, out)
+        finally:
+            await db.dispose()
+
+    try:
+        manifest = asyncio.run(run())
+    except backup.BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    tables = manifest["tables"]
+    typer.echo(f"backup written to {out}: {len(tables)} tables, {sum(t['rows'] for t in tables.values())} rows")
+
+
+@db_app.command("restore")
+def db_restore(backup_file: Annotated[Path, typer.Argument(help="A file made by `osteon db backup`.")], data_dir: DataDir = None) -> None:
+    """Restore a backup into an empty database; commits only if every table's checksum matches."""
+    from osteon import backup
+    from osteon.db import Database
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> backup.RestoreResult:
+        db = Database(settings.resolved_database_url())
+        try:
+            return await backup.restore(db, backup_file)
+        finally:
+            await db.dispose()
+
+    try:
+        result = asyncio.run(run())
+    except backup.BackupError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {result.rows} rows into {result.tables} tables; every checksum matches")
 
 
 @user_app.command("create")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -45,6 +46,25 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_body_bytes: int = 2 * 1024 * 1024
     trusted_proxies: list[str] = Field(default_factory=list)
+
+    # Media for remote consultation (issue 6, osteon.media). Without JANUS_URL rooms are peer-to-peer.
+    janus_url: str | None = None  # Janus HTTP API as Osteon reaches it, e.g. http://127.0.0.1:8088/janus
+    janus_public_url: str | None = None  # the URL browsers use (default: janus_url)
+    janus_admin_url: str | None = None  # Admin API, e.g. http://127.0.0.1:7088/admin (tokens, room requests)
+    janus_admin_secret: str | None = None
+    janus_room_admin_key: str | None = None  # VideoRoom admin_key; also keys the per-room secret and pin
+    janus_record_dir: Path | None = None  # where Janus writes .mjr recordings (same path on Osteon's side)
+    turn_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)  # comma list of turn: URLs
+    turn_secret: str | None = None  # coturn static-auth-secret (REST scheme)
+    turn_ttl_seconds: int = 3600
+
+    @field_validator("turn_urls", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """OSTEON_TURN_URLS is a comma list: turn:a:3478?transport=udp,turn:a:3478?transport=tcp."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         """The database URL: explicit setting, else SQLite in the data dir."""

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import event
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from osteon.config import Settings
 from osteon.kit.context import current_app
@@ -22,28 +22,34 @@ AfterCommit = Callable[[], Awaitable[None]]
 OnFailure = Callable[[AsyncSession], Awaitable[None]]
 
 
+def configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys and serialised writers on every connection of a SQLite engine (the app's and the
+    C-STORE fast path's alike)."""
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below applies.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        # Every request may write (audit rows, session touch): take the write lock up front so two
+        # transactions never deadlock upgrading a read lock (SQLITE_BUSY without waiting); it also keeps the
+        # audit chain's last row from moving under an append.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and serialised writers. ``pooled=False`` opens a
     connection per use (for callers that drive the app from several event loops, like test clients)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below applies.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            # Every request may write (audit rows, session touch): take the write lock up front so two
-            # transactions never deadlock upgrading a read lock (SQLITE_BUSY without waiting).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        configure_sqlite(engine.sync_engine)
         return engine
     if not pooled:
         return create_async_engine(url, echo=echo, poolclass=NullPool)

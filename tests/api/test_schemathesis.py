@@ -39,7 +39,8 @@ def _build_app():
 
 
 APP = _build_app()
-schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
+# Generating the OpenAPI document of the whole app takes seconds on a busy CI machine: allow for it.
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP, timeout=120)
 _client = TestClient(APP, client=("127.0.0.1", 50001))
 _client.__enter__()
 _token = _client.post("/api/v1/auth/login", json={"username": "doctor", "password": DEMO_PASSWORD}).json()["access_token"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from osteon.kit.models import utcnow
@@ -151,3 +152,24 @@ async def test_control_9_radiographers_see_patients_of_every_department_of_their
     headers = await login(client, tech, pw)
     assert (await client.get(f"/api/v1/patients/{mine.id}", headers=headers)).status_code == 200
     assert (await client.get(f"/api/v1/patients/{foreign.id}", headers=headers)).status_code == 404
+
+
+def test_domain_permissions_join_the_platform_map_and_never_reach_administrators():
+    from osteon.kit.domains import import_domains
+    from osteon.security.permissions import permissions_of, register_domain
+
+    import_domains()
+    # What a domain grants shows up in the role's permissions (and so in the Actor and /auth/me) ...
+    assert {"encounter:write", "order:write", "bed:read", "queue:act"} <= permissions_of("doctor")
+    assert "bed:manage" in permissions_of("nurse") and "bed:manage" not in permissions_of("technician")
+    # ... administrators hold no clinical permission, and a domain cannot give them one.
+    for admin in ("system_admin", "security_admin", "audit_admin"):
+        assert not {p for p in permissions_of(admin) if p.split(":")[0] in {"patient", "encounter", "order", "bed"}}
+    with pytest.raises(ValueError):
+        register_domain("rogue", {"system_admin": frozenset({"encounter:read"})})
+
+
+async def test_auth_me_lists_domain_permissions(client, demo):
+    headers = await login(client, "nurse")
+    me = (await client.get("/api/v1/auth/me", headers=headers)).json()
+    assert {"bed:manage", "admission:write", "queue:act"} <= set(me["permissions"])

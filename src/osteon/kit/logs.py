@@ -24,16 +24,29 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message (with its arguments) through :func:`redact`."""
+    """Redacts each record's message and arguments in place, keeping the arguments' shape — uvicorn's access
+    formatter unpacks its five arguments, so they must stay a tuple of five."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Always keep the record, redacted."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is still logged, unformatted
-            return True
-        record.msg, record.args = redact(message), ()
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        else:
+            record.msg = _clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_clean(a) for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: _clean(v) for k, v in record.args.items()}
         return True
+
+
+def _clean(value: object) -> object:
+    """A string redacted; any other value replaced by its redacted text only if that text held a secret."""
+    if isinstance(value, str):
+        return redact(value)
+    text = str(value)
+    cleaned = redact(text)
+    return value if cleaned == text else cleaned
 
 
 def install() -> None:

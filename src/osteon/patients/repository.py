@@ -35,6 +35,25 @@ async def shared_patient_ids(session: AsyncSession, actor: Actor, now: datetime)
     return list((await session.execute(cared.union(granted))).scalars())
 
 
+async def active_grants(session: AsyncSession, actor: Actor, now: datetime,
+                        patient_id: uuid.UUID | None = None) -> list[AccessGrant]:
+    """The actor's grants in force now (optionally for one patient)."""
+    q = select(AccessGrant).where(AccessGrant.grantee_id == actor.user_id, AccessGrant.revoked_at.is_(None),
+                                  AccessGrant.starts_at <= now, AccessGrant.ends_at > now)
+    if patient_id is not None:
+        q = q.where(AccessGrant.patient_id == patient_id)
+    return list((await session.execute(q)).scalars())
+
+
+async def full_access_ids(session: AsyncSession, actor: Actor, now: datetime) -> list[uuid.UUID]:
+    """Shared patients whose whole record the actor may see: care relationships and unscoped grants
+    (break-the-glass); patients shared only through scoped grants (consultations) are not among them."""
+    cared, _ = _shared_selects(actor, now)
+    ids = set((await session.execute(cared)).scalars())
+    ids.update(g.patient_id for g in await active_grants(session, actor, now) if g.scope is None)
+    return list(ids)
+
+
 def _shared_subquery(actor: Actor, now: datetime) -> ColumnElement[bool]:
     """Care relationships and grants as a subquery (for callers that cannot look the ids up first)."""
     cared, granted = _shared_selects(actor, now)

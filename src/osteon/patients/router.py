@@ -49,7 +49,7 @@ async def register_patient(body: PatientCreate, actor: CurrentUser, session: DbS
 @router.get("/patients/{patient_id}", response_model=PatientRead)
 async def get_patient(patient_id: uuid.UUID, actor: CurrentUser, session: DbSession, cipher: Cipher) -> PatientRead:
     """One patient; 404 if missing or not yours to see."""
-    p = await service.get_for(session, actor, patient_id)
+    p = await service.get_for(session, actor, patient_id, scoped=True)
     return await service.to_read(session, p, cipher)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -196,15 +196,65 @@ async def register(
     return p
 
 
-async def get_for(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, *, action: str = "patient.read") -> Patient:
-    """A patient the actor may see, audited; otherwise 404 (and the denial is audited too)."""
+def deny(session: AsyncSession, action: str, patient_id: uuid.UUID, **detail: object) -> PatientNotFound:
+    """Audit a refused read; returns the error, which looks exactly like a missing record."""
+    audit.record(session, action, patient_id=patient_id, resource_type="Patient", resource_id=patient_id,
+                 outcome="denied", severity="warning", keep_on_failure=True, detail=detail or None)
+    return PatientNotFound()
+
+
+async def access_scope(session: AsyncSession, actor: Actor, patient_id: uuid.UUID) -> frozenset[str] | None:
+    """How much of a (readable) patient the actor may see: None = the whole record (own hospital or
+    department, care relationship, break-the-glass); otherwise only the items shared with them through scoped
+    grants — a consultation's ``study:<uid>``, ``encounter:<id>``, ``order:<id>``, ``result:<id>``."""
+    now = utcnow()
+    if actor.role == "patient":
+        return None
+    grants = await repository.active_grants(session, actor, now, patient_id)
+    if not grants or any(g.scope is None for g in grants):
+        return None  # the usual case: no grant on this patient, so access comes from home or care
+    full = await repository.full_access_ids(session, actor, now)
+    home = select(Patient.id).where(Patient.id == patient_id, repository.readable_by(actor, full))
+    if (await session.execute(home)).first() is not None:
+        return None
+    return frozenset(str(r) for g in grants for r in (g.scope or ()))
+
+
+async def get_for(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, *, action: str = "patient.read",
+                  scoped: bool = False) -> Patient:
+    """A patient the actor may see, audited; otherwise 404 (and the denial is audited too).
+
+    A user who sees the patient only through a scoped grant (a consultation expert) gets the patient only
+    where the caller says it filters by the shared items (``scoped=True``: the patient header, imaging,
+    encounters, orders); every other domain refuses them, so sharing opens nothing by accident."""
     p = await repository.get_readable(session, actor, patient_id, utcnow())
     if p is None:
-        audit.record(session, action, patient_id=patient_id, resource_type="Patient", resource_id=patient_id,
-                     outcome="denied", severity="warning", keep_on_failure=True)
-        raise PatientNotFound()
+        raise deny(session, action, patient_id)
+    if not scoped and await access_scope(session, actor, patient_id) is not None:
+        raise deny(session, action, patient_id, reason="not shared")
     audit.record(session, action, patient_id=p.id, resource_type="Patient", resource_id=p.id)
     return p
+
+
+async def check_shared(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, ref: str, *,
+                       action: str) -> None:
+    """Refuse (404, audited) an item of a patient the actor sees only through grants that don't share it."""
+    scope = await access_scope(session, actor, patient_id)
+    if scope is not None and ref not in scope:
+        raise deny(session, action, patient_id, ref=ref, reason="not shared")
+
+
+async def fully_readable_ids(session: AsyncSession, actor: Actor) -> list[uuid.UUID]:
+    """For other domains' SQL: the shared patients whose whole record the actor may see (use with
+    ``readable_by``); items shared by scoped grants come from :func:`shared_refs`."""
+    return await repository.full_access_ids(session, actor, utcnow())
+
+
+async def shared_refs(session: AsyncSession, actor: Actor, kind: str) -> list[str]:
+    """The ids of ``kind`` items ("study", "encounter", …) shared with the actor through scoped grants now."""
+    prefix = f"{kind}:"
+    return sorted({str(r)[len(prefix):] for g in await repository.active_grants(session, actor, utcnow())
+                   if g.scope for r in g.scope if str(r).startswith(prefix)})
 
 
 # For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``.

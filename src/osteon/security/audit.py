@@ -12,6 +12,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select, text
@@ -130,6 +131,40 @@ async def _lock_chain(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 
+# The chain's last row: where the next append continues.
+LAST_EVENT = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+
+
+def chain_rows(pending: list[Pending], last: tuple[int, str] | None) -> list[dict[str, Any]]:
+    """The AuditEvent rows (column -> value, hash included) that append ``pending`` after the row ``last``
+    ((seq, hash), None for an empty chain). Callers insert them inside a transaction that holds the chain's lock."""
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    rows = []
+    for p in pending:
+        seq += 1
+        row: dict[str, Any] = {
+            "seq": seq,
+            "id": uuid.uuid4(),
+            "at": p.at.replace(microsecond=(p.at.microsecond // 1000) * 1000),
+            "user_id": p.user_id,
+            "username": p.username,
+            "role": p.role,
+            "institution_id": p.institution_id,
+            "action": p.action,
+            "patient_id": p.patient_id,
+            "resource_type": p.resource_type,
+            "resource_id": p.resource_id,
+            "outcome": p.outcome,
+            "severity": p.severity,
+            "client_ip": p.client_ip,
+            "detail": json.loads(canonical(p.detail)),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = compute_hash(SimpleNamespace(**row))  # type: ignore[arg-type]
+        rows.append(row)
+    return rows
+
+
 async def write_pending(session: AsyncSession) -> int:
     """Append this transaction's events to the chain; called right before commit."""
     pending: list[Pending] = session.info.get("audit_pending", [])
@@ -137,33 +172,8 @@ async def write_pending(session: AsyncSession) -> int:
         return 0
     session.info["audit_pending"] = []
     await _lock_chain(session)
-    last = (
-        await session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1))
-    ).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-    for p in pending:
-        seq += 1
-        ev = AuditEvent(
-            seq=seq,
-            id=uuid.uuid4(),
-            at=p.at.replace(microsecond=(p.at.microsecond // 1000) * 1000),
-            user_id=p.user_id,
-            username=p.username,
-            role=p.role,
-            institution_id=p.institution_id,
-            action=p.action,
-            patient_id=p.patient_id,
-            resource_type=p.resource_type,
-            resource_id=p.resource_id,
-            outcome=p.outcome,
-            severity=p.severity,
-            client_ip=p.client_ip,
-            detail=json.loads(canonical(p.detail)),
-            prev_hash=prev,
-        )
-        ev.hash = compute_hash(ev)
-        prev = ev.hash
-        session.add(ev)
+    last = (await session.execute(LAST_EVENT)).first()
+    session.add_all(AuditEvent(**row) for row in chain_rows(pending, tuple(last) if last else None))
     await session.flush()
     return len(pending)
 

@@ -52,12 +52,29 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 
+# Each clinical domain declares its own role → permission map in ``<domain>/permissions.py`` and registers it
+# here at import, so one place answers "what may this role do" (the actor's permissions, ``/auth/me``, the
+# front end's menus) while the domain's map stays next to the code that checks it.
+_DOMAIN_PERMISSIONS: dict[str, dict[Role, frozenset[str]]] = {}
+
+
+def register_domain(domain: str, role_permissions: dict[str, frozenset[str]]) -> None:
+    """Add a domain's role → permissions map. Administrators get nothing from a domain (三员分立)."""
+    mapping = {Role(role): frozenset(perms) for role, perms in role_permissions.items()}
+    admins = ADMIN_ROLES & mapping.keys()
+    if admins:
+        raise ValueError(f"{domain}: administrator roles may not hold clinical permissions ({sorted(admins)})")
+    _DOMAIN_PERMISSIONS[domain] = mapping
+
+
 def permissions_of(role: str) -> frozenset[str]:
-    """Permissions granted to ``role`` (none for an unknown role)."""
+    """Permissions granted to ``role``: the platform's plus every registered domain's (none for an unknown role)."""
     try:
-        return PERMISSIONS[Role(role)]
+        r = Role(role)
     except ValueError:
         return frozenset()
+    extra = [m[r] for m in _DOMAIN_PERMISSIONS.values() if r in m]
+    return PERMISSIONS[r].union(*extra) if extra else PERMISSIONS[r]
 
 
 def requires_totp(role: str) -> bool:

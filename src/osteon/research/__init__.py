@@ -1,0 +1,1 @@
+"""De-identified research exports (SECURITY 17)."""
