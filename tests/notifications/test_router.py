@@ -14,6 +14,8 @@ from tests.scheduling.helpers import fast_user, headers
 
 EVENTS = ["booking_confirmed", "queue_near", "your_turn", "order_to_pay", "exam_scheduled", "results_ready",
           "surgery_scheduled", "bed_ready", "discharge_instructions"]
+EVENTS += [f"consultation_{e}" for e in ("requested", "assigned", "accepted", "declined", "time_proposed", "cancelled",
+                                          "reported", "sla_due", "sla_breached", "starting")]  # issue 6, staff in-app
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])

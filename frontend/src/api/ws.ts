@@ -217,6 +217,16 @@ export class WsHub {
     this.retryTimer = setTimeout(() => this.connect(), this.nextDelay())
   }
 
+  /**
+   * Send a `publish` frame (consultation room events, docs/consultation.md §2). False when the socket is not
+   * open: room events are state updates, the caller re-sends the current state after the resume.
+   */
+  publish(topic: string, event: string, data: unknown, ref?: string): boolean {
+    if (!this.socket || this.socket.readyState !== OPEN || !this.topics.has(topic)) return false
+    this.send({ op: 'publish', topic, event, data, ...(ref ? { ref } : {}) })
+    return true
+  }
+
   /** Reconnect now (the "retry" button, or the browser coming back online). */
   reconnectNow(): void {
     if (this.socket || this.topics.size === 0) return
@@ -246,6 +256,11 @@ export class WsHub {
         return
       case 'event': {
         if (!entry || !topic) return
+        if (typeof msg.seq !== 'number') {
+          // transient (room `signal`, `pointer.move`): not sequenced, not resumable, delivered as is
+          for (const l of entry.listeners) l.event(String(msg.event), msg.data, -1)
+          return
+        }
         const seq = Number(msg.seq)
         if (entry.lastSeq !== null) {
           if (seq <= entry.lastSeq) return // duplicate
