@@ -20,7 +20,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -29,7 +29,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.conftest import create_pg_database, login, make_settings
-from tests.factories import make_patient, make_user, make_world
+from tests.factories import id_number, make_patient, make_user, make_world
 
 from osteon.app import create_app
 from osteon.db import Database
@@ -81,7 +81,7 @@ async def run(args: argparse.Namespace) -> None:
     if url.startswith("postgresql"):
         url = await create_pg_database(url, f"osteon_bench_{uuid.uuid4().hex[:6]}")
     await upgrade_async(url)
-    settings = make_settings(tmp, url)
+    settings = make_settings(tmp, url, session_idle_minutes=24 * 60)  # a day's users stay logged in all day
     db = Database(url)
     app = create_app(settings, database=db, start_worker=False)
     rng = random.Random(7)
@@ -96,7 +96,10 @@ async def run(args: argparse.Namespace) -> None:
                 h[role] = await login(client, username, password)
             n_patients = args.visits + int(args.beds * 0.7)
             print(f"registering {n_patients} patients …", flush=True)
-            patients = [(await make_patient(db, cipher, world, name=f"病人{i}")).id for i in range(n_patients)]
+            # one birth date per patient, so the random ID numbers can never collide
+            patients = [(await make_patient(db, cipher, world, name=f"病人{i}",
+                                            id_number=id_number(date(1940, 1, 1) + timedelta(days=i)))).id
+                        for i in range(n_patients)]
             async with db.transaction() as s:
                 wards = [Ward(institution_id=world.institution.id, department_id=world.ortho.id, code=f"BW{i}", name=f"病区{i}")
                          for i in range(max(1, args.beds // 30))]

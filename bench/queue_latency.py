@@ -44,6 +44,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(url: str, data_dir: Path, redis_url: str | None) -> tuple[subprocess.Popen, int]:
+    """``osteon``'s app under uvicorn (one worker) in a subprocess on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "OSTEON_DATABASE_URL": url, "OSTEON_DATA_DIR": str(data_dir)}
+    if redis_url:
+        env["OSTEON_REDIS_URL"] = redis_url
+    code = ("import uvicorn; from osteon.app import create_app; "
+            f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning', ws='websockets-sansio')")
+    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=data_dir), port
+
+
+async def wait_healthy(http: httpx.AsyncClient) -> None:
+    """Up to 60 s for the server to answer /healthz."""
+    for _ in range(1200):
+        try:
+            if (await http.get("/healthz")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.05)
+    raise SystemExit("the server did not start")
+
+
 async def prepare(url: str, data_dir: Path, patients: int) -> tuple[str, str, uuid.UUID, date]:
     """Migrate, create a hospital, a doctor with a session spanning now and ``patients`` checked-in patients.
     Returns (doctor token, session id, doctor id, session date)."""
@@ -120,25 +143,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-queue-", dir=ROOT / "var"))
     url = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     token, session_id, doctor_id, day = await prepare(url, tmp, args.patients)
-    port = free_port()
-    env = {**os.environ, "OSTEON_DATABASE_URL": url, "OSTEON_DATA_DIR": str(tmp)}
-    if args.redis_url:
-        env["OSTEON_REDIS_URL"] = args.redis_url
-    code = ("import uvicorn; from osteon.app import create_app; "
-            f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning', ws='websockets-sansio')")
-    server = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=tmp)  # noqa: ASYNC220 (started once)
+    server, port = start_server(url, tmp, args.redis_url)
     try:
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
-            for _ in range(1200):  # up to 60 s for the server to start
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.05)
-            else:
-                raise SystemExit("the server did not start")
+            await wait_healthy(http)
             topic = f"queue:{doctor_id}:{day.isoformat()}"
             arrivals: dict[int, list[float]] = {}
             ts_of: dict[int, float] = {}

@@ -35,6 +35,7 @@ describe('topic reducers', () => {
 })
 
 import { matchDepartment } from '@/domains/scheduling/departments'
+import { bookableOnline } from '@/domains/scheduling/booking'
 
 describe('triage department codes → bookable departments', () => {
   const bookable = [
@@ -58,5 +59,17 @@ describe('hospital clock', () => {
     expect(clock('2026-11-26T00:30:00Z', 'Asia/Shanghai')).toBe('08:30')
     expect(minutesInZone('2026-11-26T00:30:00Z', 'Asia/Shanghai')).toBe(510)
     expect(clock(null)).toBe('')
+  })
+})
+
+describe('online booking of a session', () => {
+  const now = Date.parse('2026-12-05T07:00:00Z') // 15:00 in Beijing
+  it('is open while the session has places and has not started', () => {
+    expect(bookableOnline({ available: 3, starts_at: '2026-12-06T00:00:00Z' }, now)).toBe(true)
+  })
+  it('closes when the session has started (the desk registers walk-ins) or is full', () => {
+    expect(bookableOnline({ available: 20, starts_at: '2026-12-05T06:00:00Z' }, now)).toBe(false)
+    expect(bookableOnline({ available: 0, starts_at: '2026-12-06T00:00:00Z' }, now)).toBe(false)
+    expect(bookableOnline({ available: null, starts_at: '2026-12-06T00:00:00Z' }, now)).toBe(false)
   })
 })

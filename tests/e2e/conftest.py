@@ -47,9 +47,8 @@ def _require(condition: bool, why: str) -> None:
         pytest.skip(why)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real server process with demo data, on a free loopback port."""
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `osteon serve --demo` process with its own data dir, on a free loopback port."""
     _require(STATIC_INDEX.exists(), "front end not built (make frontend)")
     data = tmp_path_factory.mktemp("e2e-var")
     port = _free_port()
@@ -74,6 +73,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shared demo server. A test that uses up demo state others rely on (the doctor's waiting queue)
+    overrides this fixture in its module with a server of its own: ``yield from serve(tmp_path_factory)``."""
+    yield from serve(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,15 @@ async def scores_of(session: AsyncSession, encounter_id: uuid.UUID) -> list[Scor
     return list(rows.scalars())
 
 
+async def scores_of_patient(session: AsyncSession, patient_id: uuid.UUID, code: str | None, limit: int) -> list[ScoreObservation]:
+    """A patient's scores across visits, oldest first (the newest ``limit``)."""
+    stmt = select(ScoreObservation).where(ScoreObservation.patient_id == patient_id)
+    if code is not None:
+        stmt = stmt.where(ScoreObservation.code == code)
+    rows = await session.execute(stmt.order_by(ScoreObservation.recorded_at.desc()).limit(limit))
+    return list(reversed(list(rows.scalars())))
+
+
 async def versions_of(session: AsyncSession, record_id: uuid.UUID) -> list[EncounterRecordVersion]:
     """Signed and amended versions, oldest first."""
     rows = await session.execute(
@@ -74,16 +83,16 @@ async def versions_of(session: AsyncSession, record_id: uuid.UUID) -> list[Encou
     return list(rows.scalars())
 
 
-async def encounters_of_patient(session: AsyncSession, patient_id: uuid.UUID, limit: int, offset: int) -> list[tuple[Encounter, str]]:
-    """A patient's encounters, newest first, with the chief complaint."""
+async def encounters_of_patient(session: AsyncSession, patient_id: uuid.UUID, limit: int, offset: int) -> list[tuple[Encounter, str, str | None]]:
+    """A patient's encounters, newest first, with the chief complaint and the record status."""
     rows = await session.execute(
-        select(Encounter, EncounterRecord.chief_complaint)
+        select(Encounter, EncounterRecord.chief_complaint, EncounterRecord.status)
         .outerjoin(EncounterRecord, EncounterRecord.encounter_id == Encounter.id)
         .where(Encounter.patient_id == patient_id)
         .order_by(Encounter.started_at.desc())
         .limit(limit).offset(offset)
     )
-    return [(e, cc or "") for e, cc in rows.all()]
+    return [(e, cc or "", st) for e, cc, st in rows.all()]
 
 
 async def department_institution(session: AsyncSession, department_id: uuid.UUID) -> uuid.UUID | None:

@@ -8,17 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from osteon.db import DbSession
-from osteon.encounters import codes, service
+from osteon.encounters import codes, scoring, service
 from osteon.encounters.schemas import (
     EncounterCreate,
     EncounterRead,
     EncounterSummary,
+    PatientScoreRead,
     RecordAmend,
     RecordRead,
     RecordSign,
     RecordUpdate,
     RecordVersionRead,
     ScoreCreate,
+    ScoreDefinitionRead,
     ScoreRead,
     TemplateRead,
     TriageSummaryIn,
@@ -55,8 +57,9 @@ async def list_patient_encounters(
     response.headers.update(NO_STORE)
     rows = await service.list_for_patient(session, actor, patient_id, limit, offset)
     return [EncounterSummary(id=e.id, visit_no=e.visit_no, patient_id=e.patient_id, encounter_class=e.encounter_class,
-                             status=e.status, subspecialty=e.subspecialty, started_at=e.started_at, chief_complaint=cc)
-            for e, cc in rows]
+                             status=e.status, subspecialty=e.subspecialty, started_at=e.started_at, chief_complaint=cc,
+                             appointment_id=e.appointment_id, record_status=st)
+            for e, cc, st in rows]
 
 
 @router.put("/encounters/{encounter_id}/record", response_model=RecordRead)
@@ -92,6 +95,32 @@ async def add_score(encounter_id: uuid.UUID, data: ScoreCreate, actor: CurrentUs
     """Score a questionnaire/clinician score and store answers, result and definition version."""
     response.headers.update(NO_STORE)
     return ScoreRead.model_validate(await service.add_score(session, actor, encounter_id, data))
+
+
+@router.get("/patients/{patient_id}/scores", response_model=list[PatientScoreRead])
+async def list_patient_scores(
+    patient_id: uuid.UUID, actor: CurrentUser, session: DbSession, response: Response,
+    code: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z][a-z0-9_]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[PatientScoreRead]:
+    """A patient's recorded scores across visits (optionally one score code), oldest first — for trends."""
+    response.headers.update(NO_STORE)
+    return [PatientScoreRead.model_validate(s) for s in await service.patient_scores(session, actor, patient_id, code, limit)]
+
+
+@router.get("/score-definitions", response_model=list[ScoreDefinitionRead])
+async def list_score_definitions(actor: CurrentUser) -> list[ScoreDefinitionRead]:
+    """Every score definition (items with options or ranges, scoring and missing-item rule, bands, sources, licence)."""
+    return [ScoreDefinitionRead.model_validate(d) for d in scoring.list_definitions()]
+
+
+@router.get("/score-definitions/{code}", response_model=ScoreDefinitionRead)
+async def get_score_definition(code: Annotated[str, Path(max_length=32)], actor: CurrentUser) -> ScoreDefinitionRead:
+    """One score definition."""
+    try:
+        return ScoreDefinitionRead.model_validate(scoring.get_definition(code))
+    except scoring.UnknownScoreError as e:
+        raise NotFound(e.message_zh, e.message_en, code_override="encounters.score_unknown") from None
 
 
 @router.put("/encounters/{encounter_id}/triage-summary", status_code=status.HTTP_204_NO_CONTENT)

@@ -277,6 +277,7 @@ class EncounterRead(Schema):
     status: str
     subspecialty: str | None
     attending_id: uuid.UUID | None
+    appointment_id: uuid.UUID | None = None
     started_at: datetime
     ended_at: datetime | None
     triage_summary: dict[str, Any] | None
@@ -296,6 +297,8 @@ class EncounterSummary(Schema):
     subspecialty: str | None
     started_at: datetime
     chief_complaint: str = ""
+    appointment_id: uuid.UUID | None = None
+    record_status: str | None = None
 
 
 class TemplateRead(Schema):
@@ -315,3 +318,114 @@ class TriageSummaryIn(Clean):
     """What triage learned, to pre-fill the record."""
 
     summary: dict[str, Any]
+
+
+# --------------------------------------------------------------------------- score definitions (read-only)
+
+
+class ScoreText(Schema):
+    """A label in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+class ScoreSourceRead(Schema):
+    """A bibliographic source of a score, its bands or its translation."""
+
+    authors: str
+    title: str
+    journal: str | None = None
+    year: int
+    citation: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    role: str
+    note: str | None = None
+
+
+class ScoreOptionRead(Schema):
+    """One answer option: the scored value and its label."""
+
+    value: float
+    label: ScoreText
+
+
+class ScoreRangeRead(Schema):
+    """A closed numeric interval."""
+
+    min: float
+    max: float
+
+
+class ScoreItemRead(Schema):
+    """An item: discrete options (radio) or a numeric range (number input)."""
+
+    id: str
+    text: ScoreText
+    subscale: str | None = None
+    options: list[ScoreOptionRead] | None = None
+    range: ScoreRangeRead | None = None
+    note: ScoreText | None = None
+
+
+class ScoreMissingRuleRead(Schema):
+    """How many items may be missing and how they are handled (the published rule)."""
+
+    max_missing: int | None = None
+    min_answered_fraction: float | None = None
+    min_answered_fraction_exclusive: float | None = None
+    impute: Literal["none", "mean"]
+
+
+class ScoreSubscaleRead(Schema):
+    """A named group of items scored separately."""
+
+    id: str
+    name: ScoreText
+    range: ScoreRangeRead
+    missing: ScoreMissingRuleRead | None = None
+
+
+class ScoreBandRead(Schema):
+    """An interpretation band [min, max]."""
+
+    min: float
+    max: float
+    label: ScoreText
+
+
+class ScoringRead(Schema):
+    """The scoring method, its missing-item rule and the clinician-readable statement of both."""
+
+    method: Literal["sum", "percent_of_answered_max", "subscale_transformed_100", "subscale_sum"]
+    missing: ScoreMissingRuleRead
+    rule: ScoreText
+    band_rounding: int
+    total_from_subscales: bool
+
+
+class ScoreDefinitionRead(Schema):
+    """A score definition as data (``encounters/data/scores/<code>.yaml``): items, rule, bands, sources, licence."""
+
+    code: str
+    abbreviation: str
+    name: ScoreText
+    version: str
+    kind: Literal["patient_reported", "clinician_reported"]
+    direction: Literal["higher_better", "higher_worse"]
+    unit: Literal["points", "percent"]
+    range: ScoreRangeRead
+    sources: list[ScoreSourceRead]
+    licence: ScoreText
+    item_text_paraphrased: bool
+    items: list[ScoreItemRead]
+    subscales: list[ScoreSubscaleRead]
+    scoring: ScoringRead
+    bands: list[ScoreBandRead]
+
+
+class PatientScoreRead(ScoreRead):
+    """A stored score with the visit it was recorded in (for trends across visits)."""
+
+    encounter_id: uuid.UUID

@@ -150,8 +150,18 @@ async def get_for(session: AsyncSession, actor: Actor, encounter_id: uuid.UUID, 
     enc = await repository.get_encounter(session, encounter_id)
     if enc is None:
         raise EncounterNotFound()
-    patient = await patients.get_for(session, actor, enc.patient_id, action=action)
+    # Reading an encounter shared through a consultation is allowed; writing to one never is.
+    read = action in _READ_ACTIONS
+    patient = await patients.get_for(session, actor, enc.patient_id, action=action, scoped=read)
+    if read:
+        try:
+            await patients.check_shared(session, actor, enc.patient_id, f"encounter:{enc.id}", action=action)
+        except patients.PatientNotFound:
+            raise EncounterNotFound() from None
     return enc, patient
+
+
+_READ_ACTIONS = frozenset({"encounter.read", "encounter.triage_summary", "encounter.record.history"})
 
 
 async def _flush(session: AsyncSession) -> None:
@@ -345,7 +355,7 @@ async def to_read(session: AsyncSession, enc: Encounter) -> EncounterRead:
     return EncounterRead(
         id=enc.id, visit_no=enc.visit_no, patient_id=enc.patient_id, institution_id=enc.institution_id,
         department_id=enc.department_id, encounter_class=enc.encounter_class, status=enc.status, subspecialty=enc.subspecialty,
-        attending_id=enc.attending_id, started_at=enc.started_at, ended_at=enc.ended_at, triage_summary=enc.triage_summary,
+        attending_id=enc.attending_id, appointment_id=enc.appointment_id, started_at=enc.started_at, ended_at=enc.ended_at, triage_summary=enc.triage_summary,
         record=RecordRead.model_validate(record) if record else None,
         diagnoses=[DiagnosisRead.model_validate(d) for d in await repository.diagnoses_of(session, enc.id)],
         scores=[ScoreRead.model_validate(s) for s in await repository.scores_of(session, enc.id)],
@@ -359,11 +369,27 @@ async def versions(session: AsyncSession, actor: Actor, encounter_id: uuid.UUID)
     return await repository.versions_of(session, record.id) if record else []
 
 
-async def list_for_patient(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, limit: int, offset: int) -> list[tuple[Encounter, str]]:
+async def list_for_patient(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, limit: int, offset: int) -> list[tuple[Encounter, str, str | None]]:
     """A patient's encounters (audited read)."""
     check(actor, "encounter:read")
-    await patients.get_for(session, actor, patient_id, action="encounter.list")
-    return await repository.encounters_of_patient(session, patient_id, limit, offset)
+    await patients.get_for(session, actor, patient_id, action="encounter.list", scoped=True)
+    rows = await repository.encounters_of_patient(session, patient_id, limit, offset)
+    shared = await patients.access_scope(session, actor, patient_id)
+    return rows if shared is None else [r for r in rows if f"encounter:{r[0].id}" in shared]
+
+
+async def patient_scores(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, code: str | None, limit: int) -> list[ScoreObservation]:
+    """A patient's scores across visits, oldest first (audited read; unknown score code → 400)."""
+    check(actor, "encounter:read")
+    if code is not None:
+        try:
+            scoring.get_definition(code)
+        except scoring.ScoreInputError as e:
+            raise InvalidScore(e.message_zh, e.message_en, code_override=f"encounters.{e.code}") from None
+    await patients.get_for(session, actor, patient_id, action="encounter.score.list", scoped=True)
+    scores = await repository.scores_of_patient(session, patient_id, code, limit)
+    shared = await patients.access_scope(session, actor, patient_id)
+    return scores if shared is None else [s for s in scores if f"encounter:{s.encounter_id}" in shared]
 
 
 async def encounter_brief(session: AsyncSession, encounter_id: uuid.UUID) -> Encounter | None:

@@ -1,9 +1,10 @@
-"""Who may do what on the ward (to be merged into security.permissions by the lead)."""
+"""Who may do what on the ward."""
 
 from __future__ import annotations
 
 from osteon.kit.errors import Forbidden
 from osteon.security.deps import Actor
+from osteon.security.permissions import register_domain
 
 _NURSE = {"bed:read", "bed:assign", "bed:manage", "admission:read", "admission:write", "observation:write", "note:write"}
 _DOCTOR = {"bed:read", "bed:assign", "admission:read", "admission:write", "note:write", "discharge:write", "observation:write"}
@@ -19,3 +20,6 @@ def check(actor: Actor, permission: str) -> None:
     """Raise 403 unless the actor's role grants ``permission``."""
     if permission not in ROLE_PERMISSIONS.get(actor.role, frozenset()):
         raise Forbidden()
+
+
+register_domain("inpatient", ROLE_PERMISSIONS)

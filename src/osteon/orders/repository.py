@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.orders.models import ChargeItem, CriticalAlert, LabValue, Order, OrderEvent, OrderResult
@@ -117,3 +117,29 @@ async def open_alerts_for(session: AsyncSession, doctor_id: uuid.UUID) -> list[C
                                                              CriticalAlert.acknowledged_at.is_(None))
                                  .order_by(CriticalAlert.created_at))
     return list(rows.scalars())
+
+
+async def orders_of_results(session: AsyncSession, result_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The orders the given results report on."""
+    return list((await session.execute(select(OrderResult.order_id).where(OrderResult.id.in_(result_ids)))).scalars())
+
+
+async def imaging_worklist(session: AsyncSession, institution_id: uuid.UUID, start: datetime, end: datetime,
+                           include_open: bool, patient_ok: ColumnElement[bool], limit: int) -> list[tuple]:
+    """Imaging orders of an institution ordered in [start, end) — plus, with ``include_open``, older ones still waiting
+    for the department (paid/scheduled/performed, or an inpatient order, which has no payment step) — with their
+    patient, oldest first, in one query."""
+    from osteon.patients.models import Patient
+
+    when: ColumnElement[bool] = Order.ordered_at >= start
+    if include_open:
+        when = or_(when, Order.status.in_(("paid", "scheduled", "performed")),
+                   and_(Order.status == "ordered", Order.admission_id.is_not(None)))
+    stmt = (
+        select(Order, Patient)
+        .join(Patient, Patient.id == Order.patient_id)
+        .where(Order.institution_id == institution_id, Order.kind == "imaging", Order.ordered_at < end, when, patient_ok)
+        .order_by(Order.ordered_at)
+        .limit(limit)
+    )
+    return [tuple(r) for r in (await session.execute(stmt)).all()]

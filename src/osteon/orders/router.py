@@ -21,6 +21,7 @@ from osteon.orders.schemas import (
     RatiosRead,
     ReportIn,
     TransitionIn,
+    WorklistRow,
 )
 from osteon.security.deps import CurrentUser
 
@@ -100,6 +101,17 @@ async def review_order(order_id: uuid.UUID, actor: CurrentUser, session: DbSessi
     return await _one(session, await service.review(session, actor, order_id))
 
 
+@router.get("/imaging-worklist", response_model=list[WorklistRow])
+async def imaging_worklist(
+    actor: CurrentUser, session: DbSession, response: Response,
+    day: Annotated[str | None, Query(pattern=ISO_DATE)] = None, include_open: bool = True,
+) -> list[WorklistRow]:
+    """The imaging worklist of my hospital: a day's imaging orders (today by default) plus older ones still open;
+    live changes on topic worklist:<institution_id>."""
+    response.headers.update(NO_STORE)
+    return await service.imaging_worklist(session, actor, _parse_day(day), include_open)
+
+
 @router.get("/critical-alerts", response_model=list[AlertRead])
 async def my_alerts(actor: CurrentUser, session: DbSession, response: Response) -> list[AlertRead]:
     """My unacknowledged critical values."""
@@ -142,3 +154,10 @@ async def charge_ratios(
     """药占比 and 耗占比 of your institution, by department, encounter, admission and service-date range."""
     return await service.ratios_report(session, actor, department_id=department_id, encounter_id=encounter_id,
                                        admission_id=admission_id, start=_parse_day(start), end=_parse_day(end))
+
+
+def setup(app: object) -> None:
+    """Register the imaging-worklist topic with the WebSocket hub."""
+    from osteon.orders import topics
+
+    topics.register()

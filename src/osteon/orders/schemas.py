@@ -220,6 +220,23 @@ class PayIn(Clean):
     charge_ids: list[uuid.UUID] = Field(min_length=1, max_length=200)
 
 
+class WorklistPatient(Schema):
+    """The patient on a worklist line: masked name (lists show masked names, SECURITY 15), MRN, sex, age."""
+
+    id: uuid.UUID
+    name_masked: str
+    mrn: str
+    sex: str
+    age: int | None
+
+
+class WorklistRow(Schema):
+    """One imaging order on the technician's/radiologist's worklist."""
+
+    order: OrderRead
+    patient: WorklistPatient
+
+
 class RatiosRead(Schema):
     """药占比 and 耗占比, exact from charges (percent strings with 2 decimals; None when undefined)."""
 

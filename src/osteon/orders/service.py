@@ -8,11 +8,12 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from osteon.encounters import service as encounters
 from osteon.events import publish_after_commit
 from osteon.kit.errors import BadRequest, NotFound, StaleVersion
+from osteon.kit.masking import mask_name
 from osteon.kit.models import utcnow
 from osteon.orders import repository
 from osteon.orders.exceptions import (
@@ -47,6 +49,8 @@ from osteon.orders.schemas import (
     RatiosRead,
     ReportIn,
     ResultRead,
+    WorklistPatient,
+    WorklistRow,
 )
 from osteon.patients import service as patients
 from osteon.security import audit
@@ -337,6 +341,14 @@ def _move(session: AsyncSession, order: Order, to: str, actor_id: uuid.UUID | No
     order.status = to
     publish(session, f"orders:{order.patient_id}", {"type": "order.status", "order_id": str(order.id), "status": to,
                                                      "kind": order.kind, "at": utcnow().isoformat()})
+    if order.kind == "imaging":
+        publish_worklist(session, order)
+
+
+def publish_worklist(session: AsyncSession, order: Order) -> None:
+    """Tell the institution's imaging worklist screens that an order changed (ids and status only, no patient data)."""
+    publish(session, f"worklist:{order.institution_id}", {"type": "worklist.changed", "order_id": str(order.id),
+                                                          "accession_number": order.accession_number, "status": order.status})
 
 
 async def get_for(session: AsyncSession, actor: Actor, order_id: uuid.UUID, *, action: str = "order.read",
@@ -346,8 +358,34 @@ async def get_for(session: AsyncSession, actor: Actor, order_id: uuid.UUID, *, a
     order = await repository.get_order(session, order_id, for_update=for_update)
     if order is None:
         raise OrderNotFound()
-    await patients.get_for(session, actor, order.patient_id, action=action)
+    await patients.get_for(session, actor, order.patient_id, action=action, scoped=True)
+    shared = await _shared_order_ids(session, actor, order.patient_id)
+    if shared is not None and order.id not in shared:
+        patients.deny(session, action, order.patient_id, ref=f"order:{order.id}", reason="not shared")
+        raise OrderNotFound()
     return order
+
+
+async def _shared_order_ids(session: AsyncSession, actor: Actor, patient_id: uuid.UUID) -> set[uuid.UUID] | None:
+    """None when the actor sees the patient's whole record; else the orders shared with them through a
+    consultation (``order:<id>``, or ``result:<id>`` — a result shares the order it reports on)."""
+    scope = await patients.access_scope(session, actor, patient_id)
+    if scope is None:
+        return None
+    ids: set[uuid.UUID] = set()
+    result_ids: list[uuid.UUID] = []
+    for ref in scope:
+        kind, _, value = ref.partition(":")
+        try:
+            if kind == "order":
+                ids.add(uuid.UUID(value))
+            elif kind == "result":
+                result_ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    if result_ids:
+        ids.update(await repository.orders_of_results(session, result_ids))
+    return ids
 
 
 # --------------------------------------------------------------------------- create
@@ -399,6 +437,7 @@ async def create_order(session: AsyncSession, actor: Actor, data: Any) -> Order:
                                                                  "place": "放射科" if order.kind == "imaging" else "检验科"},
                              ref=f"order:{order.id}:to_pay")
     if order.accession_number:
+        publish_worklist(session, order)
         # The imaging module (worklist/MWL) subscribes to this topic, keyed by accession number.
         publish(session, "imaging.orders", {"type": "imaging.order.created", "order_id": str(order.id),
                                             "accession_number": order.accession_number, "patient_id": str(patient.id),
@@ -619,8 +658,35 @@ async def to_reads(session: AsyncSession, orders: list[Order]) -> list[OrderRead
 
 async def patient_orders(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, encounter_id: uuid.UUID | None,
                          admission_id: uuid.UUID | None, limit: int, offset: int) -> list[Order]:
-    """A patient's orders (audited read)."""
-    check(actor, "order:read")
-    await patients.get_for(session, actor, patient_id, action="order.list")
-    return await repository.orders_of_patient(session, patient_id, encounter_id, admission_id, limit, offset)
+    """A patient's orders (audited read); a patient-portal user reads their own (the H5 "my results" page)."""
+    if actor.role == "patient":
+        if actor.patient_id != patient_id:
+            raise patients.PatientNotFound()
+    else:
+        check(actor, "order:read")
+    await patients.get_for(session, actor, patient_id, action="order.list", scoped=True)
+    orders = await repository.orders_of_patient(session, patient_id, encounter_id, admission_id, limit, offset)
+    shared = await _shared_order_ids(session, actor, patient_id)
+    return orders if shared is None else [o for o in orders if o.id in shared]
 
+
+
+WORKLIST_LIMIT = 500
+
+
+async def imaging_worklist(session: AsyncSession, actor: Actor, day: date | None = None, include_open: bool = True,
+                           tz: str = encounters.DEFAULT_TZ) -> list[WorklistRow]:
+    """The imaging worklist of the actor's hospital for one local day (today by default): orders with their steps
+    and a masked patient line, limited to patients the actor may see; one audit event per read."""
+    check(actor, "order:execute")
+    day = day or encounters.local_date()
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
+    patient_ok = patients.readable_by(actor, await patients.fully_readable_ids(session, actor))
+    rows = await repository.imaging_worklist(session, actor.institution_id, start, start + timedelta(days=1), include_open,
+                                             patient_ok, WORKLIST_LIMIT)
+    reads = await to_reads(session, [o for o, _ in rows])
+    audit.record(session, "order.worklist.read", resource_type="ServiceRequest", resource_id=str(day),
+                 detail={"rows": len(rows), "patients": len({p.id for _, p in rows})})
+    return [WorklistRow(order=r, patient=WorklistPatient(id=p.id, name_masked=mask_name(p.name), mrn=p.mrn, sex=p.sex,
+                                                         age=patients.age_on(p.birth_date, day)))
+            for r, (_, p) in zip(reads, rows, strict=True)]

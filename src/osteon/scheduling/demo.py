@@ -11,19 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from osteon import jobs
 from osteon.kit.models import utcnow
 from osteon.patients.models import Patient
-from osteon.scheduling.models import Appointment, ClinicSession, Slot
+from osteon.scheduling.models import Appointment, ClinicSession, Slot, VisitCounter
 from osteon.scheduling.rules import priority_for, rules
 from osteon.scheduling.service import SWEEP_JOB, local_today, split_capacity, zone
 from osteon.security.models import User
 
 # (username, institution, department, fee category, room, capacity morning/afternoon, works Saturday)
 ROSTER = [
-    ("doctor", "QSCH", "TRAUMA", "general", "骨科3诊室", (30, 20), True),
-    ("head_qs", "QSCH", "JOINT", "associate", "骨科1诊室", (20, 15), False),
-    ("doctor_prov", "XCPH", "JOINT", "associate", "门诊楼3楼 关节2诊室", (25, 20), True),
-    ("expert", "XCPH", "SPINE", "expert", "门诊楼3楼 脊柱专家诊室", (15, 0), False),
-    ("head", "XCPH", "TRAUMA", "chief", "门诊楼3楼 创伤1诊室", (20, 15), False),
-    ("expert_sports", "XCPH", "SPORTS", "expert", "门诊楼3楼 运动医学诊室", (15, 10), False),
+    # last field: which weekend days the clinic also runs ("" none, "sat", "sat+sun": the county trauma clinic
+    # sees fractures every day of the week)
+    ("doctor", "QSCH", "TRAUMA", "general", "骨科3诊室", (30, 20), "sat+sun"),
+    ("head_qs", "QSCH", "JOINT", "associate", "骨科1诊室", (20, 15), ""),
+    ("doctor_prov", "XCPH", "JOINT", "associate", "门诊楼3楼 关节2诊室", (25, 20), "sat"),
+    ("expert", "XCPH", "SPINE", "expert", "门诊楼3楼 脊柱专家诊室", (15, 0), ""),
+    ("head", "XCPH", "TRAUMA", "chief", "门诊楼3楼 创伤1诊室", (20, 15), ""),
+    ("expert_sports", "XCPH", "SPORTS", "expert", "门诊楼3楼 运动医学诊室", (15, 10), ""),
 ]
 _registered = False
 
@@ -64,11 +66,11 @@ async def seed_demo(session: AsyncSession, rng: random.Random, insts: dict[str, 
     today = local_today(insts["QSCH"].timezone)
     now = utcnow()
     sessions: dict[tuple[str, date, str], tuple[ClinicSession, list[Slot]]] = {}
-    for username, inst_code, dep_code, fee, room, (cap_am, cap_pm), saturday in ROSTER:
+    for username, inst_code, dep_code, fee, room, (cap_am, cap_pm), weekend in ROSTER:
         inst, dep, doctor = insts[inst_code], deps[(inst_code, dep_code)], users[username]
         for offset in range(8):
             day = today + timedelta(days=offset)
-            if day.weekday() == 6 or (day.weekday() == 5 and not saturday):
+            if (day.weekday() == 6 and weekend != "sat+sun") or (day.weekday() == 5 and not weekend):
                 continue
             for period, cap in (("morning", cap_am), ("afternoon", cap_pm)):
                 if cap == 0:
@@ -91,7 +93,7 @@ async def seed_demo(session: AsyncSession, rng: random.Random, insts: dict[str, 
     county = [p for p in patients[1:] if p.institution_id == qs.id]
     rng.shuffle(county)
     key = ("doctor", today, "morning")
-    if key not in sessions:  # a Sunday: use the afternoon or nothing
+    if key not in sessions:  # no morning clinic today: no queue to fill
         return
     cs, slots = sessions[key]
     # A mid-morning queue: 10 seen, 1 with the doctor, 13 waiting (some priority), 6 booked but not here yet.
@@ -128,6 +130,8 @@ async def seed_demo(session: AsyncSession, rng: random.Random, insts: dict[str, 
         session.add(a)
     cs.queue_calls = 11
     cs.next_queue_no = visit
+    # the visit numbers used above must not be handed out again by the next real check-in (was a 500)
+    session.add(VisitCounter(institution_id=qs.id, day=today, value=visit))
     # 王建国 also has a referral appointment with the provincial spine expert later this week.
     for offset in range(2, 8):
         k = ("expert", today + timedelta(days=offset), "morning")

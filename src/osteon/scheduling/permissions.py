@@ -10,6 +10,7 @@ A patient books, checks in and cancels only their own appointments.
 from __future__ import annotations
 
 from osteon.security.deps import Actor
+from osteon.security.permissions import register_domain
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "dept_head": frozenset({"schedule:manage", "appointment:book", "queue:act", "queue:view"}),
@@ -27,3 +28,6 @@ def can(actor: Actor, permission: str) -> bool:
 def is_patient(actor: Actor) -> bool:
     """A patient-portal user."""
     return actor.role == "patient" and actor.patient_id is not None
+
+
+register_domain("scheduling", ROLE_PERMISSIONS)

@@ -28,6 +28,12 @@ async def get_surgery(session: AsyncSession, surgery_id: uuid.UUID, *, for_updat
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def surgeries_of_patient(session: AsyncSession, patient_id: uuid.UUID, limit: int) -> list[Surgery]:
+    """A patient's surgeries, newest request first."""
+    rows = await session.execute(select(Surgery).where(Surgery.patient_id == patient_id).order_by(Surgery.created_at.desc()).limit(limit))
+    return list(rows.scalars())
+
+
 async def get_room(session: AsyncSession, room_id: uuid.UUID) -> OperatingRoom | None:
     """An OR room."""
     return await session.get(OperatingRoom, room_id)

@@ -70,6 +70,13 @@ async def request_surgery(data: SurgeryCreate, actor: CurrentUser, session: DbSe
     return await service.to_read(session, await service.request_surgery(session, actor, data))
 
 
+@router.get("/patients/{patient_id}/surgeries", response_model=list[SurgeryRead])
+async def list_patient_surgeries(patient_id: uuid.UUID, actor: CurrentUser, session: DbSession, response: Response) -> list[SurgeryRead]:
+    """A patient's surgeries (newest first) with checklist, booking and record — for the ward's surgery panel."""
+    response.headers.update(NO_STORE)
+    return [await service.to_read(session, s) for s in await service.list_for_patient(session, actor, patient_id)]
+
+
 @router.get("/surgeries/{surgery_id}", response_model=SurgeryRead)
 async def get_surgery(surgery_id: uuid.UUID, actor: CurrentUser, session: DbSession, response: Response) -> SurgeryRead:
     """A surgery with checklist, booking and record."""

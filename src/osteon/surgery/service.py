@@ -114,6 +114,13 @@ async def get_for(session: AsyncSession, actor: Actor, surgery_id: uuid.UUID, *,
     return s
 
 
+async def list_for_patient(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, limit: int = 20) -> list[Surgery]:
+    """A patient's surgeries (audited read; 404 for a patient the actor may not see)."""
+    check(actor, "surgery:read")
+    await patients.get_for(session, actor, patient_id, action="surgery.list")
+    return await repository.surgeries_of_patient(session, patient_id, limit)
+
+
 # --------------------------------------------------------------------------- rooms
 
 

@@ -20,3 +20,5 @@ export const TOTP_ROLES: readonly string[] = ['system_admin', 'security_admin', 
 
 /** Permissions the UI checks; the server may send more. */
 export type Permission = 'patient:read' | 'patient:write' | 'patient:merge' | 'audit:read' | 'user:manage' | 'break_glass'
+  // domain permissions (orders, surgery) used by menus
+  | 'order:execute' | 'result:report' | 'charge:pay' | 'surgery:record'

@@ -3,7 +3,11 @@ import {
   encountersAddScore,
   encountersAmendRecord,
   encountersGetEncounter,
+  encountersGetFractureClassification,
   encountersGetTemplate,
+  encountersListFractureClassifications,
+  encountersListPatientScores,
+  encountersListScoreDefinitions,
   encountersListPatientEncounters,
   encountersListTemplates,
   encountersOpenEncounter,
@@ -16,14 +20,18 @@ import type {
   EncounterCreate,
   EncounterRead,
   EncounterSummary,
+  PatientScoreRead,
   RecordContent,
   RecordRead,
   RecordVersionRead,
+  ScoreDefinitionRead,
   ScoreRead,
   TemplateRead,
 } from '@/api/client'
 
-export type { EncounterRead, EncounterSummary, RecordContent, RecordRead, RecordVersionRead, ScoreRead, TemplateRead }
+import type { FractureSystem } from './record'
+
+export type { EncounterRead, EncounterSummary, PatientScoreRead, RecordContent, RecordRead, RecordVersionRead, ScoreDefinitionRead, ScoreRead, TemplateRead }
 
 export interface Icd10Hit {
   code: string
@@ -63,4 +71,30 @@ export function getTemplate(code: string): Promise<TemplateRead> {
 }
 export function searchIcd10(q: string): Promise<Icd10Hit[]> {
   return data(encountersSearchIcd10({ query: { q } })) as unknown as Promise<Icd10Hit[]>
+}
+
+let definitionsCache: Promise<ScoreDefinitionRead[]> | null = null
+/** Score definitions (data; loaded once per page, retried after a failure). */
+export function scoreDefinitions(): Promise<ScoreDefinitionRead[]> {
+  if (!definitionsCache) {
+    definitionsCache = data(encountersListScoreDefinitions()) as Promise<ScoreDefinitionRead[]>
+    definitionsCache.catch(() => (definitionsCache = null))
+  }
+  return definitionsCache
+}
+/** A patient's recorded scores across visits, oldest first. */
+export function patientScores(patientId: string, code?: string): Promise<PatientScoreRead[]> {
+  return data(encountersListPatientScores({ path: { patient_id: patientId }, query: code ? { code } : {} })) as Promise<PatientScoreRead[]>
+}
+
+let fractureCache: Promise<FractureSystem[]> | null = null
+/** Every fracture classification system with its class tree (data; loaded once per page). */
+export function fractureSystems(): Promise<FractureSystem[]> {
+  if (!fractureCache) {
+    fractureCache = (data(encountersListFractureClassifications()) as Promise<string[]>).then((names) =>
+      Promise.all(names.map((system) => data(encountersGetFractureClassification({ path: { system } })) as unknown as Promise<FractureSystem>)),
+    )
+    fractureCache.catch(() => (fractureCache = null))
+  }
+  return fractureCache
 }
