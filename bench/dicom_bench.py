@@ -93,14 +93,18 @@ OSTEON_BOOT = textwrap.dedent('''
         print(json.dumps({{"user": user, "password": password, "mrn": patient.mrn}}), flush=True)
         await server.serve()
 
+    if {uvloop!r}:
+        import uvloop  # what `osteon serve` runs on (uvicorn's loop="auto" picks uvloop when installed)
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.run(main())
 ''')
 
 
-def start_osteon(tmp: Path) -> tuple[subprocess.Popen, str, int, dict]:
-    """Osteon in its own process (SQLite, SCP on), as `osteon serve` runs it."""
+def start_osteon(tmp: Path, uvloop: bool = False) -> tuple[subprocess.Popen, str, int, dict]:
+    """Osteon in its own process (SQLite, SCP on), as `osteon serve` runs it (but on asyncio's own event loop
+    unless ``uvloop``: `osteon serve` gets uvloop through uvicorn; the published tables used asyncio's loop)."""
     http, dicom = free_port(), free_port()
-    code = OSTEON_BOOT.format(root=str(ROOT / "src"), data=str(tmp / "osteon"), http=http, dicom=dicom)
+    code = OSTEON_BOOT.format(root=str(ROOT / "src"), data=str(tmp / "osteon"), http=http, dicom=dicom, uvloop=uvloop)
     code = code.replace("sys.path.insert(0, " + repr(str(ROOT / "src")) + ")",
                         f"sys.path.insert(0, {str(ROOT / 'src')!r}); sys.path.insert(0, {str(ROOT)!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=open(tmp / "osteon.log", "wb"))  # noqa: SIM115
@@ -182,6 +186,14 @@ def stow(client: httpx.Client, url: str, files: list[Path], batch: int = 10) -> 
     return time.perf_counter() - t
 
 
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU seconds a server process (all its threads) has used so far, from /proc.
+
+    On a shared machine wall-clock rates swing with the load; CPU per instance is the steadier comparison."""
+    fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(fn, n: int) -> float:
     """Median milliseconds of n calls."""
     samples = []
@@ -259,6 +271,7 @@ def main() -> None:
     parser.add_argument("--dx", type=int, default=10)
     parser.add_argument("--extra-index", type=int, default=100_000)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--uvloop", action="store_true", help="run Osteon on uvloop, as `osteon serve` does")
     args = parser.parse_args()
     for tool in (ORTHANC, PLUGIN, STORESCU):
         if not Path(tool).exists():
@@ -267,7 +280,7 @@ def main() -> None:
     procs: list[subprocess.Popen] = []
     try:
         t0 = time.perf_counter()
-        osteon, obase, oport, info = start_osteon(tmp)
+        osteon, obase, oport, info = start_osteon(tmp, uvloop=args.uvloop)
         procs.append(osteon)
         orthanc, rbase, rport = start_orthanc(tmp)
         procs.append(orthanc)
@@ -281,15 +294,21 @@ def main() -> None:
         oclient = httpx.Client(timeout=300, headers={"Authorization": f"Bearer {token.json()['access_token']}"})
         rclient = httpx.Client(timeout=300)
         results: dict = {"instances": n, "megabytes": total_mb}
-        for name, port, called in (("orthanc", rport, "ORTHANC"), ("osteon", oport, "OSTEON")):
+        for name, port, called, proc in (("orthanc", rport, "ORTHANC", orthanc), ("osteon", oport, "OSTEON", osteon)):
+            c0 = cpu_seconds(proc)
             s = cstore(port, called, files_a)
-            results[f"{name}_cstore"] = {"seconds": s, "inst_s": n / s, "mb_s": total_mb / s}
-            print(f"  C-STORE {name}: {n / s:.1f} inst/s, {total_mb / s:.1f} MB/s", flush=True)
-        for name, client, url in (("orthanc", rclient, f"{rbase}/dicom-web/studies"),
-                                  ("osteon", oclient, f"{obase}/dicomweb/studies")):
+            cpu_ms = (cpu_seconds(proc) - c0) * 1000 / n
+            results[f"{name}_cstore"] = {"seconds": s, "inst_s": n / s, "mb_s": total_mb / s, "server_cpu_ms_per_inst": cpu_ms}
+            print(f"  C-STORE {name}: {n / s:.1f} inst/s, {total_mb / s:.1f} MB/s, server CPU {cpu_ms:.1f} ms/inst",
+                  flush=True)
+        for name, client, url, proc in (("orthanc", rclient, f"{rbase}/dicom-web/studies", orthanc),
+                                        ("osteon", oclient, f"{obase}/dicomweb/studies", osteon)):
+            c0 = cpu_seconds(proc)
             s = stow(client, url, files_b)
-            results[f"{name}_stow"] = {"seconds": s, "inst_s": n / s, "mb_s": total_mb / s}
-            print(f"  STOW-RS {name}: {n / s:.1f} inst/s, {total_mb / s:.1f} MB/s", flush=True)
+            cpu_ms = (cpu_seconds(proc) - c0) * 1000 / n
+            results[f"{name}_stow"] = {"seconds": s, "inst_s": n / s, "mb_s": total_mb / s, "server_cpu_ms_per_inst": cpu_ms}
+            print(f"  STOW-RS {name}: {n / s:.1f} inst/s, {total_mb / s:.1f} MB/s, server CPU {cpu_ms:.1f} ms/inst",
+                  flush=True)
         import pydicom
 
         sop = pydicom.dcmread(files_a[0], stop_before_pixels=True).SOPInstanceUID

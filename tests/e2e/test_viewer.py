@@ -218,6 +218,26 @@ def test_doctor_views_ct_and_dx_measures_cobb_angle_and_it_persists(server, page
                            ".some(t => t.textContent.includes('°'))", timeout=10_000)
     shot(page, "viewer-06-dx-cobb-after-reload")
 
+    # "导出 SR": the saved measurements become a DICOM SR stored as a new series of the DX study (QIDO sees it,
+    # with the Cobb angle's SCT concept and the value shown in the list)
+    page.get_by_test_id("export-sr").click()
+    page.locator(".el-message--success").first.wait_for(timeout=20_000)
+    shot(page, "viewer-061-dx-export-sr")
+    r = httpx.post(f"{server}/api/v1/auth/login", json={"username": "doctor", "password": DEMO_PASSWORD}, timeout=30)
+    api = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    series = httpx.get(f"{server}/dicomweb/studies/{dx_uid}/series", headers=api, timeout=30).json()
+    sr_series = [x["0020000E"]["Value"][0] for x in series if x["00080060"]["Value"] == ["SR"]]
+    assert len(sr_series) == 1, series
+    sr_file = httpx.get(f"{server}/api/v1/viewer/studies/{dx_uid}/annotations/sr", headers=api, timeout=30)
+    assert sr_file.status_code == 200 and sr_file.headers["content-type"] == "application/dicom"
+    import io
+
+    import highdicom as hd
+
+    groups = hd.sr.srread(io.BytesIO(sr_file.content)).content.get_planar_roi_measurement_groups()
+    in_sr = [m.value for g in groups for m in g.get_measurements() if m.name.value == "285285000"]
+    assert len(in_sr) == 1 and abs(in_sr[0] - persisted) <= 0.05, (in_sr, persisted)
+
     # calibration by a marker of known size: a line declared 50 mm, then a line twice as long reads 100 mm
     page.get_by_test_id("tool-calibrate").click()
     vp = _viewport(page)

@@ -233,3 +233,49 @@ async def test_movescu_and_getscu_retrieve_a_study(scp, site, db, tmp_path):
     r = await run(MOVESCU, "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", "NOSUCHAE",
                   "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}", "127.0.0.1", str(scp.port))
     assert "a801" in r.stdout.lower() or "destination unknown" in r.stdout.lower() or r.returncode != 0, r.stdout
+
+
+async def test_duplicates_within_one_association_are_counted_once_and_audited(scp, site, db, tmp_path):
+    """Within one association later instances of a known series skip the duplicate lookup: a resent instance
+    must still end as one row, counters of 2 (not 3) and a 'duplicate' audit event; a file with the same UID but
+    other bytes in the same association is a conflict."""
+    from osteon.security.models import AuditEvent
+
+    series = generate_uid()
+    first = ct_slice(patient_id=site.patient.mrn, series_uid=series, index=1, size=32)
+    second = ct_slice(patient_id=site.patient.mrn, study_uid=first.StudyInstanceUID, series_uid=series, index=2,
+                      size=32)
+    a, b = write(first, tmp_path / "a.dcm"), write(second, tmp_path / "b.dcm")
+    first.StudyDescription = "changed"
+    changed = write(first, tmp_path / "c.dcm")
+    r = await run(STORESCU, "-aet", site.device_ae, "-aec", scp.ae_title, "127.0.0.1", str(scp.port),
+                  str(a), str(b), str(a), str(changed))
+    assert r.returncode == 0, r.stdout
+    assert await count_instances(db, first.StudyInstanceUID) == 2
+    async with db.transaction() as s:
+        st = (await s.execute(select(Study).where(Study.study_instance_uid == first.StudyInstanceUID))).scalar_one()
+        outcomes = (await s.execute(select(AuditEvent.outcome).where(
+            AuditEvent.action == "imaging.store", AuditEvent.resource_id == first.SOPInstanceUID)
+            .order_by(AuditEvent.seq))).scalars().all()
+        conflicts = await service.repository.conflicts(s, first.SOPInstanceUID)
+    assert st.num_instances == 2 and st.num_series == 1 and st.patient_id == site.patient.id
+    assert outcomes == ["success", "duplicate", "conflict"] and len(conflicts) == 1
+
+
+async def test_failed_file_write_rolls_the_index_back(scp, site, db, tmp_path, monkeypatch):
+    """The index transaction runs while the file is being written; if the write fails, nothing is committed and
+    the sender gets a failure status (an acknowledged instance is always a durable file)."""
+    def broken_write(data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scp.store, "stage", broken_write)  # the SCP writes (stages) while it validates
+    ds = ct_slice(patient_id=site.patient.mrn, size=32)
+    r = await run(STORESCU, "-aet", site.device_ae, "-aec", scp.ae_title, "127.0.0.1", str(scp.port),
+                  str(write(ds, tmp_path / "x.dcm")))
+    assert "0xa700" in r.stdout.lower() or "out of resources" in r.stdout.lower() or r.returncode != 0, r.stdout
+    assert await count_instances(db, ds.StudyInstanceUID) == 0
+    monkeypatch.undo()
+    r = await run(STORESCU, "-aet", site.device_ae, "-aec", scp.ae_title, "127.0.0.1", str(scp.port),
+                  str(write(ds, tmp_path / "x.dcm")))
+    assert r.returncode == 0, r.stdout
+    assert await count_instances(db, ds.StudyInstanceUID) == 1

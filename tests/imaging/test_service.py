@@ -86,3 +86,38 @@ async def test_frames_of_a_multiframe_native_object_are_cut_exactly(client, site
     assert parts == [frames[2].tobytes(), frames[0].tobytes()]
     bad = await client.get(url.replace("3,1", "4"), headers=site.headers)
     assert bad.status_code == 404
+
+
+async def test_frames_after_a_restart_are_the_same_bytes_without_the_layout_cache(client, site):
+    """Frames are cut at the offset recorded when the instance was stored; with that in-memory layout gone (a
+    restart) the file is parsed once, the answer is byte-identical and the layout is recorded again."""
+    import numpy as np
+
+    from osteon.imaging import pixels
+
+    ds = ct_slice(patient_id=site.patient.mrn, size=48)
+    frames = [np.full((48, 48), k, dtype=np.int16) for k in (7, -3, 1024, 5)]
+    ds.NumberOfFrames = 4
+    ds.PixelData = b"".join(f.tobytes() for f in frames)
+    await stow(client, site, [ds])
+    url = (f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/"
+           f"{ds.SOPInstanceUID}/frames/4,2")
+    accept = {**site.headers, "Accept": 'multipart/related; type="application/octet-stream"; transfer-syntax=*'}
+
+    async def parts() -> list[bytes]:
+        r = await client.get(url, headers=accept)
+        assert r.status_code == 200, r.text
+        boundary = r.headers["content-type"].split("boundary=")[1]
+        return [p.split(b"\r\n\r\n", 1)[1][:-2] for p in r.content.split(b"--" + boundary.encode())[1:-1]]
+
+    known = dict(pixels._LAYOUTS)
+    assert any(size == 48 * 48 * 2 and count == 4 for _, size, count in known.values())
+    assert await parts() == [frames[3].tobytes(), frames[1].tobytes()]
+    pixels._LAYOUTS.clear()
+    try:
+        assert await parts() == [frames[3].tobytes(), frames[1].tobytes()]
+        assert any(size == 48 * 48 * 2 and count == 4 for _, size, count in pixels._LAYOUTS.values())
+    finally:
+        pixels._LAYOUTS.update(known)
+    bad = await client.get(url.replace("4,2", "5"), headers=accept)
+    assert bad.status_code == 404

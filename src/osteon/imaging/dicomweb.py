@@ -10,6 +10,7 @@ import asyncio
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -26,7 +27,7 @@ from osteon.imaging.exceptions import (
     UnsupportedMediaType,
 )
 from osteon.imaging.models import Instance, Series, Study
-from osteon.imaging.parsing import normalise_part10, parse_instance
+from osteon.imaging.parsing import ParsedInstance, normalise_part10, parse_instance
 from osteon.imaging.storage import DicomStore
 from osteon.kit.errors import BadRequest, Forbidden
 from osteon.security import audit
@@ -88,7 +89,7 @@ async def _qido(request: Request, session: DbSession, actor: CurrentUser, level:
     if series_uid:
         _check_uid(series_uid)
         filters["SeriesInstanceUID"] = series_uid
-    scope = service.user_scope(actor)
+    scope = await service.user_scope(session, actor)
     conditions = service.conditions_for(filters, level)
     base = _base(request)
     shown: set[str] = set()
@@ -173,6 +174,19 @@ async def _instances(session: DbSession, actor: CurrentUser, study_uid: str, ser
     """Instances the user may read (404 otherwise)."""
     _check_uid(study_uid, *(u for u in (series_uid, sop_uid) if u is not None))
     return await service.instances_for_user(session, actor, study_uid, series_uid, sop_uid, action=action)
+
+
+async def _instance_file(session: DbSession, actor: CurrentUser, study_uid: str, series_uid: str, sop_uid: str
+                         ) -> tuple[str, str]:
+    """(file hash, transfer syntax) of one instance the user may read, audited as ``imaging.frame.read``: one
+    statement in the usual case, else the general path (same answers, same audit)."""
+    _check_uid(study_uid, series_uid, sop_uid)
+    found = await service.instance_file_for_user(session, actor, study_uid, series_uid, sop_uid,
+                                                 action="imaging.frame.read")
+    if found is not None:
+        return found
+    _study, rows = await _instances(session, actor, study_uid, series_uid, sop_uid, action="imaging.frame.read")
+    return rows[0][0].file_hash, rows[0][0].transfer_syntax_uid
 
 
 def _retrieve_response(request: Request, rows: list[tuple[Instance, Series, Study]]) -> StreamingResponse:
@@ -264,33 +278,41 @@ async def retrieve_frames(study_uid: str, series_uid: str, sop_uid: str, frame_l
                           session: DbSession, actor: CurrentUser) -> Response:
     """WADO-RS frames: application/octet-stream (native), or as stored with ``transfer-syntax=*``."""
     numbers = _frame_numbers(frame_list)
-    _study, rows = await _instances(session, actor, study_uid, series_uid, sop_uid, action="imaging.frame.read")
-    inst = rows[0][0]
+    file_hash, syntax = await _instance_file(session, actor, study_uid, series_uid, sop_uid)
     accept = request.headers.get("accept", "") or "multipart/related; type=application/octet-stream"
     as_stored = "transfer-syntax=*" in accept or (
-        pixels.FRAME_MEDIA_TYPES.get(inst.transfer_syntax_uid, "\0") in accept)
+        pixels.FRAME_MEDIA_TYPES.get(syntax, "\0") in accept)
     if not as_stored and "application/octet-stream" not in accept and "*/*" not in accept:
         raise NotAcceptable()
-    path = str(_store(request).path_for(inst.file_hash))
+    path = str(_store(request).path_for(file_hash))
 
-    native = inst.transfer_syntax_uid in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
+    native = syntax in ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
 
     def work() -> tuple[str, list[bytes]]:
         """Read and cut the frames (in a thread)."""
         if native:
             # Little-endian native pixels are the same bytes in Implicit and Explicit VR LE.
-            return "1.2.840.10008.1.2.1", pixels.native_frames_from_file(path, numbers)
+            known = pixels.frames_by_layout(file_hash, path, numbers)
+            return "1.2.840.10008.1.2.1", known if known is not None else pixels.native_frames_from_file(
+                path, numbers, file_hash)
         ds = pixels.read(path)
         if as_stored:
             return pixels.frames_as_stored(ds, numbers)
         return "1.2.840.10008.1.2.1", pixels.frames_native(ds, numbers)
 
-    ts, frames = await asyncio.to_thread(work)
+    # Up to 1 MiB of frames at a known offset (a CT slice) is one seek + read: done here, saving the thread hop;
+    # anything larger (a DX frame) or not yet laid out is read in a thread.
+    quick = pixels.frames_by_layout(file_hash, path, numbers, max_bytes=1 << 20) if native else None
+    ts, frames = ("1.2.840.10008.1.2.1", quick) if quick is not None else await asyncio.to_thread(work)
     media = pixels.FRAME_MEDIA_TYPES.get(ts, "application/octet-stream") if as_stored else "application/octet-stream"
     part_type = f"{media}; transfer-syntax={ts}"
     boundary = multipart.new_boundary()
-    body = b"".join([f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode() + f + b"\r\n" for f in frames])
-    body += f"--{boundary}--\r\n".encode()
+    head = f"--{boundary}\r\nContent-Type: {part_type}\r\n\r\n".encode()
+    chunks: list[bytes] = []
+    for f in frames:
+        chunks += (head, f, b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    body = b"".join(chunks)  # one copy of the pixel bytes (a DX frame is 10–15 MB)
     return Response(body, media_type=f'multipart/related; type="{media}"; boundary={boundary}')
 
 
@@ -325,8 +347,8 @@ async def _rendered(request: Request, session: DbSession, actor: CurrentUser, st
     media, window, viewport, quality = _render_params(request)
     if thumbnail:
         viewport = viewport or (256, 256)
-    _study, rows = await _instances(session, actor, study_uid, series_uid, sop_uid, action="imaging.frame.read")
-    path = str(_store(request).path_for(rows[0][0].file_hash))
+    file_hash, _syntax = await _instance_file(session, actor, study_uid, series_uid, sop_uid)
+    path = str(_store(request).path_for(file_hash))
 
     def work() -> bytes:
         """Decode and render (in a thread)."""
@@ -367,49 +389,142 @@ FAIL_RESOURCES = 0xA700
 WARN_CONFLICT = 0xB000
 
 
+def _prepare(store: DicomStore, data: bytes) -> tuple[bytes, ParsedInstance | InvalidDicom, str]:
+    """Blocking part of storing one STOW part: normalise, parse and hash (one thread hop per part)."""
+    data = normalise_part10(data)
+    try:
+        parsed = parse_instance(data)
+    except InvalidDicom as exc:
+        return data, exc, ""
+    return data, parsed, store.digest(data)
+
+
+@dataclass
+class _Accepted:
+    """A part that parsed, belongs to the request's study and may be stored by this user."""
+
+    index: int
+    data: bytes
+    parsed: ParsedInstance
+    file_hash: str
+    durable: asyncio.Future[Any]
+    ref: dict[str, Any]
+
+
 async def store_parts(request: Request, session: DbSession, actor: CurrentUser, parts: list[bytes],
                       study_uid: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Validate, store and index each part; a bad part fails alone (savepoint), the rest are kept."""
+    """Validate, store and index each part; a bad part fails alone, the rest are kept.
+
+    Pipelined: parts are parsed and hashed in threads ahead of the loop, and each accepted part's file write +
+    syncs start in a thread at once. Indexing waits until every file is durable (a part whose write failed is
+    not indexed), then the new instances are indexed together — one duplicate lookup for the whole request,
+    one multi-row INSERT, one counter UPDATE per study and per series, one audit event per instance — inside
+    one savepoint. Duplicates (already stored, or twice in this request), and the whole batch if its INSERT
+    meets a concurrent insert, go one at a time through :func:`service.index_instance` (each in its own
+    savepoint, so a failing part fails alone). The request's commit comes after all of it."""
     store = _store(request)
     base = _base(request)
-    ok: list[dict[str, Any]] = []
-    failed: list[dict[str, Any]] = []
+    results: list[tuple[bool, dict[str, Any]] | None] = [None] * len(parts)
     checked: dict[tuple[str, str], bool] = {}
     known: dict[Any, Any] = {}
-    for data in parts:
-        data = normalise_part10(data)
+    accepted: list[_Accepted] = []
+    ahead: list[tuple[int, asyncio.Future[tuple[bytes, ParsedInstance | InvalidDicom, str]]]] = []
+    queue = iter(enumerate(parts))
+
+    def refill() -> None:
+        """Keep a few parts being prepared ahead of the one being checked."""
+        while len(ahead) < 3:
+            nxt = next(queue, None)
+            if nxt is None:
+                return
+            ahead.append((nxt[0], asyncio.ensure_future(asyncio.to_thread(_prepare, store, nxt[1]))))
+
+    def fail(index: int, ref: dict[str, Any], status: int) -> None:
+        results[index] = (False, {**ref, "00081197": {"vr": "US", "Value": [status]}})
+
+    refill()
+    try:
+        while ahead:
+            index, future = ahead.pop(0)
+            data, parsed, file_hash = await future
+            refill()
+            if isinstance(parsed, InvalidDicom):
+                results[index] = (False, {"00081197": {"vr": "US", "Value": [FAIL_PROCESSING]},
+                                          "00081196": {"vr": "LO", "Value": [parsed.en[:64]]}})
+                continue
+            ref = {"00081150": {"vr": "UI", "Value": [parsed.sop_class_uid]},
+                   "00081155": {"vr": "UI", "Value": [parsed.sop_instance_uid]}}
+            if study_uid and parsed.study_instance_uid != study_uid:
+                fail(index, ref, FAIL_MISMATCH)
+                continue
+            try:
+                await service.check_user_may_store(session, actor, parsed, checked)
+            except (StoreRefused, Forbidden):
+                fail(index, ref, FAIL_REFUSED)
+                continue
+            durable = asyncio.ensure_future(asyncio.to_thread(store.put, data, file_hash))
+            accepted.append(_Accepted(index, data, parsed, file_hash, durable, ref))
+    finally:
+        # Never leave a parse or a write running behind a failed request.
+        pending = [f for _, f in ahead] + [a.durable for a in accepted]
+        if pending:
+            await asyncio.wait(pending)
+
+    # Every file durable (fdatasync + directory fsync) before any of its index rows is written.
+    written: list[_Accepted] = []
+    for a in accepted:
+        if a.durable.exception() is not None:
+            fail(a.index, a.ref, FAIL_RESOURCES)
+        else:
+            written.append(a)
+
+    source = f"STOW:{actor.username}"
+    existing = await repository.existing_sop_uids(session, [a.parsed.sop_instance_uid for a in written])
+    batch: list[_Accepted] = []
+    one_by_one: list[_Accepted] = []
+    seen: set[str] = set()
+    for a in written:
+        uid = a.parsed.sop_instance_uid
+        (one_by_one if uid in existing or uid in seen else batch).append(a)
+        seen.add(uid)
+    outcomes: dict[int, service.StoreOutcome] = {}
+    if batch:
         try:
-            parsed = await asyncio.to_thread(parse_instance, data)
-        except InvalidDicom as exc:
-            failed.append({"00081197": {"vr": "US", "Value": [FAIL_PROCESSING]},
-                           "00081196": {"vr": "LO", "Value": [exc.en[:64]]}})
-            continue
-        ref = {"00081150": {"vr": "UI", "Value": [parsed.sop_class_uid]},
-               "00081155": {"vr": "UI", "Value": [parsed.sop_instance_uid]}}
-        if study_uid and parsed.study_instance_uid != study_uid:
-            failed.append({**ref, "00081197": {"vr": "US", "Value": [FAIL_MISMATCH]}})
-            continue
-        try:
-            await service.check_user_may_store(session, actor, parsed, checked)
-        except (StoreRefused, Forbidden):
-            failed.append({**ref, "00081197": {"vr": "US", "Value": [FAIL_REFUSED]}})
-            continue
-        try:
-            file_hash, size = await asyncio.to_thread(store.put, data)
             async with session.begin_nested():
-                outcome = await service.index_instance(
-                    session, parsed, file_hash, size, source=f"STOW:{actor.username}",
+                done = await service.index_new_batch(
+                    session, [(a.parsed, a.file_hash, len(a.data)) for a in batch], source=source,
                     institution_id=actor.institution_id, known=known)
-        except (IntegrityError, OSError):
+            outcomes.update((a.index, o) for a, o in zip(batch, done, strict=True))
+        except IntegrityError:
+            # Someone stored one of these meanwhile: fall back to one at a time (the duplicate policy applies).
             known.clear()
-            failed.append({**ref, "00081197": {"vr": "US", "Value": [FAIL_RESOURCES]}})
+            one_by_one = sorted(batch + one_by_one, key=lambda a: a.index)
+    for a in one_by_one:
+        try:
+            async with session.begin_nested():
+                outcomes[a.index] = await service.index_instance(
+                    session, a.parsed, a.file_hash, len(a.data), source=source,
+                    institution_id=actor.institution_id, known=known)
+        except IntegrityError:
+            known.clear()
+            fail(a.index, a.ref, FAIL_RESOURCES)
+
+    for a in written:
+        outcome = outcomes.get(a.index)
+        if outcome is None:
             continue
+        parsed = a.parsed
+        ref = a.ref
         url = (f"{base}/dicomweb/studies/{parsed.study_instance_uid}/series/{parsed.series_instance_uid}"
                f"/instances/{parsed.sop_instance_uid}")
         ref["00081190"] = {"vr": "UR", "Value": [url]}
         if outcome.status == "conflict":
             ref["00081196"] = {"vr": "US", "Value": [WARN_CONFLICT]}
-        ok.append(ref)
+        else:
+            pixels.remember_layout(a.file_hash, parsed.pixel_offset, parsed.frame_size, parsed.number_of_frames)
+        results[a.index] = (True, ref)
+    ok = [r for good, r in filter(None, results) if good]
+    failed = [r for good, r in filter(None, results) if not good]
     return ok, failed
 
 
@@ -418,20 +533,26 @@ async def _stow(request: Request, session: DbSession, actor: CurrentUser, study_
     if study_uid:
         _check_uid(study_uid)
     content_type = request.headers.get("content-type", "")
-    body = await request.body()
     if content_type.lower().startswith("application/dicom"):
-        parts = [body]
+        parts = [await request.body()]
     elif content_type.lower().startswith("multipart/related"):
         boundary = multipart.boundary_of(content_type)
         kind = multipart.type_of(content_type)
         if not boundary or (kind and kind != "application/dicom"):
             raise UnsupportedMediaType()
+        # Split while the body arrives: each part is copied once (no joined body, no copy out of it). Parsing and
+        # writing still start only after the whole body is in and well formed (doing them while it streamed
+        # was measured: more CPU per instance from thread contention, no faster; docs/imaging.md).
+        splitter = multipart.Splitter(boundary)
+        parts = []
         try:
-            split = multipart.split(body, boundary)
+            async for chunk in request.stream():
+                for headers, content in splitter.feed(chunk):
+                    if headers.get("content-type", "application/dicom").lower().startswith("application/dicom"):
+                        parts.append(content)
+            splitter.close()
         except multipart.MultipartError as exc:
             raise InvalidDicom("multipart 请求体格式错误", f"Malformed multipart body: {exc}") from None
-        parts = [bytes(content) for headers, content in split
-                 if headers.get("content-type", "application/dicom").lower().startswith("application/dicom")]
     else:
         raise UnsupportedMediaType()
     ok, failed = await store_parts(request, session, actor, parts, study_uid)

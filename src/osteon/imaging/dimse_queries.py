@@ -13,7 +13,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from sqlalchemy import ColumnElement, func
 
 from osteon.db import Database
-from osteon.imaging import repository, service
+from osteon.imaging import orders_link, repository, service
 from osteon.imaging.charset import response_charset, text_of
 from osteon.imaging.models import ImagingRequest, Instance, Series, Study
 from osteon.patients.models import Patient
@@ -235,6 +235,8 @@ async def worklist(db: Database, caller: Any, ident: Dataset, timezone: str) -> 
         conditions.append(func.lower(Patient.name).like(service._like(top["PatientName"]).lower(), escape="\\"))
     out: list[Dataset] = []
     async with db.transaction() as session:
+        # Imaging orders committed but not linked yet (event lost, sweep not run) are on the worklist too.
+        await orders_link.sync(session, institution_id=caller.institution_id)
         rows = await repository.worklist(session, caller.institution_id, conditions)
         for req, patient in rows:
             local = req.scheduled_at.astimezone(tz)

@@ -237,7 +237,7 @@ async def wado_study(node: PacsNode, study_uid: str) -> list[bytes]:
     boundary = multipart.boundary_of(r.headers.get("content-type", ""))
     if not boundary:
         raise PacsUnavailable(en="WADO-RS answer is not multipart")
-    return [bytes(content) for _h, content in multipart.split(r.content, boundary)]
+    return [content for _h, content in multipart.split(r.content, boundary)]
 
 
 def store_to_node(node: PacsNode, our_ae: str, files: list[tuple[Path, str, str]], progress: Progress

@@ -25,6 +25,7 @@ _DATE = re.compile(r"\d{8}")
 REQUIRED = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
 _BULK_VRS = {"OB", "OW", "OF", "OD", "OL", "OV", "UN"}
 _PIXEL_TAGS = (0x7FE00010, 0x7FE00008, 0x7FE00009)
+_NATIVE_LE = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")  # native pixels stored as sent, byte-addressable
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class ParsedInstance:
     columns: int | None
     number_of_frames: int
     meta_json: str
+    # Where native (uncompressed, little-endian) pixel data starts in the stored bytes and how long one frame is:
+    # WADO-RS frames are then cut with one seek + read, without parsing the file again (None: compressed etc.).
+    pixel_offset: int | None = None
+    frame_size: int = 0
 
 
 def _uid(ds: Dataset, keyword: str) -> str:
@@ -169,6 +174,8 @@ def _parse(data: bytes) -> ParsedInstance:
         ts = UID(ts_value)
         if not ts.is_transfer_syntax:
             raise InvalidDicom("不支持的传输语法", f"Unknown transfer syntax {ts_value}", invalid="TransferSyntaxUID")
+        raw_pixels = ds.get_item(0x7FE00010) if ts_value in _NATIVE_LE else None
+        pixel_tell = getattr(raw_pixels, "value_tell", None)
         # Touch every element so a truncated or malformed value fails here, not later on retrieval.
         for elem in ds.iterall():
             _ = elem.value
@@ -179,6 +186,10 @@ def _parse(data: bytes) -> ParsedInstance:
             raise InvalidDicom("图像缺少像素数据(文件可能被截断)", "Image without Pixel Data (truncated?)",
                                missing="PixelData")
         frames = _check_pixels(ds, ts)
+        frame_size = 0
+        if pixel_tell is not None and "PixelData" in ds and (_int(ds, "BitsAllocated") or 16) % 8 == 0:
+            frame_size = ((_int(ds, "Rows") or 0) * (_int(ds, "Columns") or 0) * (_int(ds, "SamplesPerPixel") or 1)
+                          * (_int(ds, "BitsAllocated") or 16) // 8)
         birth = _text(ds, "PatientBirthDate", 8)
         study_date = _text(ds, "StudyDate", 8)
         return ParsedInstance(
@@ -207,4 +218,6 @@ def _parse(data: bytes) -> ParsedInstance:
             columns=_int(ds, "Columns"),
             number_of_frames=frames,
             meta_json=metadata_json(ds),
+            pixel_offset=pixel_tell if frame_size > 0 else None,
+            frame_size=frame_size,
         )

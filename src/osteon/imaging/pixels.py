@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import pydicom
@@ -53,7 +55,45 @@ def frames_as_stored(ds: Dataset, numbers: list[int]) -> tuple[str, list[bytes]]
     return ts, [bytes(pixel[(n - 1) * size:n * size]) for n in numbers]
 
 
-def native_frames_from_file(path: str, numbers: list[int]) -> list[bytes]:
+# Frame layout of stored native files: content hash → (pixel data offset, frame size, frame count). Recorded
+# when an instance is stored (from the parse that validated it) or on the first frame request after a restart.
+# A content-addressed file never changes, so an entry can never go stale; the cache is bounded (LRU).
+_LAYOUTS: OrderedDict[str, tuple[int, int, int]] = OrderedDict()
+_LAYOUTS_MAX = 500_000
+_LAYOUTS_LOCK = threading.Lock()
+
+
+def remember_layout(file_hash: str, offset: int | None, frame_size: int, frames: int) -> None:
+    """Record where the frames of a stored native file are."""
+    if offset is None or frame_size <= 0 or frames < 1:
+        return
+    with _LAYOUTS_LOCK:
+        _LAYOUTS[file_hash] = (offset, frame_size, frames)
+        _LAYOUTS.move_to_end(file_hash)
+        while len(_LAYOUTS) > _LAYOUTS_MAX:
+            _LAYOUTS.popitem(last=False)
+
+
+def frames_by_layout(file_hash: str, path: str, numbers: list[int], max_bytes: int | None = None) -> list[bytes] | None:
+    """Frames read with one open, seek and read each — no DICOM parsing; None when the layout is not known
+    (or the frames would exceed ``max_bytes``)."""
+    layout = _LAYOUTS.get(file_hash)
+    if layout is None:
+        return None
+    offset, size, count = layout
+    if max_bytes is not None and size * len(numbers) > max_bytes:
+        return None
+    if any(n < 1 or n > count for n in numbers):
+        raise InstanceNotFound("帧号超出范围", "Frame number out of range")
+    out = []
+    with open(path, "rb", buffering=0) as f:
+        for n in numbers:
+            f.seek(offset + (n - 1) * size)
+            out.append(f.read(size))
+    return out
+
+
+def native_frames_from_file(path: str, numbers: list[int], file_hash: str | None = None) -> list[bytes]:
     """Frames of an uncompressed, non-deflated file read with seeks: only the requested bytes leave the disk
     (a 2500×3000 DX frame request no longer parses the whole 15 MB file)."""
     with warnings.catch_warnings():
@@ -68,6 +108,8 @@ def native_frames_from_file(path: str, numbers: list[int]) -> list[bytes]:
     if start is None:  # small enough to have been read already
         pixel = ds.PixelData
         return [bytes(pixel[(n - 1) * size:n * size]) for n in numbers]
+    if file_hash is not None and int(ds.BitsAllocated) % 8 == 0:
+        remember_layout(file_hash, start, size, count)
     out = []
     with open(path, "rb") as f:
         for n in numbers:
@@ -105,9 +147,18 @@ def render(ds: Dataset, number: int, media_type: str, window: tuple[float, float
     if arr.ndim == 3 and arr.shape[-1] == 3:
         img = Image.fromarray(arr.astype(np.uint8) if arr.dtype != np.uint8 else arr, "RGB")
     else:
+        if viewport:
+            # Decimate first, keeping ≥ 2× the target size for the antialiased resize below: a 256 px thumbnail
+            # of a 2500×3000 DX windows 0.4 M pixels instead of 7.5 M (≈ 80 → 10 ms).
+            step = int(min(arr.shape[0] / viewport[1], arr.shape[1] / viewport[0]) // 2)
+            if step > 1:
+                arr = arr[::step, ::step]
         data = arr.astype(np.float32)
         slope, intercept = float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)
-        data = data * slope + intercept
+        if slope != 1:
+            data *= slope
+        if intercept:
+            data += intercept
         if window is None:
             center, width = _window_from(ds)
             if center is None:
@@ -117,10 +168,14 @@ def render(ds: Dataset, number: int, media_type: str, window: tuple[float, float
         center, width = window
         width = max(width, 1.0)
         # PS3.3 C.11.2.1.2.1 linear VOI function.
-        out = ((data - (center - 0.5)) / (width - 1) + 0.5).clip(0, 1) * 255.0
+        data -= center - 0.5
+        data *= 1.0 / max(width - 1, 1e-6)
+        data += 0.5
+        np.clip(data, 0, 1, out=data)
+        data *= 255.0
         if photometric == "MONOCHROME1":
-            out = 255.0 - out
-        img = Image.fromarray(out.astype(np.uint8), "L")
+            np.subtract(255.0, data, out=data)
+        img = Image.fromarray(data.astype(np.uint8), "L")
     if viewport:
         img.thumbnail(viewport)
     buf = io.BytesIO()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Update, and_, false, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.imaging.models import (
@@ -23,16 +23,23 @@ from osteon.imaging.models import (
     Transfer,
 )
 
+# Imaging orders are created by the orders domain; the worklist link reads its table (accession number = key).
+from osteon.orders.models import Order
+
 # Imaging filters studies by the patients a user may see *inside* the SQL query (pagination must count
 # only visible rows), so it reuses the patients domain's own predicate rather than re-implementing it.
 from osteon.patients.models import Patient
 from osteon.patients.service import readable_by
 from osteon.security.deps import Actor
+from osteon.security.models import AccessGrant
 
 
-def visible_to_user(actor: Actor, now: datetime) -> ColumnElement[bool]:
-    """Studies whose (matched, unmerged) patient the user may see."""
-    return Study.patient_id.in_(select(Patient.id).where(readable_by(actor, now)))
+def visible_to_user(actor: Actor, full_ids: list[uuid.UUID], shared_study_uids: list[str] = ()) -> ColumnElement[bool]:
+    """Studies whose (matched, unmerged) patient the user may fully see, or that were shared with them."""
+    patient_ok = Study.patient_id.in_(select(Patient.id).where(readable_by(actor, full_ids)))
+    if shared_study_uids:
+        return or_(patient_ok, and_(Study.patient_id.is_not(None), Study.study_instance_uid.in_(shared_study_uids)))
+    return patient_ok
 
 
 def visible_to_device(institution_id: uuid.UUID | None) -> ColumnElement[bool]:
@@ -50,6 +57,24 @@ async def instance_by_uid(session: AsyncSession, sop_uid: str) -> Instance | Non
     return (await session.execute(select(Instance).where(Instance.sop_instance_uid == sop_uid))).scalar_one_or_none()
 
 
+async def instance_file_with_access(session: AsyncSession, actor: Actor, study_uid: str, series_uid: str,
+                                    sop_uid: str, now: datetime) -> Any | None:
+    """One instance's (file_hash, transfer_syntax_uid, patient_id, readable, granted) in one statement:
+    ``readable`` = the study's patient passes the patients domain's own visibility condition
+    (:func:`readable_by` with its care-relationship and grant subqueries), ``granted`` = the actor holds an
+    active access grant on that patient (then the patients domain must decide what is shared)."""
+    readable = select(Patient.id).where(Patient.id == Study.patient_id, readable_by(actor, now)).exists()
+    granted = select(AccessGrant.patient_id).where(
+        AccessGrant.patient_id == Study.patient_id, AccessGrant.grantee_id == actor.user_id,
+        AccessGrant.revoked_at.is_(None), AccessGrant.starts_at <= now, AccessGrant.ends_at > now).exists()
+    q = (select(Instance.file_hash, Instance.transfer_syntax_uid, Study.patient_id, readable.label("readable"),
+                granted.label("granted"))
+         .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Instance.study_id)
+         .where(Study.study_instance_uid == study_uid, Series.series_instance_uid == series_uid,
+                Instance.sop_instance_uid == sop_uid).limit(1))
+    return (await session.execute(q)).first()
+
+
 async def study_by_uid(session: AsyncSession, study_uid: str) -> Study | None:
     """One study by Study Instance UID (unfiltered)."""
     return (await session.execute(select(Study).where(Study.study_instance_uid == study_uid))).scalar_one_or_none()
@@ -61,13 +86,71 @@ async def series_by_uid(session: AsyncSession, series_uid: str) -> Series | None
 
 
 async def bump_counts(session: AsyncSession, study_id: uuid.UUID, series_id: uuid.UUID, now: datetime,
-                      new_series: bool) -> None:
-    """Increment instance (and series) counters in SQL so concurrent stores never lose an update."""
-    values: dict[str, Any] = {"num_instances": Study.num_instances + 1, "last_received_at": now}
+                      new_series: bool) -> tuple[uuid.UUID | None, str]:
+    """Increment instance (and series) counters in SQL so concurrent stores never lose an update; return the
+    study's (patient id, modalities) from the same statement (UPDATE … RETURNING: SQLite ≥ 3.35, PostgreSQL)."""
+    found = await bump_study(session, study_id, now, 1, int(new_series))
+    await bump_series(session, series_id, 1)
+    return found
+
+
+async def existing_sop_uids(session: AsyncSession, sop_uids: Sequence[str]) -> set[str]:
+    """Which of these SOP Instance UIDs are already indexed (one IN query per 500)."""
+    found: set[str] = set()
+    uids = list(dict.fromkeys(sop_uids))
+    for start in range(0, len(uids), 500):
+        chunk = uids[start:start + 500]
+        found.update((await session.execute(
+            select(Instance.sop_instance_uid).where(Instance.sop_instance_uid.in_(chunk)))).scalars())
+    return found
+
+
+async def insert_instances(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Instance rows in one multi-row INSERT (Core, executemany)."""
+    if rows:
+        await session.execute(insert(Instance), rows)
+
+
+async def bump_study(session: AsyncSession, study_id: uuid.UUID, now: datetime, instances: int, new_series: int
+                     ) -> tuple[uuid.UUID | None, str]:
+    """Add ``instances`` (and ``new_series``) to a study's counters in SQL, so concurrent stores never lose an
+    update; returns the study's (patient id, modalities) from the same statement (UPDATE … RETURNING)."""
+    row = (await session.execute(bump_study_statement(study_id, now, instances, new_series))).one()
+    return row[0], row[1] or ""
+
+
+async def bump_series(session: AsyncSession, series_id: uuid.UUID, instances: int) -> None:
+    """Add ``instances`` to a series' counter (in SQL: concurrent stores never lose an update)."""
+    await session.execute(bump_series_statement(series_id, instances))
+
+
+async def set_modalities(session: AsyncSession, study_id: uuid.UUID, modalities: str) -> None:
+    """Replace a study's Modalities in Study."""
+    await session.execute(set_modalities_statement(study_id, modalities))
+
+
+# The counter statements are built here once for both the async session and the SCP's synchronous SQLite
+# connection (imaging/fast_ingest.py), so the two paths always write the same thing.
+
+def bump_study_statement(study_id: uuid.UUID, now: datetime, instances: int, new_series: int) -> Update:
+    """UPDATE a study's counters (+ last received) RETURNING (patient id, modalities)."""
+    values: dict[str, Any] = {"num_instances": Study.num_instances + instances, "last_received_at": now}
     if new_series:
-        values["num_series"] = Study.num_series + 1
-    await session.execute(update(Study).where(Study.id == study_id).values(**values))
-    await session.execute(update(Series).where(Series.id == series_id).values(num_instances=Series.num_instances + 1))
+        values["num_series"] = Study.num_series + new_series
+    return (update(Study).where(Study.id == study_id).values(**values)
+            .returning(Study.patient_id, Study.modalities).execution_options(synchronize_session=False))
+
+
+def bump_series_statement(series_id: uuid.UUID, instances: int) -> Update:
+    """UPDATE a series' instance counter."""
+    return (update(Series).where(Series.id == series_id).values(num_instances=Series.num_instances + instances)
+            .execution_options(synchronize_session=False))
+
+
+def set_modalities_statement(study_id: uuid.UUID, modalities: str) -> Update:
+    """UPDATE a study's Modalities in Study."""
+    return (update(Study).where(Study.id == study_id).values(modalities=modalities)
+            .execution_options(synchronize_session=False))
 
 
 def _apply(query: Select[Any], conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
@@ -148,6 +231,37 @@ async def list_nodes(session: AsyncSession, institution_id: uuid.UUID) -> list[P
 async def request_by_accession(session: AsyncSession, accession: str) -> ImagingRequest | None:
     """An imaging request by accession number."""
     q = select(ImagingRequest).where(ImagingRequest.accession_number == accession)
+    return (await session.execute(q)).scalar_one_or_none()
+
+
+async def imaging_orders_without_request(session: AsyncSession, institution_id: uuid.UUID | None,
+                                        accession: str | None, limit: int) -> list[Order]:
+    """Imaging orders (with an accession number, not cancelled) that have no imaging request yet."""
+    has_request = select(ImagingRequest.id).where(ImagingRequest.accession_number == Order.accession_number).exists()
+    q = select(Order).where(Order.kind == "imaging", Order.accession_number.is_not(None), Order.status != "cancelled",
+                            ~has_request)
+    if institution_id is not None:
+        q = q.where(Order.institution_id == institution_id)
+    if accession is not None:
+        q = q.where(Order.accession_number == accession)
+    return list((await session.execute(q.order_by(Order.ordered_at).limit(limit))).scalars().all())
+
+
+async def open_requests_of_cancelled_orders(session: AsyncSession, institution_id: uuid.UUID | None,
+                                            accession: str | None) -> list[ImagingRequest]:
+    """Worklist requests whose imaging order was cancelled since."""
+    q = (select(ImagingRequest).join(Order, Order.accession_number == ImagingRequest.accession_number)
+         .where(Order.status == "cancelled", ImagingRequest.status.in_(("scheduled", "in_progress"))))
+    if institution_id is not None:
+        q = q.where(ImagingRequest.institution_id == institution_id)
+    if accession is not None:
+        q = q.where(ImagingRequest.accession_number == accession)
+    return list((await session.execute(q)).scalars().all())
+
+
+async def imaging_order_by_accession(session: AsyncSession, accession: str) -> Order | None:
+    """The imaging order carrying an accession number, if any."""
+    q = select(Order).where(Order.accession_number == accession, Order.kind == "imaging")
     return (await session.execute(q)).scalar_one_or_none()
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response, status
 
 from osteon.db import DbSession
 from osteon.imaging import demo as imaging_demo
-from osteon.imaging import pacs, service, tasks
+from osteon.imaging import orders_link, pacs, service, tasks
 from osteon.imaging.dicomweb import router as dicomweb_router
 from osteon.imaging.schemas import (
     DeviceCreate,
@@ -29,6 +29,7 @@ from osteon.imaging.schemas import (
     TransferRead,
 )
 from osteon.imaging.storage import DicomStore
+from osteon.kit import bodylimit
 from osteon.kit.schemas import Page
 from osteon.security.deps import CurrentUser
 
@@ -203,7 +204,7 @@ def setup(app: FastAPI) -> None:
     app.state.dicom_store = DicomStore(settings.data_dir / "dicom")
     app.state.dicom_server = None
     app.include_router(dicomweb_router)
-    app.state.body_limits["/dicomweb"] = STOW_BODY_LIMIT
+    bodylimit.allow(app, r"/dicomweb(/.*)?", STOW_BODY_LIMIT)
     tasks.bind(app)
 
     async def start(app_: FastAPI) -> None:
@@ -221,3 +222,6 @@ def setup(app: FastAPI) -> None:
 
     app.state.component_starts.append(start)
     app.state.component_stops.append(stop)
+    # Imaging orders of the orders domain become worklist requests (event listener + sweep; see orders_link).
+    app.state.component_starts.append(orders_link.start)
+    app.state.component_stops.append(orders_link.stop)

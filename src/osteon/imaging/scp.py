@@ -8,6 +8,7 @@ hashing, fsync, reading files for C-MOVE/C-GET) and hand database work to the ap
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import socket
 import uuid
@@ -45,8 +46,9 @@ from pynetdicom.sop_class import (
     Verification,
 )
 
-from osteon.imaging import dimse_queries, service
+from osteon.imaging import dimse_queries, pixels, service
 from osteon.imaging.exceptions import InvalidDicom
+from osteon.imaging.fast_ingest import FastIngest
 from osteon.imaging.parsing import parse_instance
 from osteon.imaging.storage import DicomStore
 
@@ -111,12 +113,17 @@ class DicomServer:
         self.host, self.port, self.ae_title = host, port, ae_title
         self.loop: asyncio.AbstractEventLoop | None = None
         self._server: Any = None
+        # Hashing and file syncs run here, overlapping the parse and the index transaction (both release the GIL).
+        self.io_pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="osteon-dicom-io")
+        # On SQLite, the next instances of a known study are indexed from the association's thread (fast_ingest).
+        self.fast = FastIngest.for_url(self.db.url)
         self.ae = self._make_ae()
 
     def _make_ae(self) -> AE:
         """The AE with every presentation context Osteon accepts."""
         ae = OsteonAE(self.ae_title, self)
-        ae.maximum_pdu_size = 262_144
+        # 1 MiB PDUs: a 512 KB CT slice arrives in one P-DATA PDU instead of two or three, fewer reactor turns.
+        ae.maximum_pdu_size = 1_048_576
         ae.network_timeout = 60
         ae.dimse_timeout = 60
         ae.maximum_associations = 32
@@ -154,6 +161,9 @@ class DicomServer:
         if self._server is not None:
             await asyncio.to_thread(self._server.shutdown)
             self._server = None
+        self.io_pool.shutdown(wait=True)
+        if self.fast is not None:
+            self.fast.close()
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 120) -> Any:
         """Run a coroutine on the app's loop from a pynetdicom thread and wait for it."""
@@ -174,9 +184,12 @@ class DicomServer:
         return caller
 
     def _on_open(self, event: Any) -> None:
-        """Disable Nagle on accepted sockets: without it each small response waits for a delayed ACK."""
+        """Disable Nagle on accepted sockets (without it each small response waits for a delayed ACK) and give
+        the socket a 4 MiB receive buffer so the sender can keep streaming while an instance is being stored."""
         try:
-            event.assoc.dul.socket.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock = event.assoc.dul.socket.socket
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         except Exception:  # noqa: BLE001, S110 — a socket option is an optimisation, never a failure
             pass
 
@@ -188,28 +201,69 @@ class DicomServer:
         return 0x0000 if caller and caller.may_echo else STATUS_REFUSED
 
     def _on_store(self, event: Any) -> Dataset | int:
-        """C-STORE: validate, store durably, index, then acknowledge."""
+        """C-STORE: validate, store durably, index, then acknowledge.
+
+        Pipelined per instance: while this thread parses (validates), the I/O pool hashes the bytes and writes +
+        fdatasyncs them to a temp file of the store; once they are valid, the rename to the content address and
+        the directory fsync run in the pool while the index statements run (on the app's loop, or — for the next
+        instances of a study this association already stored, on SQLite — right here, see fast_ingest). The
+        index transaction commits only once the file is durable, and only then is the instance acknowledged.
+        Refused bytes never reach a content address: their temp file is removed."""
         caller = self._caller(event)
         if caller is None or not caller.may_store:
             return STATUS_REFUSED
         data = event.encoded_dataset(include_meta=True)
+        staged = self.io_pool.submit(self.store.stage, data)
+        # Hashed here, not in the pool: hashlib releases the GIL, so the write above starts meanwhile; a pool
+        # thread would wait for the GIL until the parse below lets go of it.
+        file_hash = self.store.digest(data)
         try:
             parsed = parse_instance(data)
         except InvalidDicom as exc:
             log.warning("C-STORE from %s refused: %s", caller.ae_title, exc.en)
+            staged.add_done_callback(self._discard_staged)
             return _status(STATUS_CANNOT_UNDERSTAND, exc.en)
         try:
-            file_hash, size = self.store.put(data)
+            size = len(data)
+            # Submitted after ``staged`` to the same FIFO pool, so the write it waits for is already running.
+            durable = self.io_pool.submit(self._place, staged, file_hash, size)
             known = event.assoc.__dict__.setdefault("_osteon_known", {})
-            outcome = self.run(service.index_in_own_transaction(
-                self.db, parsed, file_hash, size, source=f"AE:{caller.ae_title}",
-                institution_id=caller.institution_id, username=f"AE:{caller.ae_title}", known=known))
+            source = f"AE:{caller.ae_title}"
+            try:
+                outcome = None
+                study_id = known.get(("study", parsed.study_instance_uid))
+                series_id = known.get(("series", parsed.series_instance_uid))
+                if self.fast is not None and study_id is not None:
+                    fast = self.fast.index_in_known_study(parsed, file_hash, size, study_id=study_id,
+                                                          series_id=series_id, source=source, username=source,
+                                                          durable=durable)
+                    if fast is None:  # already indexed: the general path applies the duplicate policy
+                        known.clear()
+                    else:
+                        outcome = fast[0]
+                        known[("series", parsed.series_instance_uid)] = fast[1]
+                if outcome is None:
+                    outcome = self.run(service.index_in_own_transaction(
+                        self.db, parsed, file_hash, size, source=source, institution_id=caller.institution_id,
+                        username=source, known=known, durable=durable))
+            finally:
+                durable.result()  # never leave a write running behind a failed index (raises its own error)
         except Exception as exc:
             log.exception("C-STORE from %s failed", caller.ae_title)
             return _status(STATUS_OUT_OF_RESOURCES, f"Storage failed: {type(exc).__name__}")
         if outcome.status == "conflict":
             return _status(0x0000, "Duplicate SOP Instance UID with different content; first copy kept")
+        pixels.remember_layout(file_hash, parsed.pixel_offset, parsed.frame_size, parsed.number_of_frames)
         return 0x0000
+
+    def _place(self, staged: concurrent.futures.Future[Any], file_hash: str, size: int) -> tuple[str, int]:
+        """Give a staged (synced) file its content address, durably; raises the staging error if it failed."""
+        return self.store.place(staged.result(), file_hash, size)
+
+    def _discard_staged(self, staged: concurrent.futures.Future[Any]) -> None:
+        """Remove the temp file of refused bytes once its write has finished."""
+        if not staged.cancelled() and staged.exception() is None:
+            self.store.discard(staged.result())
 
     def _on_find(self, event: Any) -> Iterator[tuple[int, Dataset | None]]:
         """C-FIND: patient root, study root and Modality Worklist."""

@@ -8,6 +8,8 @@ and an ``imaging_conflicts`` row is recorded for staff; the sender is told succe
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import re
 import uuid
@@ -86,6 +88,11 @@ async def _match(session: AsyncSession, p: ParsedInstance, institution_id: uuid.
             inst = await institutions.get_institution(session, institution_id)
             patient = await patients.find_for_integration(session, p.patient_id, system=f"his:{inst.code}")
     request = await repository.request_by_accession(session, p.accession_number) if p.accession_number else None
+    if request is None and p.accession_number:
+        # An imaging order not linked yet (the modality did not use the worklist): link it now.
+        from osteon.imaging import orders_link
+
+        request = await orders_link.link_on_ingest(session, p.accession_number)
     if request is None:
         request = await _request_by_study_uid(session, p.study_instance_uid)
     if request is not None:
@@ -115,94 +122,189 @@ async def _request_by_study_uid(session: AsyncSession, study_uid: str) -> Imagin
     return await session.get(ImagingRequest, rid)
 
 
-async def index_instance(session: AsyncSession, p: ParsedInstance, file_hash: str, size: int, *, source: str,
-                         institution_id: uuid.UUID | None, username: str | None = None,
-                         known: dict[str, Any] | None = None) -> StoreOutcome:
-    """Index an instance whose bytes are already durably stored (flush only; the caller commits).
-
-    ``known`` is a per-association cache of study/series ids (an association sends one series after another),
-    so the second and later instances of a series skip two lookups."""
-    now = utcnow()
-    existing = await repository.instance_by_uid(session, p.sop_instance_uid)
-    if existing is not None:
-        study = await session.get(Study, existing.study_id)
-        pid = study.patient_id if study else None
-        if existing.file_hash == file_hash:
-            audit.record(session, "imaging.store", patient_id=pid, resource_type="ImagingInstance",
-                         resource_id=p.sop_instance_uid, outcome="duplicate", username=username,
-                         detail={"source": source})
-            return StoreOutcome("duplicate", p.sop_instance_uid, p.study_instance_uid, pid, pid is not None)
-        session.add(InstanceConflict(sop_instance_uid=p.sop_instance_uid, kept_hash=existing.file_hash,
-                                     rejected_hash=file_hash, rejected_size=size, source=source))
-        audit.record(session, "imaging.store", patient_id=pid, resource_type="ImagingInstance",
-                     resource_id=p.sop_instance_uid, outcome="conflict", severity="warning", username=username,
-                     detail={"source": source, "kept": existing.file_hash, "rejected": file_hash})
-        return StoreOutcome("conflict", p.sop_instance_uid, p.study_instance_uid, pid, pid is not None)
-
-    cached = known.get(("study", p.study_instance_uid)) if known is not None else None
-    study = await session.get(Study, cached) if cached else await repository.study_by_uid(session, p.study_instance_uid)
-    if study is None:
-        patient_id, request, reason = await _match(session, p, institution_id)
-        study = Study(
-            study_instance_uid=p.study_instance_uid, patient_id=patient_id,
-            request_id=request.id if request else None,
-            institution_id=institution_id or (request.institution_id if request else None),
-            dicom_patient_id=p.patient_id, patient_name=p.patient_name, patient_birth_date=p.patient_birth_date,
-            patient_sex=p.patient_sex, study_date=p.study_date, study_time=p.study_time,
-            accession_number=p.accession_number, study_id=p.study_id, study_description=p.study_description,
-            referring_physician=p.referring_physician, modalities=p.modality,
-            match_status="unmatched" if reason else "matched", source=source[:80], last_received_at=now,
-        )
-        session.add(study)
-        await session.flush()
-        if reason:
-            session.add(ReconciliationItem(study_id=study.id, institution_id=study.institution_id, reason=reason))
-        if request is not None and not reason and request.status in ("scheduled", "in_progress"):
-            request.status = "completed"
-    elif p.modality and p.modality not in study.modalities.split("\\"):
-        study.modalities = "\\".join(m for m in [*study.modalities.split("\\"), p.modality] if m)[:100]
+async def _study_and_series(session: AsyncSession, p: ParsedInstance, institution_id: uuid.UUID | None, source: str,
+                            known: dict[Any, Any] | None, now: datetime) -> tuple[uuid.UUID, uuid.UUID, bool]:
+    """The study and series of an incoming instance (found, cached in ``known``, or created and matched);
+    returns (study id, series id, whether the series was created here)."""
+    cached_study = known.get(("study", p.study_instance_uid)) if known is not None else None
+    study_id: uuid.UUID
+    if cached_study is None:
+        study = await repository.study_by_uid(session, p.study_instance_uid)
+        if study is None:
+            patient_id, request, reason = await _match(session, p, institution_id)
+            study = Study(
+                study_instance_uid=p.study_instance_uid, patient_id=patient_id,
+                request_id=request.id if request else None,
+                institution_id=institution_id or (request.institution_id if request else None),
+                dicom_patient_id=p.patient_id, patient_name=p.patient_name, patient_birth_date=p.patient_birth_date,
+                patient_sex=p.patient_sex, study_date=p.study_date, study_time=p.study_time,
+                accession_number=p.accession_number, study_id=p.study_id, study_description=p.study_description,
+                referring_physician=p.referring_physician, modalities=p.modality,
+                match_status="unmatched" if reason else "matched", source=source[:80], last_received_at=now,
+            )
+            session.add(study)
+            await session.flush()
+            if reason:
+                session.add(ReconciliationItem(study_id=study.id, institution_id=study.institution_id, reason=reason))
+            if request is not None and not reason and request.status in ("scheduled", "in_progress"):
+                request.status = "completed"
+        study_id = study.id
+    else:
+        study_id = cached_study
 
     series_id = known.get(("series", p.series_instance_uid)) if known is not None else None
-    series = None if series_id else await repository.series_by_uid(session, p.series_instance_uid)
-    new_series = series is None and series_id is None
-    if new_series:
-        series = Series(study_id=study.id, series_instance_uid=p.series_instance_uid, modality=p.modality,
-                        series_number=p.series_number, series_description=p.series_description,
-                        body_part=p.body_part, laterality=p.laterality)
-        session.add(series)
-        await session.flush()
-    series_id = series_id or series.id  # type: ignore[union-attr]
-    session.add(Instance(
-        study_id=study.id, series_id=series_id, sop_instance_uid=p.sop_instance_uid, sop_class_uid=p.sop_class_uid,
-        transfer_syntax_uid=p.transfer_syntax_uid, instance_number=p.instance_number, rows=p.rows,
-        columns=p.columns, number_of_frames=p.number_of_frames, file_hash=file_hash, file_size=size,
-        meta_json=p.meta_json, received_at=now,
-    ))
-    await session.flush()
-    await repository.bump_counts(session, study.id, series_id, now, new_series)
+    new_series = False
+    if series_id is None:
+        series = await repository.series_by_uid(session, p.series_instance_uid)
+        if series is None:
+            new_series = True
+            series = Series(**series_values(p, study_id))
+            session.add(series)
+            await session.flush()
+        series_id = series.id
+    return study_id, series_id, new_series
+
+
+async def index_instance(session: AsyncSession, p: ParsedInstance, file_hash: str, size: int, *, source: str,
+                         institution_id: uuid.UUID | None, username: str | None = None,
+                         known: dict[str, Any] | None = None, assume_new: bool = False) -> StoreOutcome:
+    """Index an instance whose bytes are already durably stored (flush only; the caller commits).
+
+    ``known`` is a per-association cache of study/series ids (an association sends one series after another):
+    the second and later instances of a series cost one INSERT and two counter UPDATEs (the study's returns its
+    patient and modalities), no lookups. ``assume_new`` skips the duplicate lookup: a duplicate then fails the
+    INSERT on the unique SOP Instance UID and the caller retries without it (duplicates are rare)."""
+    now = utcnow()
+    if not assume_new:
+        existing = await repository.instance_by_uid(session, p.sop_instance_uid)
+        if existing is not None:
+            return await _duplicate(session, p, existing, file_hash, size, source, username)
+
+    study_id, series_id, new_series = await _study_and_series(session, p, institution_id, source, known, now)
+    await repository.insert_instances(session, [_instance_row(p, file_hash, size, study_id, series_id, now)])
+    patient_id, modalities = await repository.bump_counts(session, study_id, series_id, now, new_series)
+    if (merged := _with_modalities(modalities, [p.modality])) is not None:
+        await repository.set_modalities(session, study_id, merged)
     if known is not None:
-        known[("study", p.study_instance_uid)] = study.id
+        known[("study", p.study_instance_uid)] = study_id
         known[("series", p.series_instance_uid)] = series_id
-    audit.record(session, "imaging.store", patient_id=study.patient_id, resource_type="ImagingInstance",
+    return _stored(session, p, patient_id, source, username)
+
+
+def series_values(p: ParsedInstance, study_id: uuid.UUID) -> dict[str, Any]:
+    """The columns of a new series, from its first instance."""
+    return {"study_id": study_id, "series_instance_uid": p.series_instance_uid, "modality": p.modality,
+            "series_number": p.series_number, "series_description": p.series_description,
+            "body_part": p.body_part, "laterality": p.laterality}
+
+
+def _instance_row(p: ParsedInstance, file_hash: str, size: int, study_id: uuid.UUID, series_id: uuid.UUID,
+                  now: datetime) -> dict[str, Any]:
+    """The index row of a new instance."""
+    return {
+        "id": uuid.uuid4(), "study_id": study_id, "series_id": series_id, "sop_instance_uid": p.sop_instance_uid,
+        "sop_class_uid": p.sop_class_uid, "transfer_syntax_uid": p.transfer_syntax_uid,
+        "instance_number": p.instance_number, "rows": p.rows, "columns": p.columns,
+        "number_of_frames": p.number_of_frames, "file_hash": file_hash, "file_size": size,
+        "meta_json": p.meta_json, "received_at": now,
+    }
+
+
+def _with_modalities(current: str, new: list[str]) -> str | None:
+    """A study's Modalities in Study with ``new`` added in order, or None when nothing changes."""
+    have = [m for m in current.split("\\") if m]
+    merged = have + [m for m in dict.fromkeys(new) if m and m not in have]
+    return "\\".join(merged)[:100] if merged != have else None
+
+
+def _stored(session: AsyncSession, p: ParsedInstance, patient_id: uuid.UUID | None, source: str,
+            username: str | None) -> StoreOutcome:
+    """Audit one stored instance (in the storing transaction) and say so."""
+    audit.record(session, "imaging.store", patient_id=patient_id, resource_type="ImagingInstance",
                  resource_id=p.sop_instance_uid, username=username,
-                 detail={"source": source, "study": p.study_instance_uid, "matched": study.patient_id is not None})
-    return StoreOutcome("stored", p.sop_instance_uid, p.study_instance_uid, study.patient_id,
-                        study.patient_id is not None)
+                 detail={"source": source, "study": p.study_instance_uid, "matched": patient_id is not None})
+    return StoreOutcome("stored", p.sop_instance_uid, p.study_instance_uid, patient_id, patient_id is not None)
+
+
+async def index_new_batch(session: AsyncSession, items: list[tuple[ParsedInstance, str, int]], *, source: str,
+                          institution_id: uuid.UUID | None, known: dict[Any, Any]) -> list[StoreOutcome]:
+    """Index several new instances (files already durable; SOP Instance UIDs checked absent and distinct by the
+    caller) with one multi-row INSERT, one counter UPDATE per study and per series, and one audit event per
+    instance — the same rows and events as :func:`index_instance` one by one. A SOP Instance UID inserted
+    meanwhile by someone else fails the INSERT (IntegrityError): the caller rolls back its savepoint and
+    falls back to one instance at a time."""
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    per_study: dict[uuid.UUID, list[Any]] = {}  # study id → [instances, new series, modalities in order]
+    per_series: dict[uuid.UUID, int] = {}
+    placed: list[uuid.UUID] = []
+    for p, file_hash, size in items:
+        study_id, series_id, new_series = await _study_and_series(session, p, institution_id, source, known, now)
+        known[("study", p.study_instance_uid)] = study_id
+        known[("series", p.series_instance_uid)] = series_id
+        counts = per_study.setdefault(study_id, [0, 0, []])
+        counts[0] += 1
+        counts[1] += 1 if new_series else 0
+        if p.modality:
+            counts[2].append(p.modality)
+        per_series[series_id] = per_series.get(series_id, 0) + 1
+        placed.append(study_id)
+        rows.append(_instance_row(p, file_hash, size, study_id, series_id, now))
+    await repository.insert_instances(session, rows)
+    patient_of: dict[uuid.UUID, uuid.UUID | None] = {}
+    for study_id, (n, n_series, mods) in per_study.items():
+        patient_id, modalities = await repository.bump_study(session, study_id, now, n, n_series)
+        patient_of[study_id] = patient_id
+        if (merged := _with_modalities(modalities, mods)) is not None:
+            await repository.set_modalities(session, study_id, merged)
+    for series_id, n in per_series.items():
+        await repository.bump_series(session, series_id, n)
+    return [_stored(session, p, patient_of[study_id], source, None)
+            for (p, _hash, _size), study_id in zip(items, placed, strict=True)]
+
+
+async def _duplicate(session: AsyncSession, p: ParsedInstance, existing: Instance, file_hash: str, size: int,
+                     source: str, username: str | None) -> StoreOutcome:
+    """The duplicate SOP Instance UID policy: same bytes → no-op; different bytes → first copy kept, conflict."""
+    study = await session.get(Study, existing.study_id)
+    pid = study.patient_id if study else None
+    if existing.file_hash == file_hash:
+        audit.record(session, "imaging.store", patient_id=pid, resource_type="ImagingInstance",
+                     resource_id=p.sop_instance_uid, outcome="duplicate", username=username,
+                     detail={"source": source})
+        return StoreOutcome("duplicate", p.sop_instance_uid, p.study_instance_uid, pid, pid is not None)
+    session.add(InstanceConflict(sop_instance_uid=p.sop_instance_uid, kept_hash=existing.file_hash,
+                                 rejected_hash=file_hash, rejected_size=size, source=source))
+    audit.record(session, "imaging.store", patient_id=pid, resource_type="ImagingInstance",
+                 resource_id=p.sop_instance_uid, outcome="conflict", severity="warning", username=username,
+                 detail={"source": source, "kept": existing.file_hash, "rejected": file_hash})
+    return StoreOutcome("conflict", p.sop_instance_uid, p.study_instance_uid, pid, pid is not None)
 
 
 async def index_in_own_transaction(db: Any, p: ParsedInstance, file_hash: str, size: int, *, source: str,
                                    institution_id: uuid.UUID | None, username: str,
-                                   known: dict[str, Any] | None = None) -> StoreOutcome:
-    """Index one instance in its own unit of work (device paths); retried after a concurrent insert."""
+                                   known: dict[str, Any] | None = None,
+                                   durable: concurrent.futures.Future[Any] | None = None) -> StoreOutcome:
+    """Index one instance in its own unit of work (device paths); retried after a concurrent insert.
+
+    ``durable``: the file write (``DicomStore.put``) running in another thread. The index statements run while
+    the file is being written and synced; the commit waits for it, so a committed row always points at a
+    durable file, and a failed write rolls the row back."""
+    assume_new = known is not None and ("series", p.series_instance_uid) in known
     for attempt in range(3):
         try:
             async with db.transaction() as session:
-                return await index_instance(session, p, file_hash, size, source=source,
-                                            institution_id=institution_id, username=username, known=known)
+                outcome = await index_instance(session, p, file_hash, size, source=source,
+                                               institution_id=institution_id, username=username, known=known,
+                                               assume_new=assume_new)
+                if durable is not None:
+                    await asyncio.wrap_future(durable)
+                return outcome
         except IntegrityError:
             if known is not None:
                 known.clear()
-            # Another association created the same study/series/instance at the same moment.
+            assume_new = False
+            # A duplicate SOP Instance UID, or another association created the same study/series meanwhile.
             if attempt == 2:
                 raise
     raise RuntimeError("unreachable")
@@ -233,10 +335,13 @@ async def check_user_may_store(session: AsyncSession, actor: Actor, p: ParsedIns
 
 
 async def _readable_or(session: AsyncSession, actor: Actor, patient_id: uuid.UUID, error: type[Exception],
-                       action: str) -> None:
-    """Check through the patients domain (which audits); re-raise its 404 as ``error``."""
+                       action: str, study_uid: str | None = None) -> None:
+    """Check through the patients domain (which audits); re-raise its 404 as ``error``. With ``study_uid``, a
+    user who sees the patient only through a consultation grant must have been shared that study."""
     try:
-        await patients.get_for(session, actor, patient_id, action=action)
+        await patients.get_for(session, actor, patient_id, action=action, scoped=study_uid is not None)
+        if study_uid is not None:
+            await patients.check_shared(session, actor, patient_id, f"study:{study_uid}", action=action)
     except NotFound:
         raise error() from None
 
@@ -250,7 +355,7 @@ async def study_for_user(session: AsyncSession, actor: Actor, study_uid: str, *,
     study = await repository.study_by_uid(session, study_uid)
     if study is None or study.patient_id is None:
         raise StudyNotFound()
-    await _readable_or(session, actor, study.patient_id, StudyNotFound, action=action)
+    await _readable_or(session, actor, study.patient_id, StudyNotFound, action=action, study_uid=study_uid)
     return study
 
 
@@ -258,6 +363,20 @@ async def instances_for_user(session: AsyncSession, actor: Actor, study_uid: str
                              sop_uid: str | None = None, *, action: str = "imaging.study.read"
                              ) -> tuple[Study, list[tuple[Instance, Series, Study]]]:
     """The instances of a study/series/instance the user may see (404 when none)."""
+    if series_uid is not None and sop_uid is not None:
+        # One instance (frames, rendered, metadata): one joined lookup, then the same access check on its patient.
+        rows = await repository.find_instances(session, Study.study_instance_uid == study_uid, [
+            Series.series_instance_uid == series_uid, Instance.sop_instance_uid == sop_uid], 1, 0)
+        if not rows or rows[0][2].patient_id is None:
+            # Same answers as the general path: a missing/unmatched study is StudyNotFound, else InstanceNotFound.
+            study = await repository.study_by_uid(session, study_uid) if not rows else rows[0][2]
+            if study is None or study.patient_id is None:
+                raise StudyNotFound()
+            await _readable_or(session, actor, study.patient_id, StudyNotFound, action=action, study_uid=study_uid)
+            raise InstanceNotFound()
+        study = rows[0][2]
+        await _readable_or(session, actor, study.patient_id, StudyNotFound, action=action, study_uid=study_uid)
+        return study, rows
     study = await study_for_user(session, actor, study_uid, action=action)
     conditions: list[ColumnElement[bool]] = []
     if series_uid is not None:
@@ -270,17 +389,37 @@ async def instances_for_user(session: AsyncSession, actor: Actor, study_uid: str
     return study, rows
 
 
+async def instance_file_for_user(session: AsyncSession, actor: Actor, study_uid: str, series_uid: str, sop_uid: str,
+                                 *, action: str) -> tuple[str, str] | None:
+    """(file hash, transfer syntax) of one instance for frames and rendered images, when one statement settles
+    it: the instance exists, its study is matched, its patient is readable and no access grant is involved —
+    then the read is audited exactly as :func:`_readable_or` audits it (same transaction, same event).
+    Otherwise None: the caller takes :func:`instances_for_user`, which gives the exact answer (404s, denial
+    audit, consultation scopes). Nothing is cached between requests."""
+    row = await repository.instance_file_with_access(session, actor, study_uid, series_uid, sop_uid, utcnow())
+    if row is None or row.patient_id is None or not row.readable or (row.granted and actor.role != "patient"):
+        return None
+    audit.record(session, action, patient_id=row.patient_id, resource_type="Patient", resource_id=row.patient_id)
+    return row.file_hash, row.transfer_syntax_uid
+
+
 async def studies_for_patient(session: AsyncSession, actor: Actor, patient_id: uuid.UUID) -> list[Study]:
     """A patient's studies for the patient page (404 if the patient is not visible); audited."""
-    await patients.get_for(session, actor, patient_id, action="imaging.studies.read")
-    return await repository.studies_of_patient(session, patient_id)
+    await patients.get_for(session, actor, patient_id, action="imaging.studies.read", scoped=True)
+    studies = await repository.studies_of_patient(session, patient_id)
+    shared = await patients.access_scope(session, actor, patient_id)
+    return studies if shared is None else [s for s in studies if f"study:{s.study_instance_uid}" in shared]
 
 
-def user_scope(actor: Actor) -> ColumnElement[bool]:
-    """SQL scope of the studies a user may see."""
+async def user_scope(session: AsyncSession, actor: Actor) -> ColumnElement[bool]:
+    """SQL scope of the studies a user may see: every study of a fully readable patient, plus studies shared
+    one by one through consultation grants."""
     if actor.patient_id is None and not actor.can("patient:read"):
         return false()
-    return repository.visible_to_user(actor, utcnow())
+    if actor.patient_id is not None:
+        return repository.visible_to_user(actor, [])
+    return repository.visible_to_user(actor, await patients.fully_readable_ids(session, actor),
+                                      await patients.shared_refs(session, actor, "study"))
 
 
 def to_read(study: Study, base: str = "") -> StudyRead:

@@ -19,3 +19,11 @@ class AnnotationsTooLarge(BadRequest):
     code = "viewer.annotations_too_large"
     title_zh = "标注数量过多或内容过大"
     title_en = "Too many annotations, or one is too large"
+
+
+class NothingToExport(BadRequest):
+    """400: the study has no saved measurement that can go into a DICOM SR."""
+
+    code = "viewer.nothing_to_export"
+    title_zh = "该检查没有可导出为 DICOM SR 的已保存测量"
+    title_en = "This study has no saved measurement that can be exported as DICOM SR"

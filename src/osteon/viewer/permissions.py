@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from osteon.security.deps import Actor
+from osteon.security.permissions import register_domain
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "dept_head": frozenset({"imaging:annotate"}),
@@ -20,3 +21,6 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 def can(actor: Actor, permission: str) -> bool:
     """True when the actor's role grants the viewer ``permission``."""
     return permission in ROLE_PERMISSIONS.get(actor.role, frozenset())
+
+
+register_domain("viewer", ROLE_PERMISSIONS)

@@ -64,3 +64,28 @@ class PresetsRead(Schema):
 
     presets: list[WindowPreset]
     version: int
+
+
+class SrMeasurement(Schema):
+    """One measurement written into the SR (values recomputed from the stored geometry)."""
+
+    uid: str
+    tool: str
+    sop_instance_uid: str
+    frame: int
+    values: dict[str, float]
+    unit: str
+
+
+class SrExportRead(Schema):
+    """The DICOM SR (TID 1500 Measurement Report, Comprehensive 3D SR) made from a study's annotation set."""
+
+    study_instance_uid: str
+    series_instance_uid: str
+    sop_instance_uid: str
+    sop_class_uid: str
+    annotations_version: int
+    created: bool  # False when this version had already been exported (the stored SR is returned)
+    measurements: list[SrMeasurement]
+    skipped: list[str]  # uids of annotations that are not measurements or reference no image of the study
+    wado_rs_url: str

@@ -16,7 +16,7 @@ import {
   type PresetsWrite,
 } from '@/api/client'
 import { ApiError, toApiError } from '@/api/errors'
-import { notifyUnauthorized } from '@/api/http'
+import { decorateHeaders, notifyUnauthorized } from '@/api/http'
 import type { AnnotationSet, AnnotationSetBody, DicomJson, SeriesInfo, Study } from './types'
 
 export function patientStudies(patientId: string): Promise<Study[]> {
@@ -41,6 +41,41 @@ export function getPresets(): Promise<PresetsRead> {
 
 export function savePresets(body: PresetsWrite): Promise<PresetsRead> {
   return data(viewerPutPresets({ body }))
+}
+
+/** What `POST /api/v1/viewer/studies/{uid}/annotations/sr` answers (not in the generated client yet). */
+export interface SrExport {
+  study_instance_uid: string
+  series_instance_uid: string
+  sop_instance_uid: string
+  sop_class_uid: string
+  annotations_version: number
+  created: boolean
+  measurements: { uid: string; tool: string; values: Record<string, number>; unit: string }[]
+  skipped: string[]
+  wado_rs_url: string
+}
+
+/** Export a study's saved measurements as a DICOM SR stored as a new series of the study. */
+export async function exportStudySr(studyUid: string): Promise<SrExport> {
+  const url = `/api/v1/viewer/studies/${encodeURIComponent(studyUid)}/annotations/sr`
+  let res: Response
+  try {
+    res = await fetch(url, { method: 'POST', credentials: 'same-origin', headers: decorateHeaders('POST', new Headers()) })
+  } catch {
+    throw new ApiError(0, { status: 0 })
+  }
+  let body: unknown = null
+  try {
+    body = await res.json()
+  } catch {
+    body = null
+  }
+  if (!res.ok) {
+    notifyUnauthorized(res.status, url)
+    throw toApiError(res.status, body)
+  }
+  return body as SrExport
 }
 
 export function dicomwebBase(): string {

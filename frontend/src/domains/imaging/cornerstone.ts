@@ -13,11 +13,13 @@ import {
   init as toolsInit,
   addTool,
   AngleTool,
+  ArrowAnnotateTool,
   CobbAngleTool,
   EllipticalROITool,
   Enums as ToolEnums,
   LengthTool,
   PanTool,
+  PlanarFreehandROITool,
   RectangleROITool,
   StackScrollTool,
   ToolGroupManager,
@@ -43,6 +45,8 @@ export const PRIMARY_TOOLS = {
   cobb: CobbAngleTool.toolName,
   ellipse: EllipticalROITool.toolName,
   rectangle: RectangleROITool.toolName,
+  arrow: ArrowAnnotateTool.toolName,
+  freehand: PlanarFreehandROITool.toolName,
 } as const
 export type PrimaryTool = keyof typeof PRIMARY_TOOLS
 
@@ -53,6 +57,16 @@ export const MEASUREMENT_TOOLS: readonly string[] = [
   EllipticalROITool.toolName,
   RectangleROITool.toolName,
 ]
+
+/** Annotation tools (arrow with a note, free-hand outline): shown and shared, not stored as measurements. */
+export const ANNOTATION_TOOLS: readonly string[] = [ArrowAnnotateTool.toolName, PlanarFreehandROITool.toolName]
+
+/** Asks for an arrow's note; null/'' cancels the arrow (Cornerstone's default is window.prompt). */
+let arrowText: () => Promise<string | null> = async () => '→'
+
+export function setArrowTextProvider(provider: () => Promise<string | null>): void {
+  arrowText = provider
+}
 
 /** User calibration: mm per native unit (mm from PixelSpacing, or pixels), keyed by "sop/frame". */
 const calibrations = new Map<string, number>()
@@ -80,7 +94,7 @@ export function initCornerstone(): Promise<RenderingEngine> {
       loaderInit({ maxWebWorkers: Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) })
       toolsInit()
       for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool, CobbAngleTool,
-        EllipticalROITool, RectangleROITool]) {
+        EllipticalROITool, RectangleROITool, ArrowAnnotateTool, PlanarFreehandROITool]) {
         addTool(tool)
       }
       const group = ToolGroupManager.createToolGroup(TOOL_GROUP_ID)!
@@ -93,11 +107,16 @@ export function initCornerstone(): Promise<RenderingEngine> {
       group.addTool(CobbAngleTool.toolName)
       group.addTool(EllipticalROITool.toolName)
       group.addTool(RectangleROITool.toolName)
+      const askText = (done: (text: string | null) => void): void => {
+        void arrowText().then(done, () => done(null))
+      }
+      group.addTool(ArrowAnnotateTool.toolName, { getTextCallback: askText, changeTextCallback: (_d: unknown, _e: unknown, done: (text: string | null) => void) => askText(done) })
+      group.addTool(PlanarFreehandROITool.toolName, { calculateStats: false })
       const { MouseBindings } = ToolEnums
       group.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MouseBindings.Auxiliary }] })
       group.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: MouseBindings.Secondary }] })
       group.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MouseBindings.Wheel }] })
-      for (const name of MEASUREMENT_TOOLS) group.setToolPassive(name)
+      for (const name of [...MEASUREMENT_TOOLS, ...ANNOTATION_TOOLS]) group.setToolPassive(name)
       setPrimaryTool('windowLevel')
       return new RenderingEngine(ENGINE_ID)
     })()
