@@ -1,6 +1,7 @@
 """Triage evaluation report: accuracy, triage safety, per-department/dialect, latency and cold start.
 
 Usage: python bench/triage_eval.py [--vignettes tests/triage/vignettes.jsonl] [--json] [--failures]
+       python bench/triage_eval.py --vignettes tests/triage/blind/batch_d.jsonl   # held-out blind batch
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def main() -> int:
     cold = cold_start()
     assess("腰疼")  # warm caches before timing
     rep = evaluate(cases)
+    non_em = [c for c in cases if c["urgency"] != "emergency"]
+    false_em = sum(assess(c["text"]).urgency == "emergency" for c in non_em)
+    specificity = (len(non_em) - false_em) / len(non_em) if non_em else 1.0
     a_ms, t_ms = latencies(cases)
     questions = []
     for c in cases:
@@ -94,6 +98,7 @@ def main() -> int:
         "top1": rep.top1,
         "top3": rep.top3,
         "emergency_sensitivity": rep.emergency_sensitivity,
+        "emergency_specificity": specificity,
         "under_triage": rep.under_triage,
         "over_triage": rep.over_triage,
         "red_flag_recall": rep.red_flag_recall,
@@ -114,6 +119,7 @@ def main() -> int:
     print(f"  department top-1      {_pct(rep.top1)}   (target >= 95 %)")
     print(f"  department top-3      {_pct(rep.top3)}   (target >= 99 %)")
     print(f"  emergency sensitivity {_pct(rep.emergency_sensitivity)}   (target 100 %)")
+    print(f"  emergency specificity {_pct(specificity)}   ({false_em} of {len(non_em)} non-emergencies sent to 急诊)")
     print(f"  under-triage          {_pct(rep.under_triage)}   (target <= 2 %)")
     print(f"  over-triage           {_pct(rep.over_triage)}   (target <= 5 %)")
     print(f"  red-flag recall       {_pct(rep.red_flag_recall)}")

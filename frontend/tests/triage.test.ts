@@ -6,7 +6,7 @@ import { applyLocale, i18n } from '@/i18n'
 import { elementPlus } from '@/plugins/element'
 import { createAppRouter } from '@/router'
 import TriageSummaryCard from '@/domains/triage/components/TriageSummaryCard.vue'
-import { STORAGE_KEY } from '@/domains/triage/composables/useStoredInterview'
+import { STORAGE_KEY, linkStoredInterviewTo } from '@/domains/triage/composables/useStoredInterview'
 import type { InterviewRead, TriageSummary } from '@/domains/triage/types'
 import '@/api/client'
 
@@ -136,5 +136,24 @@ describe('TriageSummaryCard', () => {
     expect(w.find('[data-testid="triage-quotes"]').text()).toContain('不对,是左边')
     expect(w.find('[data-testid="triage-summary-redFlags"]').exists()).toBe(true)
     w.unmount()
+  })
+})
+
+describe('linking a booking to the interview (booked from the chat)', () => {
+  it('links the interview named in ?triage= with the stored token, and nothing else', async () => {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ id: 'iv1', token: 'tok-7' }))
+    next = interview({ appointment_id: 'appt-1' })
+    expect(await linkStoredInterviewTo('appt-1', 'other-interview')).toBe(false)
+    expect(await linkStoredInterviewTo('appt-1', undefined)).toBe(false)
+    expect(seen.some((s) => s.path.endsWith('/link'))).toBe(false)
+    expect(await linkStoredInterviewTo('appt-1', 'iv1')).toBe(true)
+    const link = seen.find((s) => s.path === 'POST /api/v1/triage/interviews/iv1/link')
+    expect(link?.token).toBe('tok-7')
+    expect(link?.body).toEqual({ appointment_id: 'appt-1' })
+  })
+
+  it('does nothing when this browser holds no interview', async () => {
+    expect(await linkStoredInterviewTo('appt-1', 'iv1')).toBe(false)
+    expect(seen.length).toBe(0)
   })
 })

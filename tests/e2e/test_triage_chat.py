@@ -92,3 +92,26 @@ def test_cauda_equina_words_show_the_emergency_banner_at_once(server, browser):
         shot(page, "triage-05-emergency")
     finally:
         context.close()
+
+
+def test_desk_nurse_sees_why_a_complaint_went_to_the_emergency_department(server, page):
+    """Registration desk: a red-flag rule shows as a red alert with its words; an emergency only the statistical
+    safety net caught shows as an amber 'please confirm' alert with the n-grams behind it."""
+    from tests.e2e.test_patients_flow import login
+
+    login(page, server, "nurse")
+    page.goto(server + "/triage")
+    page.get_by_test_id("triage-desk-text").fill("腰疼，今天尿不出来，屁股周围麻")
+    page.get_by_test_id("triage-desk-submit").click()
+    page.get_by_test_id("triage-desk-flag").first.wait_for()
+    assert "cauda_equina" in page.get_by_test_id("triage-desk-flag").first.inner_text()
+    assert not page.get_by_test_id("triage-desk-net").count()
+    assert "急诊" in page.get_by_test_id("triage-desk-instruction").inner_text()
+
+    page.get_by_test_id("triage-desk-text").fill("我爸八十了，腰疼了半个月，这两天裤子老是湿的，他自己都没发觉")
+    page.get_by_test_id("triage-desk-submit").click()
+    page.get_by_test_id("triage-desk-net").wait_for()
+    assert "复核" in page.get_by_test_id("triage-desk-net").inner_text()
+    assert not page.get_by_test_id("triage-desk-flag").count()
+    assert "分诊护士复核" in page.get_by_test_id("triage-desk-instruction").inner_text()
+    shot(page, "triage-desk-safety-net")

@@ -65,6 +65,41 @@ def test_unknown_dialect_tag_is_rejected(tmp_path: Path, monkeypatch: pytest.Mon
         load_knowledge()
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'template: "{BLADDER}{g8n}{BLADDER_BAD}"',
+            'template: "{BLADDER}{g8n}{BLADER_BAD}"',
+            r"compose\.yaml.*compositions\[0\].*BLADER_BAD",
+        ),
+        (
+            "  - concept: sym.bladder_incontinence\n",
+            "  - concept: sym.bladder_incontinance\n",
+            r"compose\.yaml.*sym\.bladder_incontinance",
+        ),
+    ],
+)
+def test_bad_composition_names_file_and_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+) -> None:
+    """compose.yaml is validated at start: unknown classes and concepts stop loading with a clear message."""
+    for p in Path(K.DATA_DIR).glob("*.yaml"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (tmp_path / "compose.yaml").read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "compose.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
+    K.load_knowledge.cache_clear()
+    try:
+        with pytest.raises(TriageDataError, match=message):
+            K.load_knowledge()
+    finally:
+        monkeypatch.undo()
+        K.load_knowledge.cache_clear()
+        load_knowledge()
+
+
 def test_knowledge_is_cached() -> None:
     """Second load is the same object (loaded once per process)."""
     assert load_knowledge() is load_knowledge()
@@ -80,3 +115,15 @@ def test_cold_start_under_two_seconds() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(out.stdout.strip()) < 2.0
     assert time.perf_counter() - t0 < 6.0
+
+
+def test_no_typo_rewrites_its_own_correction() -> None:
+    """typos.yaml replaces substrings: a key inside its replacement ("footbal" in "football") would corrupt the
+    correct spelling on every pass, and a replacement containing another key would be rewritten again."""
+    from osteon.triage.normalize import _typo_table
+
+    table = list(_typo_table())
+    for wrong, right in table:
+        assert wrong not in right, (wrong, right)
+        for other, _ in table:
+            assert other not in right or other in wrong, (wrong, right, other)

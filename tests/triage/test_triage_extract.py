@@ -18,6 +18,12 @@ def _state(text: str, concept: str) -> str:
     ("text", "concept", "state"),
     [
         ("腰疼但腿不麻", "sym.numbness", "neg"),
+        # a space between Chinese characters is the patient's comma: 不 in 翻不了身 does not reach 发烧
+        ("后腰疼的翻不了身 天天发烧", "sym.fever", "pos"),
+        ("翻不了身，不发烧", "sym.fever", "neg"),
+        # the saddle pattern 下面…麻 does not read through a negator
+        ("尿尿正常，下面也不麻", "sym.saddle_anaesthesia", "absent"),
+        ("腰疼，下面麻麻的", "sym.saddle_anaesthesia", "pos"),
         ("腰疼但腿不麻", "sym.pain", "pos"),
         ("没有发烧", "sym.fever", "neg"),
         ("莫得发烧", "sym.fever", "neg"),
@@ -191,3 +197,22 @@ def test_simile_is_not_a_mechanism() -> None:
     """胸口像压了块大石头 is chest pressure, not a crush injury."""
     concepts = {f.concept for f in extract("胸口像压了块大石头").findings}
     assert "mech.crush" not in concepts and "sym.chest_tightness" in concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "state"),
+    [
+        # a post-negation cue that opens the next (space-separated) clause negates what follows it, not what precedes
+        ("阿爸瘦了好多 冇么个胃口", "sym.weight_loss", "pos"),
+        ("发烧 没有", "sym.fever", "neg"),
+        # 闽南: 足 is "very" (足久, 足艰苦), 骹头趺 is the knee, 暗时 is night
+        ("阿嬷骹头趺痛足久", "site.foot_region", "absent"),
+        ("阿嬷骹头趺痛足久", "site.knee", "pos"),
+        ("大腿有粒肿肿 暗时会痛", "sym.night_pain", "pos"),
+        # English: cannot / can not / can't are one form
+        ("i cannot feel when i wipe", "sym.saddle_anaesthesia", "pos"),
+        ("my son is 3 months, bruise on his cheek", "sym.bruise", "pos"),
+    ],
+)
+def test_round_8_dialect_and_english_readings(text: str, concept: str, state: str) -> None:
+    assert _state(text, concept) == state

@@ -158,3 +158,225 @@ def test_raise_urgency_never_lowers() -> None:
     low = FlagHit("x", "routine", None, "", "", [])
     assert raise_urgency("emergency", [low]) == "emergency"
     assert raise_urgency("routine", [FlagHit("y", "urgent", None, "", "", [])]) == "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我妈乳腺癌做过手术三年了，最近背疼，今天两条腿突然没劲站不起来了",
+        "肺癌化疗中，腰疼，这两天腿没力气走不了路",
+        "my dad has prostate cancer, back pain and now his legs are weak",
+    ],
+)
+def test_cancer_with_new_weakness_is_cord_compression_and_an_emergency(text: str) -> None:
+    """NICE NG234: suspected metastatic spinal cord compression is seen the same day (not 'urgent malignancy')."""
+    r = assess(text)
+    assert r.urgency == "emergency"
+    assert any(e.get("rule") == "cord_compression" for e in r.evidence)
+
+
+@pytest.mark.parametrize("text", ["前列腺癌，腰痛，夜里痛得睡不着", "我爸肺癌，我自己腿没劲"])
+def test_cancer_without_weakness_or_in_a_relative_is_not_cord_compression(text: str) -> None:
+    assert not any(e.get("rule") == "cord_compression" for e in assess(text).evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had my tibia fixed yesterday, leg is super tight and the painkillers don't touch it",
+        "小腿骨折打了钢板，昨天做的，现在腿肿得硬邦邦，止痛针都不管用",
+    ],
+)
+def test_compartment_signs_after_fracture_fixation_escalate(text: str) -> None:
+    assert "compartment" in assess(text).red_flags
+
+
+@pytest.mark.parametrize("text", ["小腿疼", "大腿疼", "calf pain"])
+def test_a_single_limb_site_reaches_an_orthopaedic_clinic(text: str) -> None:
+    r = assess(text)
+    assert r.department not in ("other", "emergency")
+    assert r.urgency == "routine"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["腿摔断了，骨头没戳出来，皮也没破", "小腿摔了一下，脚不凉也不麻，就是肿", "我爸嘴没歪，说话也不含糊，就是腰疼得厉害"],
+)
+def test_a_denied_sign_inside_a_composed_phrase_is_not_a_red_flag(text: str) -> None:
+    """Compositions and patterns that span a negator (骨头没戳出来) would hide the denial from the negation rules."""
+    assert assess(text).red_flags == []
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("腰上长了一圈水泡，火辣辣的疼", "other"),  # shingles: dermatology
+        ("以前有肾结石，今天右边后腰绞着疼，尿是红的", "other"),  # renal colic: urology
+        ("my elbows have silver scales and itch, joints are fine", "other"),  # psoriasis without arthritis
+        ("手指关节肿痛，身上还有皮疹", "rheumatology"),  # rash WITH arthritis stays rheumatology
+    ],
+)
+def test_non_orthopaedic_look_alikes_go_to_their_clinic(text: str, department: str) -> None:
+    r = assess(text)
+    assert r.department == department
+    assert r.urgency != "emergency"
+
+
+def test_burning_pain_is_not_a_fever() -> None:
+    r = assess("后背一条火烧一样疼，没有发烧")
+    assert "spinal_infection" not in r.red_flags
+
+
+@pytest.mark.parametrize("text", ["我爸腰疼，半年瘦了二十斤，晚上疼得更凶", "back pain at night, lost 10 kg"])
+def test_weight_loss_with_night_back_pain_is_urgent_malignancy(text: str) -> None:
+    r = assess(text)
+    assert "malignancy" in r.red_flags
+    assert r.urgency in ("urgent", "emergency")
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("腿上青筋鼓起来像蚯蚓一样，站久了酸胀", "other"),  # varicose veins: vascular surgery
+        ("屁股疼，大便的时候带血", "other"),  # haemorrhoids: colorectal
+        ("大脚骨往外翻，鞋都穿不进去", "foot_ankle"),  # a bunion, not an open fracture
+        ("娃他妈的脚是平的，走远了脚底板疼", "foot_ankle"),  # the child's mother is the patient
+    ],
+)
+def test_round_8_look_alikes(text: str, department: str) -> None:
+    r = assess(text)
+    assert r.department == department
+    assert r.urgency != "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the baby is 3 months old, has bruises on his chest, parents say he rolled off the sofa",
+        "my friend came off his scooter, his shin is bent and the bone came through the skin",
+    ],
+)
+def test_round_8_english_emergencies(text: str) -> None:
+    assert assess(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("my son's leg got pinned under the car jack, now it is swollen and hard like stone", "compartment"),
+        ("he slipped, the shin bone is showing through the skin", "open_fracture"),
+        ("阮阿爸骑欧兜麦予汽车挵着，颔颈足疼，手麻", "high_energy_trauma"),
+        ("阮孙仔才两个月，手骨断去", "child_safeguarding"),
+    ],
+)
+def test_round_9_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency"
+    assert flag in r.red_flags
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("My waist is paining me, it goes down my left leg", "spine"),  # West African / Indian English
+        ("my wrist hurts at the thumb side when I carry the baby", "hand"),  # the carer, not the baby
+        ("My hands are stiff every morning for two hours and the knuckles are swollen", "rheumatology"),
+        ("手老哆嗦，端碗都哆嗦，好几年了", "neurology"),
+        ("吃完油腻的东西右边肩膀疼，肚子右上边不舒服", "other"),  # gallbladder pain felt in the shoulder
+        ("腰酸，尿尿的时候会痛，一直想去尿尿，没有发烧", "other"),  # urinary infection
+    ],
+)
+def test_round_9_departments(text: str, department: str) -> None:
+    assert assess(text).department == department
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my dad (70) suddenly his face is drooping and his speech is slurred, he has had a bad neck for years",
+        "My friend, 55 years old, suddenly his left arm and leg went weak 20 minutes ago",
+    ],
+)
+def test_a_sudden_stroke_sign_is_not_vetoed_by_another_complaints_duration(text: str) -> None:
+    r = assess(text)
+    assert "stroke" in r.red_flags and r.urgency == "emergency"
+
+
+def test_kicked_shin_with_tense_swelling_and_pain_beyond_painkillers_is_compartment() -> None:
+    r = assess("kicked in the shin at football, now super tight and shiny, painkillers do nothing")
+    assert "compartment" in r.red_flags
+
+
+@pytest.mark.parametrize(
+    ("text", "department", "urgency"),
+    [
+        ("我45岁男 昨晚喝烧酒吃海鲜 今天大脚趾红肿痛 没发烧", "rheumatology", "routine"),  # 烧酒 is liquor, not fever
+        ("胃口疼一个月，心口窝下面烧得慌，反酸，无胸闷无气短", "other", "routine"),  # heartburn, not chest pain
+        ("男孩14岁，膝盖上方摸到一个硬疙瘩，好几年了，不痛", "bone_tumor", "routine"),
+        ("右肩痛5个月，越来越抬不起来，梳头、背手都做不到", "sports", "routine"),
+        ("我廿五岁，腰痛咗成年，朝早起身最硬，郁下反而舒服啲", "rheumatology", "routine"),
+    ],
+)
+def test_round_10_readings(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency)
+
+
+def test_twenty_and_thirty_in_numerals() -> None:
+    assert assess("我廿五岁，腰痛").facts.age == 25
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("My son got kicked in the shin, the clinic said a small crack, now his calf is rock hard", "compartment"),
+        ("Had a knee arthroscopy a week ago, now my calf on that side is swollen and tight", "dvt"),
+        ("fell off my bike, my shin is bent and there's a cut over it with something white showing", "open_fracture"),
+        ("孙子两岁 腿折了 拍片子大夫说还有别的地方以前断过 都长好了", "child_safeguarding"),
+    ],
+)
+def test_round_11_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我手腕骨头以前断过做过手术，现在三个手指头夜里发麻",  # an old fracture: history, not a fresh one
+        "化疗打完以后手指头脚趾头一直麻，腰和颈都不痛",  # 腰 is denied with 颈
+    ],
+)
+def test_round_11_no_red_flag(text: str) -> None:
+    assert assess(text).red_flags == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        ("my mother has sciatica, today she is not able to control urine and her private area is numb", "cauda_equina"),
+        ("got rear-ended on the motorway an hour ago, neck really hurts and both hands are tingly", "high_energy_trauma"),
+        ("had my knee replaced 10 days ago, now my calf is swollen and sore", "dvt"),
+        ("囡仔才十个月，袂爬，大腿肿起来，面颊有青青一块", "child_safeguarding"),
+    ],
+)
+def test_round_12_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags
+
+
+def test_chest_pain_only_with_a_cough_is_not_acute_coronary() -> None:
+    assert "acute_coronary" not in assess("咳嗽两个礼拜，咳得胸口疼，黄痰").red_flags
+    assert "acute_coronary" in assess("胸口压着疼，憋气").red_flags
+
+
+def test_round_13_cast_pain_beyond_ibuprofen_and_dvt_after_a_flight_home() -> None:
+    r = assess("cast put on yesterday, tonight he is screaming, ibuprofen did nothing, it hurts him terribly when I "
+               "gently straighten his fingers")
+    assert "compartment" in r.red_flags
+    r = assess("flew back two weeks after my ACL reconstruction, now the calf on the operated leg is swollen and sore")
+    assert "dvt" in r.red_flags
+
+
+def test_painkillers_not_helping_alone_is_not_an_emergency() -> None:
+    assert assess("ibuprofen did nothing for my headache").urgency != "emergency"

@@ -17,6 +17,13 @@ from osteon.triage.rules import (
     raise_urgency,
     rank,
 )
+from osteon.triage.safety_net import load_net
+
+# what the patient and the nurse are told when only the safety net (not a red-flag rule) raised the emergency
+NET_REASON = {
+    "zh": "描述与需要急诊处理的情况相似（自动识别，请分诊护士复核）",
+    "en": "the description resembles emergencies (automatic check: a triage nurse should confirm)",
+}
 
 __all__ = ["Facts", "FlagHit", "RuleContext", "TriageResult", "assess", "decide", "rank"]
 
@@ -64,8 +71,12 @@ class TriageResult:
         }
 
 
-def decide(findings: list[Finding], facts: Facts | None = None) -> TriageResult:
-    """Score departments, apply red-flag and urgency rules, and build the patient instruction."""
+def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str] | None = None) -> TriageResult:
+    """Score departments, apply red-flag and urgency rules, and build the patient instruction.
+
+    ``texts`` are the patient's own free-text words: when the rules stop short of an emergency, the statistical
+    safety net (safety_net.py) reads them and may raise urgency to emergency, never lower it.
+    """
     kn = load_knowledge()
     facts = facts or Facts()
     ctx = RuleContext(findings, facts, kn)
@@ -128,6 +139,31 @@ def decide(findings: list[Finding], facts: Facts | None = None) -> TriageResult:
     # red flags and urgency rules can only RAISE urgency
     urgency = raise_urgency("routine", hits)
     red_flags = list(dict.fromkeys(h.code for h in hits if h.red_flag))
+    net_raised = False
+    # a complaint the rules place outside orthopedics (肾结石 + 尿是红的 → urology) is not the net's to judge: its
+    # training emergencies are orthopedic stories, and it reads 尿/麻/烧 n-grams as cauda equina or infection
+    # (no emergency the net alone caught in the written sets had "other" leading)
+    ortho_best = max((s for d, s in scores.items() if d not in ("other", "emergency")), default=0.0)
+    nonortho_lead = scores.get("other", 0.0) > 0 and scores.get("other", 0.0) >= ortho_best
+    # nor a visit about an old fracture's hardware or healing (钢板取出, 骨不连): the story of the original injury
+    # is full of emergency n-grams (摔下来, 骨折); no net-only catch in the written sets had this context
+    followup = any("cond.trauma_followup" in f.tags for f in findings if not f.negated)
+    if urgency != "emergency" and texts and not nonortho_lead and not followup:
+        net = load_net().score(" ".join(texts))
+        if net.raises:
+            urgency, net_raised = "emergency", True
+            evidence.append(
+                {
+                    "rule": "safety_net",
+                    "type": "safety_net",
+                    "zh": NET_REASON["zh"],
+                    "because": [g for g, _ in net.ngrams],
+                    "probability": round(net.probability, 3),
+                    "threshold": net.threshold,
+                    "ngrams": net.ngrams,
+                    "urgency": "emergency",
+                }
+            )
 
     ranked = sorted(((d, s) for d, s in scores.items() if d != "emergency" and s > 0), key=lambda x: -x[1])
     ortho_total = sum(s for d, s in ranked if d != "other")
@@ -153,8 +189,8 @@ def decide(findings: list[Finding], facts: Facts | None = None) -> TriageResult:
         share = 1.0 if d == "emergency" else max(scores.get(d, 0.0), 0.0) / total
         alternatives.append({"department": d, "score": round(share, 3), "name": kn.departments[d]})
 
-    confidence = _confidence(ranked, findings, urgency, department)
-    instruction = _instruction(department, urgency, hits, findings, kn)
+    confidence = net.probability if net_raised else _confidence(ranked, findings, urgency, department)
+    instruction = _instruction(department, urgency, hits, findings, kn, net_raised)
     return TriageResult(
         department=department,
         urgency=urgency,
@@ -189,12 +225,15 @@ def _confidence(
 
 
 def _instruction(
-    department: str, urgency: str, hits: list[FlagHit], findings: list[Finding], kn: Knowledge
+    department: str, urgency: str, hits: list[FlagHit], findings: list[Finding], kn: Knowledge,
+    net_raised: bool = False,
 ) -> dict[str, str]:
     """Plain-language next step for the patient in zh-CN and English."""
     name = kn.departments[department]
     reasons_zh = "、".join(dict.fromkeys(h.zh for h in hits if h.urgency == urgency)) if hits else ""
     reasons_en = "; ".join(dict.fromkeys(h.en for h in hits if h.urgency == urgency)) if hits else ""
+    if net_raised:
+        reasons_zh, reasons_en = NET_REASON["zh"], NET_REASON["en"]
     if urgency == "emergency":
         return {
             "zh": f"请立即到急诊就诊（情况危急请拨打120），不要等待普通门诊。原因：{reasons_zh}。",
@@ -240,4 +279,4 @@ def assess(text: str, age: float | None = None, sex: str | None = None) -> Triag
         facts.age, facts.age_assumed = float(age), None
     if sex in ("male", "female"):
         facts.sex = sex
-    return decide(ex.findings, facts)
+    return decide(ex.findings, facts, texts=[text])

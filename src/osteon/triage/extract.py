@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from osteon.triage.knowledge import Knowledge, load_knowledge
 from osteon.triage.lexicon import Match, get_lexicon
-from osteon.triage.normalize import normalize
+from osteon.triage.normalize import is_cjk, normalize
 
 # Clinical kinds that negation / uncertainty apply to (a negated person word means nothing)
 _NEGATABLE = {"site", "symptom", "modifier", "mechanism", "condition", "context", "nonortho"}
@@ -88,13 +89,17 @@ class Extraction:
 
 
 # ---------------------------------------------------------------- regexes (run on normalised text)
-_CHILD_WORDS = r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿)"
+_CHILD_WORDS = r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿|孙仔|孙囝|囝仔|囡仔)"
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
-    re.compile(rf"{_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
+    # not "生完娃两个月" (two months after giving birth: the mother writes)
+    re.compile(rf"(?<!生完)(?<!生了){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
     re.compile(r"(\d{1,2})\s*个?月大(?!了)"),
     re.compile(r"(\d{1,2})[ -]?months?[ -]?old"),
+    # "the baby I take care is 3 months", "3 month baby"
+    re.compile(r"\b(?:baby|infant|newborn|son|daughter|boy|girl|child|kid)\b[^,.;!?]{0,25}?\b(\d{1,2})[ -]?months?\b(?! ago)"),
+    re.compile(r"\b(\d{1,2})[ -]?months?(?:-old)? (?:baby|infant|son|daughter|boy|girl)\b"),
 ]
 _AGE_WEEKS = [
     re.compile(r"(\d{1,2})[ -]?weeks?[ -]?old"),
@@ -110,10 +115,13 @@ _AGE_OTHER = [
     re.compile(r"\baged? (\d{1,3})\b"),
 ]
 _DUR = re.compile(
-    r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
-    r"|(\d+|a|one|two|three|few|a few|several)\s+(hours?|days?|weeks?|months?|years?)"
+    r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
+    r"|(\d+|a|an|one|two|three|few|a few|several|half an?)\s+(minutes?|mins?|hours?|days?|weeks?|months?|years?)(?! old)"
 )
 _UNIT_DAYS = {
+    "分钟": 1 / 1440,
+    "minute": 1 / 1440,
+    "min": 1 / 1440,
     "小时": 1 / 24,
     "钟头": 1 / 24,
     "天": 1,
@@ -129,7 +137,8 @@ _UNIT_DAYS = {
     "month": 30,
     "year": 365,
 }
-_EN_NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4}
+_EN_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4, "half an": 0.5,
+           "half a": 0.5}
 _REL_DUR = [
     (re.compile(r"刚才|刚刚|今天|今早|今晚|早上起来|today|this morning|just now|overnight"), 0.5),
     (re.compile(r"昨天|昨晚|昨日|yesterday|last night"), 1),
@@ -137,7 +146,7 @@ _REL_DUR = [
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
     (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
     (re.compile(r"去年|last year"), 365),
-    (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years"), 730),
+    (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),
 ]
 _NRS = re.compile(r"(?<![\d.])(10|[0-9])\s*(?:分(?!钟)|/10|out of 10)")
 _HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|滚|落|fell|fall)")
@@ -181,6 +190,20 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
     }
 
 
+_PUNCT = set(",.;!?。，；！？\n")
+
+
+def _clause_text(norm: str, start: int, end: int) -> str:
+    """The clause (between punctuation) around norm[start:end]."""
+    a = start
+    while a > 0 and norm[a - 1] not in _PUNCT:
+        a -= 1
+    b = end
+    while b < len(norm) and norm[b] not in _PUNCT:
+        b += 1
+    return norm[a:b]
+
+
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """True if [start, end) overlaps any span."""
     return any(s < end and start < e for s, e in spans)
@@ -195,10 +218,20 @@ def _clause_ids(text: str, match_spans: list[tuple[int, int]], knowledge: Knowle
             starts_new.add(m.start())
     ids, cid = [], 0
     for i, ch in enumerate(text):
-        if ch in breaks or i in starts_new:
+        if ch in breaks or i in starts_new or _spaced_cjk(text, i):
             cid += 1
         ids.append(cid)
     return ids
+
+
+def _spaced_cjk(text: str, i: int) -> bool:
+    """A space between two Chinese characters is the patient's comma (翻不了身 天天发烧); English spaces are not."""
+    if text[i] != " " or i == 0 or text[i - 1] == " ":
+        return False
+    j = i + 1
+    while j < len(text) and text[j] == " ":
+        j += 1
+    return j < len(text) and is_cjk(text[i - 1]) and is_cjk(text[j])
 
 
 def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, str | None]:
@@ -220,9 +253,9 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
             days = value * _UNIT_DAYS[m.group(7).rstrip("s")]
         return days, m.group(0)
     for rx, days in _REL_DUR:
-        m = rx.search(text)
-        if m:
-            return float(days), m.group(0)
+        for m in rx.finditer(text):
+            if not _covered(taken, m.start(), m.end()):
+                return float(days), m.group(0)
     return None, None
 
 
@@ -260,6 +293,13 @@ def extract(text: str, utterance: int = 0) -> Extraction:
         for pm in rx.finditer(norm):
             pattern_hits.append((cid, pm))
             spans.append(pm.span())
+    # compose.yaml: component x component inside one clause (小便 x 屙不出, 骨头 x 外翻, 树 x 压住)
+    for cid, rx, veto in knowledge.compositions:
+        for pm in rx.finditer(norm):
+            if veto is not None and veto.search(_clause_text(norm, pm.start(), pm.end())):
+                continue
+            pattern_hits.append((cid, pm))
+            spans.append(pm.span())
     clause = _clause_ids(norm, spans, knowledge) if norm else []
     cues = _cue_regexes()
     unc_spans = [m.span() for m in cues["uncertain"].finditer(norm) if not _covered(spans, *m.span())]
@@ -284,6 +324,8 @@ def extract(text: str, utterance: int = 0) -> Extraction:
                 c.id, c.kind, c.std, m.text, m.start, m.end, c.tags, dialect=m.dialect, utterance=utterance
             )
         )
+    # longest first, like the lexicon: "…一点感觉都没有" beats its prefix "…一点感觉" (which 都没有 would negate)
+    pattern_hits.sort(key=lambda h: (h[1].start() - h[1].end(), h[1].start()))
     for cid, pm in pattern_hits:
         if any(f.concept == cid and f.start < pm.end() and pm.start() < f.end for f in findings):
             continue
@@ -314,7 +356,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
             f.uncertain = True
     _apply_laterality(norm, findings, lat_hits, clause)
     _bind_sites(findings, clause)
-    _deny_sites_with_only_denied_symptoms(findings, clause)
+    _deny_sites_with_only_denied_symptoms(norm, findings, clause)
     _mark_family_history(findings, clause)
     findings.extend(_implied(findings, knowledge))
 
@@ -402,6 +444,8 @@ def _apply_negation(
         m = post.match(norm, j)
         if not m:
             continue
+        if clause[m.start()] != clause[f.start] and _clause_goes_on(norm, clause, m.end()):
+            continue  # "瘦了好多 冇么个胃口": a cue that opens the next clause negates what follows it there
         nxt = findings[i + 1] if i + 1 < len(findings) else None
         if nxt is not None and nxt.start < m.end():
             continue  # the cue is part of the next finding (没有感觉, 没劲)
@@ -414,6 +458,11 @@ def _apply_negation(
                 g.negated = True
             else:
                 break
+
+
+def _clause_goes_on(norm: str, clause: list[int], pos: int) -> bool:
+    """True when the clause at ``pos`` has more words after it ("冇么个胃口"), not just the cue ("发烧 没有")."""
+    return pos < len(norm) and clause[pos] == clause[pos - 1] and bool(norm[pos:].split(" ", 1)[0].strip("，。,.;；!！?？"))
 
 
 def _apply_laterality(norm: str, findings: list[Finding], lat_hits: list[Match], clause: list[int]) -> None:
@@ -470,8 +519,12 @@ def _bind_sites(findings: list[Finding], clause: list[int]) -> None:
             f.site, f.site_tags, f.laterality = target.concept, target.tags, f.laterality or target.laterality
 
 
-def _deny_sites_with_only_denied_symptoms(findings: list[Finding], clause: list[int]) -> None:
-    """腰不疼: a site whose every nearby symptom is denied is not an affected site."""
+_SITE_CONJUNCTIONS = {"和", "跟", "与", "、", "及", "同", "还有", "and", ",", "，"}
+
+
+def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], clause: list[int]) -> None:
+    """腰不疼: a site whose every nearby symptom is denied is not an affected site; so is a site listed with it
+    ("腰和颈都不痛")."""
     for site in findings:
         if site.kind != "site" or site.negated:
             continue
@@ -485,6 +538,15 @@ def _deny_sites_with_only_denied_symptoms(findings: list[Finding], clause: list[
         ]
         others = [f for f in findings if f.kind == "symptom" and f.site == site.concept and not f.negated]
         if near and all(f.negated for f in near) and not others:
+            site.negated = True
+    sites = [f for f in findings if f.kind == "site"]
+    for site, nxt in reversed(list(pairwise(sites))):
+        if (
+            not site.negated
+            and nxt.negated
+            and norm[site.end : nxt.start].strip() in _SITE_CONJUNCTIONS
+            and not any(f.kind == "symptom" and f.site == site.concept and not f.negated for f in findings)
+        ):
             site.negated = True
 
 

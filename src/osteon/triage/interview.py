@@ -157,7 +157,10 @@ class Interview:
     def assessment(self) -> TriageResult:
         """Current triage result over everything said so far."""
         if self._result is None:
-            self._result = decide(self.findings(), self.facts())
+            # the safety net reads the opening complaint in the patient's words (what it was trained on), not the
+            # short answers to screening questions
+            chief = [u["text"] for u in self.state["utterances"] if u.get("qid") == "chief"]
+            self._result = decide(self.findings(), self.facts(), texts=chief)
         return self._result
 
     def next_question(self) -> dict[str, Any] | None:

@@ -57,7 +57,7 @@ KINDS = (
     "lat",
     "filler",
 )
-DIALECTS = ("普通话", "北方", "东北", "川渝", "粤", "吴", "西北", "湘", "英语")
+DIALECTS = ("普通话", "北方", "东北", "川渝", "粤", "吴", "西北", "湘", "闽", "客家", "赣", "英语")
 DERIVED_TAGS = (
     "age.infant",
     "age.infant_3m",
@@ -73,6 +73,7 @@ DERIVED_TAGS = (
     "dur.acute",
     "dur.subacute",
     "dur.chronic",
+    "dur.over_3d",
     "injury.acute",
     "bilateral",
     "ortho",
@@ -140,6 +141,8 @@ class Knowledge:
     interview: dict[str, Any]
     typos: dict[str, str]
     patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # compose.yaml: (concept, regex, veto regex or None); a veto word in the clause drops the match
+    compositions: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = ()
 
     @property
     def known_tags(self) -> frozenset[str]:
@@ -297,6 +300,69 @@ def load_typos() -> dict[str, str]:
     return dict(table)
 
 
+_CLAUSE_GAP = "[^,.;!?。，；！？\\n]"
+_GAP_NO_NEG = "[^,.;!?。，；！？\\n不没无冇未唔伐莫勿]"
+_PLACEHOLDER = re.compile(r"\{([A-Z_]+|g\d+n?)\}")
+
+
+def _class_regex(items: list[str]) -> str:
+    """One alternation for a word class: literal words escaped (longest first), 're:' entries kept as regex."""
+    lits = sorted({i for i in items if not i.startswith("re:")}, key=len, reverse=True)
+    res = [i[3:] for i in items if i.startswith("re:")]
+    return "(?:" + "|".join([re.escape(w) for w in lits] + [f"(?:{r})" for r in res]) + ")"
+
+
+def _load_compositions(
+    concepts: dict[str, Concept],
+) -> tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...]:
+    """Expand compose.yaml templates ({CLASS}, {gN}, {gNn}) into compiled regexes, validating everything."""
+    data = _load_yaml("compose.yaml")
+    raw_classes = data.get("classes") or {}
+    if not isinstance(raw_classes, dict):
+        raise TriageDataError("compose.yaml: 'classes' must be a mapping")
+    classes: dict[str, str] = {}
+    for name, items in raw_classes.items():
+        where = f"compose.yaml: classes[{name}]"
+        if not re.fullmatch(r"[A-Z_]+", str(name)):
+            raise TriageDataError(f"{where}: class names are UPPER_CASE")
+        classes[name] = _class_regex(_str_list(items, where))
+        try:
+            re.compile(classes[name])
+        except re.error as exc:
+            raise TriageDataError(f"{where}: bad regex: {exc}") from exc
+    out = []
+    for i, item in enumerate(data.get("compositions") or []):
+        where = f"compose.yaml: compositions[{i}]"
+        if not isinstance(item, dict) or item.get("concept") not in concepts:
+            raise TriageDataError(
+                f"{where}: unknown concept {item.get('concept') if isinstance(item, dict) else item!r}"
+            )
+        template = item.get("template")
+        if not isinstance(template, str) or not template:
+            raise TriageDataError(f"{where}: 'template' is required")
+
+        def expand(m: re.Match[str], where: str = where) -> str:
+            key = m.group(1)
+            if key.startswith("g"):
+                n = key[1:].rstrip("n")
+                return f"{_GAP_NO_NEG if key.endswith('n') else _CLAUSE_GAP}{{0,{n}}}?"
+            if key not in classes:
+                raise TriageDataError(f"{where}: unknown class {key!r}")
+            return classes[key]
+
+        veto_names = _str_list(item.get("veto", []) or ["_"], f"{where} veto") if item.get("veto") else []
+        for v in veto_names:
+            if v not in classes:
+                raise TriageDataError(f"{where}: unknown veto class {v!r}")
+        try:
+            rx = re.compile(_PLACEHOLDER.sub(expand, template))
+            veto = re.compile("|".join(classes[v] for v in veto_names)) if veto_names else None
+        except re.error as exc:
+            raise TriageDataError(f"{where}: bad regex: {exc}") from exc
+        out.append((item["concept"], rx, veto))
+    return tuple(out)
+
+
 @lru_cache(maxsize=1)
 def load_knowledge() -> Knowledge:
     """Load and validate every triage data file once per process (cached)."""
@@ -367,6 +433,7 @@ def load_knowledge() -> Knowledge:
         interview=iv,
         typos=load_typos(),
         patterns=tuple(patterns),
+        compositions=_load_compositions(concepts),
     )
 
 

@@ -125,7 +125,7 @@ def assess_with_llm(
         if (f.concept, f.negated) in known or (f.negated and f.concept in present):
             continue
         extra.append(f)
-    merged = decide(offline.findings + extra, offline.facts)
+    merged = decide(offline.findings + extra, offline.facts, texts=[text])
     if rank(offline.urgency) > rank(merged.urgency):
         merged.urgency = offline.urgency
         merged.instruction = offline.instruction

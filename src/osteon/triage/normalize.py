@@ -79,6 +79,11 @@ def _typo_table() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(table.items(), key=lambda kv: -len(kv[0])))
 
 
+def is_cjk(ch: str) -> bool:
+    """A Chinese character (CJK Unified Ideographs and Extension A)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
 def normalize(text: str, *, numerals: bool = True) -> str:
     """Normalise patient text: NFKC width folding, lower case, t2s, typo fixes, numerals -> digits."""
     if not text:
@@ -88,6 +93,10 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = _converter().convert(s)
     # OpenCC maps 痾 (Cantonese 屙) inconsistently; keep the lexicon's spelling
     s = s.replace("痾", "屙").replace("’", "'")
+    # 廿 (20) and 卅 (30), common in 粤/吴 ages and durations (廿五岁, 廿几年): spelled out for the numeral parser
+    s = s.replace("廿", "二十").replace("卅", "三十")
+    # one spelling of the English negated modal, so lexicon forms need not list cannot / unable to / can't
+    s = re.sub(r"\b(can ?not|not able to|unable to)\b", "can't", s)
     for wrong, right in _typo_table():
         if wrong in s:
             s = s.replace(wrong, right)

@@ -9,6 +9,7 @@ Anyone (even before login) may run ``/assess`` and their own interview; a patien
 from __future__ import annotations
 
 from osteon.security.deps import Actor
+from osteon.security.permissions import register_domain
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "dept_head": frozenset({"triage:read", "triage:link"}),
@@ -26,3 +27,6 @@ def can(actor: Actor, permission: str) -> bool:
 def is_patient(actor: Actor) -> bool:
     """A patient-portal user."""
     return actor.role == "patient" and actor.patient_id is not None
+
+
+register_domain("triage", ROLE_PERMISSIONS)

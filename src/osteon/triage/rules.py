@@ -155,6 +155,8 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     d = facts.duration_days
     if d is not None:
         out.add("dur.acute" if d <= 14 else "dur.chronic" if d >= 42 else "dur.subacute")
+        if d > 3:
+            out.add("dur.over_3d")
     # an injury counts as acute unless the patient says it is weeks old or this is a follow-up visit
     if (
         "mech.injury" in ctx.tags

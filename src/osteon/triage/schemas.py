@@ -26,7 +26,7 @@ class AssessRequest(Schema):
     """What the patient (or the nurse, for them) says."""
 
     text: str = Field(description="Free text in any dialect or English, e.g. 腰杆疼了两个多月")
-    age: float | None = Field(default=None, ge=0, le=130)
+    age: float | None = Field(default=None, ge=0, le=130, strict=True)  # a number, not "12" or true
     sex: Sex | None = None
 
     @field_validator("text")
@@ -59,7 +59,7 @@ class InterviewCreate(Schema):
     """Start an interview, optionally with the complaint already typed."""
 
     complaint: str | None = Field(default=None, description="What is wrong, in the patient's words")
-    age: float | None = Field(default=None, ge=0, le=130)
+    age: float | None = Field(default=None, ge=0, le=130, strict=True)  # a number, not "12" or true
     sex: Sex | None = None
     lang: Literal["zh", "en"] = "zh"
 

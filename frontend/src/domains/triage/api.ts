@@ -5,6 +5,7 @@ import {
   triageClaimInterview,
   triageGetInterview,
   triageGetSummary,
+  triageLinkInterview,
   triageListInterviews,
   triageStartInterview,
 } from '@/api/client'
@@ -46,4 +47,11 @@ export function getSummaryForAppointment(appointmentId: string): Promise<Summary
 /** A patient's interviews (staff). */
 export function listInterviews(patientId: string): Promise<InterviewListItem[]> {
   return data(triageListInterviews({ query: { patient_id: patientId } }))
+}
+
+/** Attach the interview's summary to an appointment the patient just booked (token or owner). */
+export function linkInterview(id: string, token: string | null, appointmentId: string): Promise<InterviewRead> {
+  return data(
+    triageLinkInterview({ path: { interview_id: id }, body: { appointment_id: appointmentId }, headers: tokenHeader(token) }),
+  )
 }

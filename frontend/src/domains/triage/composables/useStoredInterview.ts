@@ -26,3 +26,16 @@ export function saveStoredInterview(v: StoredInterview): void {
 export function clearStoredInterview(): void {
   localStorage.removeItem(STORAGE_KEY)
 }
+
+/**
+ * After a booking reached from the triage chat (`/m/book?...&triage=<interview id>`): attach that interview's
+ * summary to the new appointment so the doctor's encounter opens pre-filled. Only the interview this browser
+ * holds (id + token) and only when the booking page was opened from it; returns whether it was linked.
+ */
+export async function linkStoredInterviewTo(appointmentId: string, fromQuery: unknown): Promise<boolean> {
+  const stored = loadStoredInterview()
+  if (!stored || typeof fromQuery !== 'string' || fromQuery !== stored.id) return false
+  const { linkInterview } = await import('../api')
+  await linkInterview(stored.id, stored.token, appointmentId)
+  return true
+}

@@ -1,0 +1,182 @@
+"""Blind emergency batches (tests/triage/blind/, docs/triage.md "Blind emergency batches, 2026-11").
+
+batch_a … batch_d were each measured blind and then used to generalise the lexicon/rules (round 4 used all
+four for the component compositions in compose.yaml), so they now act as regression sets (no missed emergency).
+batch_e was written after round 4 and held out; it was then used, with everything else, to train the statistical
+safety net (safety_net.py), so it is a regression set too. batch_f was written blind by a new author (who saw only
+DOMAIN.md) after the net was designed and trained, and is never used for training or tuning: it is the held-out
+estimate (reported, not asserted as a target, so it stays honest); the test checks it is well-formed and that the
+figures the docs quote are still what the engine gives, so a change that moves them forces a doc update (and, if
+batch_f is then used for tuning, a fresh batch). Round 6 looked at F's misses (space as a clause break, metastatic
+cord compression), so batch_g (2026-12-05, another blind author, 100 cases) is now the fresh estimate; its first
+score was taken on the code before round 6 (docs/triage.md), and it is not in the net's training data either.
+batch_h (a third blind author, voice-message style) was scored on the code after round 6, then used for round 7;
+batch_i (a fourth, small-town WeChat style, 120 cases) on the code after round 7, then used for round 8;
+batch_j (a fifth, 25 English cases from many backgrounds, 台湾国语, 粤, 闽南) after round 8, then round 9;
+batch_k (triage-nurse phone notes) and batch_l (workers and farmers) on the code of round 10, then used for it;
+batch_m (children and very old parents) and batch_n (after treatment, chronic illness) on the final round-10 code,
+then used for round 11;
+batch_o (a day of city chatbot messages, 35 English) and batch_p (a southern county hospital on market day) on
+the round-11 code, then used for round 12; batch_q (a provincial hospital's evening, 30 English) on the final
+round-12 code, then used for round 13.
+Since round 10 every scored batch also trains the safety net.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from osteon.triage import engine
+from osteon.triage.engine import assess
+from osteon.triage.evaluate import evaluate, load_vignettes
+from osteon.triage.knowledge import DEPARTMENTS, RED_FLAG_CODES
+from osteon.triage.safety_net import load_net
+
+BLIND = Path(__file__).parent / "blind"
+
+
+@pytest.mark.parametrize(
+    "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
+             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q"]
+)
+def test_blind_batch_is_well_formed(name: str) -> None:
+    cases = load_vignettes(BLIND / f"{name}.jsonl")
+    assert len(cases) >= 60
+    assert len({c["id"] for c in cases}) == len(cases)
+    emergencies = [c for c in cases if c["urgency"] == "emergency"]
+    assert len(emergencies) >= 30
+    assert len(cases) - len(emergencies) >= 25
+    for c in cases:
+        assert set(c["departments"]) <= set(DEPARTMENTS), c
+        assert set(c["red_flags"]) <= set(RED_FLAG_CODES), c
+    assert len({c["dialect"] for c in cases}) >= 5  # each batch spans several dialects (P: the south and west only)
+
+
+@pytest.mark.parametrize("name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e"])
+def test_tuned_blind_batches_miss_no_emergency(name: str) -> None:
+    rep = evaluate(load_vignettes(BLIND / f"{name}.jsonl"))
+    assert rep.emergency_sensitivity == 1.0, rep.failures
+
+
+def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
+    em = [c for c in cases if c["urgency"] == "emergency"]
+    found = sum(assess(c["text"]).urgency == "emergency" for c in em)
+    false_em = sum(assess(c["text"]).urgency == "emergency" for c in cases if c["urgency"] != "emergency")
+    return found, len(em), false_em
+
+
+@pytest.mark.parametrize(
+    ("name", "with_net", "rules_alone"),
+    [
+        # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
+        # batches also train the net, so the "with net" figures are in-sample
+        ("batch_f", (46, 46, 0), (39, 46, 0)),
+        ("batch_g", (45, 45, 0), (41, 45, 0)),
+        ("batch_h", (45, 45, 0), (41, 45, 0)),
+        ("batch_i", (50, 50, 0), (44, 50, 0)),
+        ("batch_j", (50, 50, 0), (45, 50, 0)),
+        ("batch_k", (45, 45, 0), (41, 45, 0)),
+        ("batch_l", (45, 45, 0), (43, 45, 0)),
+        ("batch_m", (45, 45, 0), (43, 45, 0)),
+        ("batch_n", (45, 45, 0), (39, 45, 0)),
+        ("batch_o", (45, 45, 0), (43, 45, 0)),
+        ("batch_p", (45, 45, 0), (41, 45, 0)),
+        ("batch_q", (45, 45, 0), (43, 45, 0)),
+    ],
+)
+def test_held_out_batch_figures_match_the_docs(
+    monkeypatch: pytest.MonkeyPatch, name: str, with_net: tuple[int, int, int], rules_alone: tuple[int, int, int]
+) -> None:
+    """The held-out batches (never in the net's training data) score as docs/triage.md says, with and without the net."""
+    cases = load_vignettes(BLIND / f"{name}.jsonl")
+    assert _emergencies_found(cases) == with_net
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    assert _emergencies_found(cases) == rules_alone
+
+
+PHRASE_FAMILIES = {
+    # bladder/bowel said without a standard word (Dionne 2019: any change escalates)
+    "cauda_equina": [
+        "腰杆痛，今天屙尿屙不赢",
+        "腰疼，拉屎拉尿都没数了",
+        "腰骨痛，屙尿屙唔清",
+        "腰痛，小便憋伐牢",
+        "腰酸背痛，坐在马桶上下头一点感觉都没了",
+        "腰痛，屁股那一圈木起了，小便也不对",
+        "老腰病犯了，尿都尿裤兜里了自己还不知道",
+        "条腰痛，坐喺度屁股冇乜感觉，小便又唔顺",
+    ],
+    "open_fracture": ["胳膊摔了，白的骨头都能瞅见", "跌咗一跤，手骨穿咗出嚟", "小腿摔断了，支棱出来一截骨头"],
+    "high_energy_trauma": ["从5米高的架子上栽下来，腰痛", "骑摩托摔了，大腿痛得动不了", "高速上出了事故，车翻了，脖子痛"],
+    "compartment": ["打完石膏以后手指头肿，越痛越凶", "小腿被货架砸了，胀得像要炸开，疼得钻心"],
+    "septic_joint": ["手腕突然肿得老高，红彤彤的，人发烧发冷"],
+    "child_safeguarding": ["两个月的宝宝，大腿肿了，说是翻身压到了", "小娃娃还不会爬，耳朵后面有青块"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in PHRASE_FAMILIES.items() for t in ts])
+def test_new_phrase_families_raise_the_red_flag(code: str, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", (text, r.red_flags)
+    assert code in r.red_flags, (text, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "腰疼，大小便都没问题，不发烧",
+    "从1米高的台阶上跳下来，脚踝扭了一下",
+    "膝盖疼，越走越疼",
+    "六个月的宝宝，体检说髋关节有点松",
+])
+def test_phrase_family_decoys_stay_non_emergency(text: str) -> None:
+    assert assess(text).urgency != "emergency", (text, assess(text).red_flags)
+
+
+# Round 4: red-flag features composed from components (compose.yaml), each with several phrasings that no
+# single lexicon form covers, plus decoys built from the same components that must stay below emergency.
+COMPOSED = {
+    "cauda_equina": [
+        "腰痛，小便拎伐清了",  # 吴: bladder x "伐清"
+        "腰痛，憋尿憋得肚子胀",
+        "腰扭了以后，小便急，一急就漏出来",
+        "腰骨痛，大便出嚟都唔知",
+        "腰杆痛，屁股底下木佬佬",
+        "腰疼，擦屁股的时候一点感觉都没有",
+    ],
+    "open_fracture": ["脚被压了，骨头外翻", "看得见里面断的骨头，大腿被钢筋戳穿了", "手指骨头都断开了，血一直冒"],
+    "compartment": ["手被压面机压了，肿得硬梆梆", "腿被倒下的树压住半个钟头", "打了石膏，疼得一晚上睡不着"],
+    "neurovascular": ["胳膊肘摔了以后，手腕那跳的地方摸不着", "脚踝骨折错位了，脚板颜色发乌"],
+    "high_energy_trauma": ["骑马摔下来被马踩了，胯骨疼", "喺地盘俾吊机吊嘅嘢砸中，条腰痛", "被钢板砸中腰，腿动不了"],
+    "septic_joint": ["关节打了封闭针以后，又红又肿，发高烧"],
+    "stroke": ["脸一边木了，刚刚发生的"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED.items() for t in ts])
+def test_composed_features_raise_the_red_flag(code: str, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", (text, r.red_flags)
+    assert code in r.red_flags, (text, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "上厕所蹲不下去，膝盖疼",
+    "糖尿病控制不好，脚麻",
+    "腰疼，大小便没有失禁",
+    "腰痛，没有大小便问题，屁股周围不麻",
+    "坐久了屁股和腿发麻，腰也酸",
+    "在墙上压腿拉伤了大腿后面",
+    "架子上的东西掉下来砸到脚背，有点肿",
+    "在楼上摔了一跤，膝盖擦破皮",
+    "腰像卡住了一样，两天了",
+    "X光看到骨头有条裂缝，医生说骨裂",
+    "脚踝扭了，肿了，有点发紫",
+    "半边脸麻，已经一个月了，慢慢出现的",
+    "膝盖越来越疼，上下楼梯更明显",
+    "马上就要考试了，手腕疼",
+])
+def test_composed_decoys_stay_non_emergency(text: str) -> None:
+    assert assess(text).urgency != "emergency", (text, assess(text).red_flags)
