@@ -1,0 +1,1 @@
+"""Remote consultation (会诊): request, triage, scheduling, grants, room membership, chat, signed report."""
