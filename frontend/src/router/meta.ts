@@ -64,6 +64,12 @@ export interface RouteNamedMap {
   'portal-results': Info<'portal-results', '/m/results'>
   'portal-notifications': Info<'portal-notifications', '/m/notifications'>
   'portal-discharge': Info<'portal-discharge', '/m/discharge'>
+  consultations: Info<'consultations', '/consultations'>
+  'consultation-new': Info<'consultation-new', '/consultations/new'>
+  'consultation-detail': Info<'consultation-detail', '/consultations/:id', { id: string }>
+  'consultation-room': Info<'consultation-room', '/consultations/:id/room', { id: string }>
+  'imaging-worklist': Info<'imaging-worklist', '/imaging-worklist'>
+  cashier: Info<'cashier', '/cashier'>
   'not-found': Info<'not-found', '/:pathMatch(.*)*', { pathMatch: string }>
 }
 

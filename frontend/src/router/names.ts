@@ -30,6 +30,14 @@ export const R = {
   portalResults: 'portal-results',
   portalNotifications: 'portal-notifications',
   portalDischarge: 'portal-discharge',
+  // remote consultation (issue 6)
+  consultations: 'consultations',
+  consultationNew: 'consultation-new',
+  consultationDetail: 'consultation-detail',
+  consultationRoom: 'consultation-room',
+  // imaging worklist, cashier (issue 3: the technician's and the cashier's screens)
+  imagingWorklist: 'imaging-worklist',
+  cashier: 'cashier',
 } as const satisfies Record<string, keyof RouteNamedMap>
 
 export type RouteName = (typeof R)[keyof typeof R]

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar, Calendar, DataAnalysis, FirstAidKit, HomeFilled, OfficeBuilding, Search, Tickets, UserFilled } from '@element-plus/icons-vue'
+import { Avatar, Calendar, ChatDotRound, DataAnalysis, FirstAidKit, HomeFilled, List, Money, OfficeBuilding, Search, Tickets, UserFilled } from '@element-plus/icons-vue'
 import { R } from './names'
 import './meta'
 
@@ -132,6 +132,61 @@ export const routes: RouteRecordRaw[] = [
           titleKey: 'surgery.title',
           menu: { labelKey: 'surgery.nav', icon: Calendar, order: 18 },
         },
+      },
+      // the radiographer's/radiologist's worklist and the cashier (issue 3); menus by the domain permissions in /auth/me
+      {
+        path: 'imaging-worklist',
+        name: R.imagingWorklist,
+        component: () => import('@/domains/orders/views/ImagingWorklistView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'order:execute',
+          titleKey: 'worklist.title',
+          menu: { labelKey: 'worklist.nav', icon: List, order: 17 },
+        },
+      },
+      {
+        path: 'cashier',
+        name: R.cashier,
+        component: () => import('@/domains/orders/views/CashierView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'charge:pay',
+          titleKey: 'cashier.title',
+          menu: { labelKey: 'cashier.nav', icon: Money, order: 15 },
+        },
+      },
+      // remote consultation (会诊, issue 6): both sides' worklists, the request form, the detail and the room
+      {
+        path: 'consultations',
+        name: R.consultations,
+        component: () => import('@/domains/consultations/views/ConsultationListView.vue'),
+        meta: {
+          face: 'staff',
+          permission: 'patient:read',
+          titleKey: 'consult.nav',
+          menu: { labelKey: 'consult.nav', icon: ChatDotRound, order: 19 },
+        },
+      },
+      {
+        path: 'consultations/new',
+        name: R.consultationNew,
+        component: () => import('@/domains/consultations/views/ConsultationNewView.vue'),
+        meta: { face: 'staff', permission: 'patient:read', titleKey: 'consult.new.title' },
+      },
+      {
+        path: 'consultations/:id',
+        name: R.consultationDetail,
+        component: () => import('@/domains/consultations/views/ConsultationDetailView.vue'),
+        props: true,
+        meta: { face: 'staff', permission: 'patient:read', titleKey: 'consult.detail.title' },
+      },
+      {
+        path: 'consultations/:id/room',
+        name: R.consultationRoom,
+        component: () => import('@/domains/consultations/views/ConsultationRoomView.vue'),
+        props: true,
+        meta: { face: 'staff', permission: 'patient:read', titleKey: 'consult.room.title' },
       },
       {
         path: 'security/totp',

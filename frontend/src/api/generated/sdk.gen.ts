@@ -2,7 +2,7 @@
 
 import type { Client, ClientMeta, Options as Options2, RequestResult, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AuditSearchAuditData, AuditSearchAuditErrors, AuditSearchAuditResponses, AuditVerifyAuditData, AuditVerifyAuditErrors, AuditVerifyAuditResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthTotpConfirmData, AuthTotpConfirmErrors, AuthTotpConfirmResponses, AuthTotpSetupData, AuthTotpSetupErrors, AuthTotpSetupResponses, DicomwebInstanceMetadataData, DicomwebInstanceMetadataErrors, DicomwebInstanceMetadataResponses, DicomwebRenderFrameData, DicomwebRenderFrameErrors, DicomwebRenderFrameResponses, DicomwebRenderInstanceData, DicomwebRenderInstanceErrors, DicomwebRenderInstanceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebSeriesMetadataData, DicomwebSeriesMetadataErrors, DicomwebSeriesMetadataResponses, DicomwebStowStudiesData, DicomwebStowStudiesErrors, DicomwebStowStudiesResponses, DicomwebStowStudyData, DicomwebStowStudyErrors, DicomwebStowStudyResponses, DicomwebStudyMetadataData, DicomwebStudyMetadataErrors, DicomwebStudyMetadataResponses, DicomwebThumbnailData, DicomwebThumbnailErrors, DicomwebThumbnailResponses, EncountersAddScoreData, EncountersAddScoreErrors, EncountersAddScoreResponses, EncountersAmendRecordData, EncountersAmendRecordErrors, EncountersAmendRecordResponses, EncountersFinishEncounterData, EncountersFinishEncounterErrors, EncountersFinishEncounterResponses, EncountersGetEncounterData, EncountersGetEncounterErrors, EncountersGetEncounterResponses, EncountersGetFractureClassificationData, EncountersGetFractureClassificationErrors, EncountersGetFractureClassificationResponses, EncountersGetTemplateData, EncountersGetTemplateErrors, EncountersGetTemplateResponses, EncountersListFractureClassificationsData, EncountersListFractureClassificationsErrors, EncountersListFractureClassificationsResponses, EncountersListPatientEncountersData, EncountersListPatientEncountersErrors, EncountersListPatientEncountersResponses, EncountersListTemplatesData, EncountersListTemplatesErrors, EncountersListTemplatesResponses, EncountersOpenEncounterData, EncountersOpenEncounterErrors, EncountersOpenEncounterResponses, EncountersPutTriageSummaryData, EncountersPutTriageSummaryErrors, EncountersPutTriageSummaryResponses, EncountersRecordVersionsData, EncountersRecordVersionsErrors, EncountersRecordVersionsResponses, EncountersSaveRecordData, EncountersSaveRecordErrors, EncountersSaveRecordResponses, EncountersSearchIcd10Data, EncountersSearchIcd10Errors, EncountersSearchIcd10Responses, EncountersSearchProceduresData, EncountersSearchProceduresErrors, EncountersSearchProceduresResponses, EncountersSignRecordData, EncountersSignRecordErrors, EncountersSignRecordResponses, ImagingCreateDeviceData, ImagingCreateDeviceErrors, ImagingCreateDeviceResponses, ImagingCreateNodeData, ImagingCreateNodeErrors, ImagingCreateNodeResponses, ImagingCreateRequestData, ImagingCreateRequestErrors, ImagingCreateRequestResponses, ImagingDeleteDeviceData, ImagingDeleteDeviceErrors, ImagingDeleteDeviceResponses, ImagingDeleteNodeData, ImagingDeleteNodeErrors, ImagingDeleteNodeResponses, ImagingEchoNodeData, ImagingEchoNodeErrors, ImagingEchoNodeResponses, ImagingForwardData, ImagingForwardErrors, ImagingForwardResponses, ImagingGetRequestData, ImagingGetRequestErrors, ImagingGetRequestResponses, ImagingGetStudyData, ImagingGetStudyErrors, ImagingGetStudyResponses, ImagingGetTransferData, ImagingGetTransferErrors, ImagingGetTransferResponses, ImagingListDevicesData, ImagingListDevicesErrors, ImagingListDevicesResponses, ImagingListNodesData, ImagingListNodesErrors, ImagingListNodesResponses, ImagingPatientRequestsData, ImagingPatientRequestsErrors, ImagingPatientRequestsResponses, ImagingPatientStudiesData, ImagingPatientStudiesErrors, ImagingPatientStudiesResponses, ImagingPatientTransfersData, ImagingPatientTransfersErrors, ImagingPatientTransfersResponses, ImagingQueryNodeData, ImagingQueryNodeErrors, ImagingQueryNodeResponses, ImagingReconcileLinkData, ImagingReconcileLinkErrors, ImagingReconcileLinkResponses, ImagingReconciliationData, ImagingReconciliationErrors, ImagingReconciliationResponses, ImagingRetrieveData, ImagingRetrieveErrors, ImagingRetrieveResponses, ImagingUpdateDeviceData, ImagingUpdateDeviceErrors, ImagingUpdateDeviceResponses, InpatientAddBedsData, InpatientAddBedsErrors, InpatientAddBedsResponses, InpatientAddNoteData, InpatientAddNoteErrors, InpatientAddNoteResponses, InpatientAddObservationData, InpatientAddObservationErrors, InpatientAddObservationResponses, InpatientAdmitData, InpatientAdmitErrors, InpatientAdmitResponses, InpatientAssignBedData, InpatientAssignBedErrors, InpatientAssignBedResponses, InpatientBedBoardData, InpatientBedBoardErrors, InpatientBedBoardResponses, InpatientDischargeData, InpatientDischargeErrors, InpatientDischargeResponses, InpatientGetAdmissionData, InpatientGetAdmissionErrors, InpatientGetAdmissionResponses, InpatientGetSummaryData, InpatientGetSummaryErrors, InpatientGetSummaryResponses, InpatientListNotesData, InpatientListNotesErrors, InpatientListNotesResponses, InpatientListObservationsData, InpatientListObservationsErrors, InpatientListObservationsResponses, InpatientSaveSummaryData, InpatientSaveSummaryErrors, InpatientSaveSummaryResponses, InpatientSetBedStateData, InpatientSetBedStateErrors, InpatientSetBedStateResponses, InpatientTransferData, InpatientTransferErrors, InpatientTransferResponses, InpatientWardAdmissionsData, InpatientWardAdmissionsErrors, InpatientWardAdmissionsResponses, InstitutionsListDepartmentsData, InstitutionsListDepartmentsErrors, InstitutionsListDepartmentsResponses, InstitutionsListInstitutionsData, InstitutionsListInstitutionsErrors, InstitutionsListInstitutionsResponses, InstitutionsListWardsData, InstitutionsListWardsErrors, InstitutionsListWardsResponses, MetaGetMetaData, MetaGetMetaErrors, MetaGetMetaResponses, NotificationsGetPreferencesData, NotificationsGetPreferencesErrors, NotificationsGetPreferencesResponses, NotificationsListDeliveriesData, NotificationsListDeliveriesErrors, NotificationsListDeliveriesResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsMarkAllReadData, NotificationsMarkAllReadErrors, NotificationsMarkAllReadResponses, NotificationsMarkReadData, NotificationsMarkReadErrors, NotificationsMarkReadResponses, NotificationsPutPreferencesData, NotificationsPutPreferencesErrors, NotificationsPutPreferencesResponses, OrdersAckAlertData, OrdersAckAlertErrors, OrdersAckAlertResponses, OrdersCancelOrderData, OrdersCancelOrderErrors, OrdersCancelOrderResponses, OrdersChargeRatiosData, OrdersChargeRatiosErrors, OrdersChargeRatiosResponses, OrdersCreateOrderData, OrdersCreateOrderErrors, OrdersCreateOrderResponses, OrdersGetOrderData, OrdersGetOrderErrors, OrdersGetOrderResponses, OrdersListPatientChargesData, OrdersListPatientChargesErrors, OrdersListPatientChargesResponses, OrdersListPatientOrdersData, OrdersListPatientOrdersErrors, OrdersListPatientOrdersResponses, OrdersMyAlertsData, OrdersMyAlertsErrors, OrdersMyAlertsResponses, OrdersPayChargesData, OrdersPayChargesErrors, OrdersPayChargesResponses, OrdersReportOrderData, OrdersReportOrderErrors, OrdersReportOrderResponses, OrdersReviewOrderData, OrdersReviewOrderErrors, OrdersReviewOrderResponses, OrdersTransitionOrderData, OrdersTransitionOrderErrors, OrdersTransitionOrderResponses, PatientsAddIdentifierData, PatientsAddIdentifierErrors, PatientsAddIdentifierResponses, PatientsBreakGlassData, PatientsBreakGlassErrors, PatientsBreakGlassResponses, PatientsGetPatientData, PatientsGetPatientErrors, PatientsGetPatientResponses, PatientsMergePatientsData, PatientsMergePatientsErrors, PatientsMergePatientsResponses, PatientsRegisterPatientData, PatientsRegisterPatientErrors, PatientsRegisterPatientResponses, PatientsSearchPatientsData, PatientsSearchPatientsErrors, PatientsSearchPatientsResponses, PatientsUpdatePatientData, PatientsUpdatePatientErrors, PatientsUpdatePatientResponses, PortalMyAppointmentsData, PortalMyAppointmentsErrors, PortalMyAppointmentsResponses, PortalMyBookingStatusData, PortalMyBookingStatusErrors, PortalMyBookingStatusResponses, PortalMyRecordData, PortalMyRecordErrors, PortalMyRecordResponses, SchedulingBookAppointmentData, SchedulingBookAppointmentErrors, SchedulingBookAppointmentResponses, SchedulingCallNextData, SchedulingCallNextErrors, SchedulingCallNextResponses, SchedulingCancelAppointmentData, SchedulingCancelAppointmentErrors, SchedulingCancelAppointmentResponses, SchedulingCheckInData, SchedulingCheckInErrors, SchedulingCheckInResponses, SchedulingCompleteData, SchedulingCompleteErrors, SchedulingCompleteResponses, SchedulingCreateSessionData, SchedulingCreateSessionErrors, SchedulingCreateSessionResponses, SchedulingGetAppointmentData, SchedulingGetAppointmentErrors, SchedulingGetAppointmentResponses, SchedulingGetQueueData, SchedulingGetQueueErrors, SchedulingGetQueueResponses, SchedulingListAppointmentsData, SchedulingListAppointmentsErrors, SchedulingListAppointmentsResponses, SchedulingListFeeCategoriesData, SchedulingListFeeCategoriesErrors, SchedulingListFeeCategoriesResponses, SchedulingListSlotsData, SchedulingListSlotsErrors, SchedulingListSlotsResponses, SchedulingMarkNoShowData, SchedulingMarkNoShowErrors, SchedulingMarkNoShowResponses, SchedulingRecallData, SchedulingRecallErrors, SchedulingRecallResponses, SchedulingRegisterWalkInData, SchedulingRegisterWalkInErrors, SchedulingRegisterWalkInResponses, SchedulingReturnWithResultsData, SchedulingReturnWithResultsErrors, SchedulingReturnWithResultsResponses, SchedulingSearchSessionsData, SchedulingSearchSessionsErrors, SchedulingSearchSessionsResponses, SchedulingSkipData, SchedulingSkipErrors, SchedulingSkipResponses, SurgeryAddComplicationData, SurgeryAddComplicationErrors, SurgeryAddComplicationResponses, SurgeryAddRoomData, SurgeryAddRoomErrors, SurgeryAddRoomResponses, SurgeryCancelData, SurgeryCancelErrors, SurgeryCancelResponses, SurgeryGetSurgeryData, SurgeryGetSurgeryErrors, SurgeryGetSurgeryResponses, SurgeryListRoomsData, SurgeryListRoomsErrors, SurgeryListRoomsResponses, SurgeryOrScheduleData, SurgeryOrScheduleErrors, SurgeryOrScheduleResponses, SurgeryRecordData, SurgeryRecordErrors, SurgeryRecordResponses, SurgeryRequestSurgeryData, SurgeryRequestSurgeryErrors, SurgeryRequestSurgeryResponses, SurgeryScheduleData, SurgeryScheduleErrors, SurgeryScheduleResponses, SurgerySearchImplantsData, SurgerySearchImplantsErrors, SurgerySearchImplantsResponses, SurgeryUpdateChecklistData, SurgeryUpdateChecklistErrors, SurgeryUpdateChecklistResponses, TriageAnswerInterviewData, TriageAnswerInterviewErrors, TriageAnswerInterviewResponses, TriageAssessData, TriageAssessErrors, TriageAssessResponses, TriageClaimInterviewData, TriageClaimInterviewErrors, TriageClaimInterviewResponses, TriageGetInterviewData, TriageGetInterviewErrors, TriageGetInterviewResponses, TriageGetSummaryData, TriageGetSummaryErrors, TriageGetSummaryResponses, TriageLinkInterviewData, TriageLinkInterviewErrors, TriageLinkInterviewResponses, TriageListInterviewsData, TriageListInterviewsErrors, TriageListInterviewsResponses, TriageStartInterviewData, TriageStartInterviewErrors, TriageStartInterviewResponses, UsersAssignRoleData, UsersAssignRoleErrors, UsersAssignRoleResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersUnlockUserData, UsersUnlockUserErrors, UsersUnlockUserResponses, ViewerGetAnnotationsData, ViewerGetAnnotationsErrors, ViewerGetAnnotationsResponses, ViewerGetPresetsData, ViewerGetPresetsErrors, ViewerGetPresetsResponses, ViewerPutAnnotationsData, ViewerPutAnnotationsErrors, ViewerPutAnnotationsResponses, ViewerPutPresetsData, ViewerPutPresetsErrors, ViewerPutPresetsResponses } from './types.gen';
+import type { AuditSearchAuditData, AuditSearchAuditErrors, AuditSearchAuditResponses, AuditVerifyAuditData, AuditVerifyAuditErrors, AuditVerifyAuditResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthMeData, AuthMeErrors, AuthMeResponses, AuthTotpConfirmData, AuthTotpConfirmErrors, AuthTotpConfirmResponses, AuthTotpSetupData, AuthTotpSetupErrors, AuthTotpSetupResponses, ConsultationsAcceptData, ConsultationsAcceptErrors, ConsultationsAcceptResponses, ConsultationsAssignData, ConsultationsAssignErrors, ConsultationsAssignResponses, ConsultationsCancelData, ConsultationsCancelErrors, ConsultationsCancelResponses, ConsultationsCloseData, ConsultationsCloseErrors, ConsultationsCloseResponses, ConsultationsConfirmData, ConsultationsConfirmErrors, ConsultationsConfirmResponses, ConsultationsCreateConsultationData, ConsultationsCreateConsultationErrors, ConsultationsCreateConsultationResponses, ConsultationsDeclineData, ConsultationsDeclineErrors, ConsultationsDeclineResponses, ConsultationsGetAttachmentData, ConsultationsGetAttachmentErrors, ConsultationsGetAttachmentResponses, ConsultationsGetConsultationData, ConsultationsGetConsultationErrors, ConsultationsGetConsultationResponses, ConsultationsInviteData, ConsultationsInviteErrors, ConsultationsInviteResponses, ConsultationsJoinRoomData, ConsultationsJoinRoomErrors, ConsultationsJoinRoomResponses, ConsultationsListConsultationsData, ConsultationsListConsultationsErrors, ConsultationsListConsultationsResponses, ConsultationsListExpertsData, ConsultationsListExpertsErrors, ConsultationsListExpertsResponses, ConsultationsListInvitableData, ConsultationsListInvitableErrors, ConsultationsListInvitableResponses, ConsultationsListMessagesData, ConsultationsListMessagesErrors, ConsultationsListMessagesResponses, ConsultationsPostMessageData, ConsultationsPostMessageErrors, ConsultationsPostMessageResponses, ConsultationsProposeData, ConsultationsProposeErrors, ConsultationsProposeResponses, ConsultationsSaveReportData, ConsultationsSaveReportErrors, ConsultationsSaveReportResponses, ConsultationsSignReportData, ConsultationsSignReportErrors, ConsultationsSignReportResponses, ConsultationsStartData, ConsultationsStartErrors, ConsultationsStartResponses, DicomwebInstanceMetadataData, DicomwebInstanceMetadataErrors, DicomwebInstanceMetadataResponses, DicomwebRenderFrameData, DicomwebRenderFrameErrors, DicomwebRenderFrameResponses, DicomwebRenderInstanceData, DicomwebRenderInstanceErrors, DicomwebRenderInstanceResponses, DicomwebRetrieveFramesData, DicomwebRetrieveFramesErrors, DicomwebRetrieveFramesResponses, DicomwebRetrieveInstanceData, DicomwebRetrieveInstanceErrors, DicomwebRetrieveInstanceResponses, DicomwebRetrieveSeriesData, DicomwebRetrieveSeriesErrors, DicomwebRetrieveSeriesResponses, DicomwebRetrieveStudyData, DicomwebRetrieveStudyErrors, DicomwebRetrieveStudyResponses, DicomwebSearchAllInstancesData, DicomwebSearchAllInstancesErrors, DicomwebSearchAllInstancesResponses, DicomwebSearchAllSeriesData, DicomwebSearchAllSeriesErrors, DicomwebSearchAllSeriesResponses, DicomwebSearchInstancesData, DicomwebSearchInstancesErrors, DicomwebSearchInstancesResponses, DicomwebSearchSeriesData, DicomwebSearchSeriesErrors, DicomwebSearchSeriesResponses, DicomwebSearchStudiesData, DicomwebSearchStudiesErrors, DicomwebSearchStudiesResponses, DicomwebSearchStudyInstancesData, DicomwebSearchStudyInstancesErrors, DicomwebSearchStudyInstancesResponses, DicomwebSeriesMetadataData, DicomwebSeriesMetadataErrors, DicomwebSeriesMetadataResponses, DicomwebStowStudiesData, DicomwebStowStudiesErrors, DicomwebStowStudiesResponses, DicomwebStowStudyData, DicomwebStowStudyErrors, DicomwebStowStudyResponses, DicomwebStudyMetadataData, DicomwebStudyMetadataErrors, DicomwebStudyMetadataResponses, DicomwebThumbnailData, DicomwebThumbnailErrors, DicomwebThumbnailResponses, EncountersAddScoreData, EncountersAddScoreErrors, EncountersAddScoreResponses, EncountersAmendRecordData, EncountersAmendRecordErrors, EncountersAmendRecordResponses, EncountersFinishEncounterData, EncountersFinishEncounterErrors, EncountersFinishEncounterResponses, EncountersGetEncounterData, EncountersGetEncounterErrors, EncountersGetEncounterResponses, EncountersGetFractureClassificationData, EncountersGetFractureClassificationErrors, EncountersGetFractureClassificationResponses, EncountersGetScoreDefinitionData, EncountersGetScoreDefinitionErrors, EncountersGetScoreDefinitionResponses, EncountersGetTemplateData, EncountersGetTemplateErrors, EncountersGetTemplateResponses, EncountersListFractureClassificationsData, EncountersListFractureClassificationsErrors, EncountersListFractureClassificationsResponses, EncountersListPatientEncountersData, EncountersListPatientEncountersErrors, EncountersListPatientEncountersResponses, EncountersListPatientScoresData, EncountersListPatientScoresErrors, EncountersListPatientScoresResponses, EncountersListScoreDefinitionsData, EncountersListScoreDefinitionsErrors, EncountersListScoreDefinitionsResponses, EncountersListTemplatesData, EncountersListTemplatesErrors, EncountersListTemplatesResponses, EncountersOpenEncounterData, EncountersOpenEncounterErrors, EncountersOpenEncounterResponses, EncountersPutTriageSummaryData, EncountersPutTriageSummaryErrors, EncountersPutTriageSummaryResponses, EncountersRecordVersionsData, EncountersRecordVersionsErrors, EncountersRecordVersionsResponses, EncountersSaveRecordData, EncountersSaveRecordErrors, EncountersSaveRecordResponses, EncountersSearchIcd10Data, EncountersSearchIcd10Errors, EncountersSearchIcd10Responses, EncountersSearchProceduresData, EncountersSearchProceduresErrors, EncountersSearchProceduresResponses, EncountersSignRecordData, EncountersSignRecordErrors, EncountersSignRecordResponses, ImagingCreateDeviceData, ImagingCreateDeviceErrors, ImagingCreateDeviceResponses, ImagingCreateNodeData, ImagingCreateNodeErrors, ImagingCreateNodeResponses, ImagingCreateRequestData, ImagingCreateRequestErrors, ImagingCreateRequestResponses, ImagingDeleteDeviceData, ImagingDeleteDeviceErrors, ImagingDeleteDeviceResponses, ImagingDeleteNodeData, ImagingDeleteNodeErrors, ImagingDeleteNodeResponses, ImagingEchoNodeData, ImagingEchoNodeErrors, ImagingEchoNodeResponses, ImagingForwardData, ImagingForwardErrors, ImagingForwardResponses, ImagingGetRequestData, ImagingGetRequestErrors, ImagingGetRequestResponses, ImagingGetStudyData, ImagingGetStudyErrors, ImagingGetStudyResponses, ImagingGetTransferData, ImagingGetTransferErrors, ImagingGetTransferResponses, ImagingListDevicesData, ImagingListDevicesErrors, ImagingListDevicesResponses, ImagingListNodesData, ImagingListNodesErrors, ImagingListNodesResponses, ImagingPatientRequestsData, ImagingPatientRequestsErrors, ImagingPatientRequestsResponses, ImagingPatientStudiesData, ImagingPatientStudiesErrors, ImagingPatientStudiesResponses, ImagingPatientTransfersData, ImagingPatientTransfersErrors, ImagingPatientTransfersResponses, ImagingQueryNodeData, ImagingQueryNodeErrors, ImagingQueryNodeResponses, ImagingReconcileLinkData, ImagingReconcileLinkErrors, ImagingReconcileLinkResponses, ImagingReconciliationData, ImagingReconciliationErrors, ImagingReconciliationResponses, ImagingRetrieveData, ImagingRetrieveErrors, ImagingRetrieveResponses, ImagingUpdateDeviceData, ImagingUpdateDeviceErrors, ImagingUpdateDeviceResponses, InpatientAddBedsData, InpatientAddBedsErrors, InpatientAddBedsResponses, InpatientAddNoteData, InpatientAddNoteErrors, InpatientAddNoteResponses, InpatientAddObservationData, InpatientAddObservationErrors, InpatientAddObservationResponses, InpatientAdmitData, InpatientAdmitErrors, InpatientAdmitResponses, InpatientAssignBedData, InpatientAssignBedErrors, InpatientAssignBedResponses, InpatientBedBoardData, InpatientBedBoardErrors, InpatientBedBoardResponses, InpatientDischargeData, InpatientDischargeErrors, InpatientDischargeResponses, InpatientGetAdmissionData, InpatientGetAdmissionErrors, InpatientGetAdmissionResponses, InpatientGetSummaryData, InpatientGetSummaryErrors, InpatientGetSummaryResponses, InpatientListNotesData, InpatientListNotesErrors, InpatientListNotesResponses, InpatientListObservationsData, InpatientListObservationsErrors, InpatientListObservationsResponses, InpatientSaveSummaryData, InpatientSaveSummaryErrors, InpatientSaveSummaryResponses, InpatientSetBedStateData, InpatientSetBedStateErrors, InpatientSetBedStateResponses, InpatientTransferData, InpatientTransferErrors, InpatientTransferResponses, InpatientWardAdmissionsData, InpatientWardAdmissionsErrors, InpatientWardAdmissionsResponses, InstitutionsListDepartmentsData, InstitutionsListDepartmentsErrors, InstitutionsListDepartmentsResponses, InstitutionsListInstitutionsData, InstitutionsListInstitutionsErrors, InstitutionsListInstitutionsResponses, InstitutionsListWardsData, InstitutionsListWardsErrors, InstitutionsListWardsResponses, MetaGetMetaData, MetaGetMetaErrors, MetaGetMetaResponses, NotificationsGetPreferencesData, NotificationsGetPreferencesErrors, NotificationsGetPreferencesResponses, NotificationsListDeliveriesData, NotificationsListDeliveriesErrors, NotificationsListDeliveriesResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsMarkAllReadData, NotificationsMarkAllReadErrors, NotificationsMarkAllReadResponses, NotificationsMarkReadData, NotificationsMarkReadErrors, NotificationsMarkReadResponses, NotificationsPutPreferencesData, NotificationsPutPreferencesErrors, NotificationsPutPreferencesResponses, OrdersAckAlertData, OrdersAckAlertErrors, OrdersAckAlertResponses, OrdersCancelOrderData, OrdersCancelOrderErrors, OrdersCancelOrderResponses, OrdersChargeRatiosData, OrdersChargeRatiosErrors, OrdersChargeRatiosResponses, OrdersCreateOrderData, OrdersCreateOrderErrors, OrdersCreateOrderResponses, OrdersGetOrderData, OrdersGetOrderErrors, OrdersGetOrderResponses, OrdersImagingWorklistData, OrdersImagingWorklistErrors, OrdersImagingWorklistResponses, OrdersListPatientChargesData, OrdersListPatientChargesErrors, OrdersListPatientChargesResponses, OrdersListPatientOrdersData, OrdersListPatientOrdersErrors, OrdersListPatientOrdersResponses, OrdersMyAlertsData, OrdersMyAlertsErrors, OrdersMyAlertsResponses, OrdersPayChargesData, OrdersPayChargesErrors, OrdersPayChargesResponses, OrdersReportOrderData, OrdersReportOrderErrors, OrdersReportOrderResponses, OrdersReviewOrderData, OrdersReviewOrderErrors, OrdersReviewOrderResponses, OrdersTransitionOrderData, OrdersTransitionOrderErrors, OrdersTransitionOrderResponses, PatientsAddIdentifierData, PatientsAddIdentifierErrors, PatientsAddIdentifierResponses, PatientsBreakGlassData, PatientsBreakGlassErrors, PatientsBreakGlassResponses, PatientsGetPatientData, PatientsGetPatientErrors, PatientsGetPatientResponses, PatientsMergePatientsData, PatientsMergePatientsErrors, PatientsMergePatientsResponses, PatientsRegisterPatientData, PatientsRegisterPatientErrors, PatientsRegisterPatientResponses, PatientsSearchPatientsData, PatientsSearchPatientsErrors, PatientsSearchPatientsResponses, PatientsUpdatePatientData, PatientsUpdatePatientErrors, PatientsUpdatePatientResponses, PortalMyAppointmentsData, PortalMyAppointmentsErrors, PortalMyAppointmentsResponses, PortalMyBookingStatusData, PortalMyBookingStatusErrors, PortalMyBookingStatusResponses, PortalMyRecordData, PortalMyRecordErrors, PortalMyRecordResponses, ResearchExportData, ResearchExportErrors, ResearchExportResponses, SchedulingBookAppointmentData, SchedulingBookAppointmentErrors, SchedulingBookAppointmentResponses, SchedulingCallNextData, SchedulingCallNextErrors, SchedulingCallNextResponses, SchedulingCancelAppointmentData, SchedulingCancelAppointmentErrors, SchedulingCancelAppointmentResponses, SchedulingCheckInData, SchedulingCheckInErrors, SchedulingCheckInResponses, SchedulingCompleteData, SchedulingCompleteErrors, SchedulingCompleteResponses, SchedulingCreateSessionData, SchedulingCreateSessionErrors, SchedulingCreateSessionResponses, SchedulingGetAppointmentData, SchedulingGetAppointmentErrors, SchedulingGetAppointmentResponses, SchedulingGetQueueData, SchedulingGetQueueErrors, SchedulingGetQueueResponses, SchedulingListAppointmentsData, SchedulingListAppointmentsErrors, SchedulingListAppointmentsResponses, SchedulingListFeeCategoriesData, SchedulingListFeeCategoriesErrors, SchedulingListFeeCategoriesResponses, SchedulingListSlotsData, SchedulingListSlotsErrors, SchedulingListSlotsResponses, SchedulingMarkNoShowData, SchedulingMarkNoShowErrors, SchedulingMarkNoShowResponses, SchedulingRecallData, SchedulingRecallErrors, SchedulingRecallResponses, SchedulingRegisterWalkInData, SchedulingRegisterWalkInErrors, SchedulingRegisterWalkInResponses, SchedulingReturnWithResultsData, SchedulingReturnWithResultsErrors, SchedulingReturnWithResultsResponses, SchedulingSearchSessionsData, SchedulingSearchSessionsErrors, SchedulingSearchSessionsResponses, SchedulingSkipData, SchedulingSkipErrors, SchedulingSkipResponses, SurgeryAddComplicationData, SurgeryAddComplicationErrors, SurgeryAddComplicationResponses, SurgeryAddRoomData, SurgeryAddRoomErrors, SurgeryAddRoomResponses, SurgeryCancelData, SurgeryCancelErrors, SurgeryCancelResponses, SurgeryGetSurgeryData, SurgeryGetSurgeryErrors, SurgeryGetSurgeryResponses, SurgeryListPatientSurgeriesData, SurgeryListPatientSurgeriesErrors, SurgeryListPatientSurgeriesResponses, SurgeryListRoomsData, SurgeryListRoomsErrors, SurgeryListRoomsResponses, SurgeryOrScheduleData, SurgeryOrScheduleErrors, SurgeryOrScheduleResponses, SurgeryRecordData, SurgeryRecordErrors, SurgeryRecordResponses, SurgeryRequestSurgeryData, SurgeryRequestSurgeryErrors, SurgeryRequestSurgeryResponses, SurgeryScheduleData, SurgeryScheduleErrors, SurgeryScheduleResponses, SurgerySearchImplantsData, SurgerySearchImplantsErrors, SurgerySearchImplantsResponses, SurgeryUpdateChecklistData, SurgeryUpdateChecklistErrors, SurgeryUpdateChecklistResponses, TriageAnswerInterviewData, TriageAnswerInterviewErrors, TriageAnswerInterviewResponses, TriageAssessData, TriageAssessErrors, TriageAssessResponses, TriageClaimInterviewData, TriageClaimInterviewErrors, TriageClaimInterviewResponses, TriageGetInterviewData, TriageGetInterviewErrors, TriageGetInterviewResponses, TriageGetSummaryData, TriageGetSummaryErrors, TriageGetSummaryResponses, TriageLinkInterviewData, TriageLinkInterviewErrors, TriageLinkInterviewResponses, TriageListInterviewsData, TriageListInterviewsErrors, TriageListInterviewsResponses, TriageStartInterviewData, TriageStartInterviewErrors, TriageStartInterviewResponses, UsersAssignRoleData, UsersAssignRoleErrors, UsersAssignRoleResponses, UsersCreateUserData, UsersCreateUserErrors, UsersCreateUserResponses, UsersListUsersData, UsersListUsersErrors, UsersListUsersResponses, UsersUnlockUserData, UsersUnlockUserErrors, UsersUnlockUserResponses, ViewerDownloadSrData, ViewerDownloadSrErrors, ViewerDownloadSrResponses, ViewerExportSrData, ViewerExportSrErrors, ViewerExportSrResponses, ViewerGetAnnotationsData, ViewerGetAnnotationsErrors, ViewerGetAnnotationsResponses, ViewerGetPresetsData, ViewerGetPresetsErrors, ViewerGetPresetsResponses, ViewerPutAnnotationsData, ViewerPutAnnotationsErrors, ViewerPutAnnotationsResponses, ViewerPutPresetsData, ViewerPutPresetsErrors, ViewerPutPresetsResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,237 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: keyof ClientMeta extends never ? Record<string, unknown> : ClientMeta;
 };
+
+/**
+ * List Consultations
+ *
+ * Consultations I requested, that are assigned to me, or in my institution's pool; filter by status or patient.
+ */
+export const consultationsListConsultations = <ThrowOnError extends boolean = true>(options?: Options<ConsultationsListConsultationsData, ThrowOnError>): RequestResult<ConsultationsListConsultationsResponses, ConsultationsListConsultationsErrors, ThrowOnError> => (options?.client ?? client).get<ConsultationsListConsultationsResponses, ConsultationsListConsultationsErrors, ThrowOnError>({ url: '/api/v1/consultations', ...options });
+
+/**
+ * Create Consultation
+ *
+ * Request a consultation for a patient you care for; the patient's consent is recorded first.
+ */
+export const consultationsCreateConsultation = <ThrowOnError extends boolean = true>(options: Options<ConsultationsCreateConsultationData, ThrowOnError>): RequestResult<ConsultationsCreateConsultationResponses, ConsultationsCreateConsultationErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsCreateConsultationResponses, ConsultationsCreateConsultationErrors, ThrowOnError>({
+    url: '/api/v1/consultations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Experts
+ *
+ * Experts and department heads of an institution who can answer a consultation (for the request form).
+ */
+export const consultationsListExperts = <ThrowOnError extends boolean = true>(options: Options<ConsultationsListExpertsData, ThrowOnError>): RequestResult<ConsultationsListExpertsResponses, ConsultationsListExpertsErrors, ThrowOnError> => (options.client ?? client).get<ConsultationsListExpertsResponses, ConsultationsListExpertsErrors, ThrowOnError>({ url: '/api/v1/consultations/experts', ...options });
+
+/**
+ * Get Consultation
+ *
+ * A consultation with status history, SLA, shared items, participants and report.
+ */
+export const consultationsGetConsultation = <ThrowOnError extends boolean = true>(options: Options<ConsultationsGetConsultationData, ThrowOnError>): RequestResult<ConsultationsGetConsultationResponses, ConsultationsGetConsultationErrors, ThrowOnError> => (options.client ?? client).get<ConsultationsGetConsultationResponses, ConsultationsGetConsultationErrors, ThrowOnError>({ url: '/api/v1/consultations/{consultation_id}', ...options });
+
+/**
+ * Assign
+ *
+ * Triage: the target institution's department head assigns an expert.
+ */
+export const consultationsAssign = <ThrowOnError extends boolean = true>(options: Options<ConsultationsAssignData, ThrowOnError>): RequestResult<ConsultationsAssignResponses, ConsultationsAssignErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsAssignResponses, ConsultationsAssignErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/assign',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Accept
+ *
+ * The assigned expert accepts with a time; they get time-limited access to the shared data.
+ */
+export const consultationsAccept = <ThrowOnError extends boolean = true>(options: Options<ConsultationsAcceptData, ThrowOnError>): RequestResult<ConsultationsAcceptResponses, ConsultationsAcceptErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsAcceptResponses, ConsultationsAcceptErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/accept',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Decline
+ *
+ * The assigned expert declines, giving a reason.
+ */
+export const consultationsDecline = <ThrowOnError extends boolean = true>(options: Options<ConsultationsDeclineData, ThrowOnError>): RequestResult<ConsultationsDeclineResponses, ConsultationsDeclineErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsDeclineResponses, ConsultationsDeclineErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/decline',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Propose
+ *
+ * The assigned expert proposes times for the requester to confirm.
+ */
+export const consultationsPropose = <ThrowOnError extends boolean = true>(options: Options<ConsultationsProposeData, ThrowOnError>): RequestResult<ConsultationsProposeResponses, ConsultationsProposeErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsProposeResponses, ConsultationsProposeErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/propose',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Confirm
+ *
+ * The requesting side confirms one of the proposed times.
+ */
+export const consultationsConfirm = <ThrowOnError extends boolean = true>(options: Options<ConsultationsConfirmData, ThrowOnError>): RequestResult<ConsultationsConfirmResponses, ConsultationsConfirmErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsConfirmResponses, ConsultationsConfirmErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Start
+ *
+ * Open the session.
+ */
+export const consultationsStart = <ThrowOnError extends boolean = true>(options: Options<ConsultationsStartData, ThrowOnError>): RequestResult<ConsultationsStartResponses, ConsultationsStartErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsStartResponses, ConsultationsStartErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/start',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Close
+ *
+ * Close after the signed report; every access grant of the consultation ends.
+ */
+export const consultationsClose = <ThrowOnError extends boolean = true>(options: Options<ConsultationsCloseData, ThrowOnError>): RequestResult<ConsultationsCloseResponses, ConsultationsCloseErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsCloseResponses, ConsultationsCloseErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/close',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Cancel
+ *
+ * The requesting side cancels before the report, giving a reason; access grants end.
+ */
+export const consultationsCancel = <ThrowOnError extends boolean = true>(options: Options<ConsultationsCancelData, ThrowOnError>): RequestResult<ConsultationsCancelResponses, ConsultationsCancelErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsCancelResponses, ConsultationsCancelErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Save Report
+ *
+ * Save the expert's report draft (send the version you read; 409 if it changed).
+ */
+export const consultationsSaveReport = <ThrowOnError extends boolean = true>(options: Options<ConsultationsSaveReportData, ThrowOnError>): RequestResult<ConsultationsSaveReportResponses, ConsultationsSaveReportErrors, ThrowOnError> => (options.client ?? client).put<ConsultationsSaveReportResponses, ConsultationsSaveReportErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/report',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Sign Report
+ *
+ * The assigned expert signs the report; it never changes afterwards and returns to the patient's record.
+ */
+export const consultationsSignReport = <ThrowOnError extends boolean = true>(options: Options<ConsultationsSignReportData, ThrowOnError>): RequestResult<ConsultationsSignReportResponses, ConsultationsSignReportErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsSignReportResponses, ConsultationsSignReportErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/report/sign',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Invitable
+ *
+ * Who can be invited into this consultation's room (for the picker): clinical staff of an institution, and the patient's own account.
+ */
+export const consultationsListInvitable = <ThrowOnError extends boolean = true>(options: Options<ConsultationsListInvitableData, ThrowOnError>): RequestResult<ConsultationsListInvitableResponses, ConsultationsListInvitableErrors, ThrowOnError> => (options.client ?? client).get<ConsultationsListInvitableResponses, ConsultationsListInvitableErrors, ThrowOnError>({ url: '/api/v1/consultations/{consultation_id}/invitable', ...options });
+
+/**
+ * Invite
+ *
+ * Invite a colleague or the patient into the room (colleagues get the same time-limited access).
+ */
+export const consultationsInvite = <ThrowOnError extends boolean = true>(options: Options<ConsultationsInviteData, ThrowOnError>): RequestResult<ConsultationsInviteResponses, ConsultationsInviteErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsInviteResponses, ConsultationsInviteErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/participants',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Join Room
+ *
+ * Enter the room: the topic to subscribe to, my seat, and the media configuration (audited).
+ */
+export const consultationsJoinRoom = <ThrowOnError extends boolean = true>(options: Options<ConsultationsJoinRoomData, ThrowOnError>): RequestResult<ConsultationsJoinRoomResponses, ConsultationsJoinRoomErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsJoinRoomResponses, ConsultationsJoinRoomErrors, ThrowOnError>({ url: '/api/v1/consultations/{consultation_id}/room/join', ...options });
+
+/**
+ * List Messages
+ *
+ * Chat history of the room (oldest first), for room members.
+ */
+export const consultationsListMessages = <ThrowOnError extends boolean = true>(options: Options<ConsultationsListMessagesData, ThrowOnError>): RequestResult<ConsultationsListMessagesResponses, ConsultationsListMessagesErrors, ThrowOnError> => (options.client ?? client).get<ConsultationsListMessagesResponses, ConsultationsListMessagesErrors, ThrowOnError>({ url: '/api/v1/consultations/{consultation_id}/messages', ...options });
+
+/**
+ * Post Message
+ *
+ * Post a chat message: JSON text, or multipart with text and one attachment (≤ 20 MB; larger → 413).
+ */
+export const consultationsPostMessage = <ThrowOnError extends boolean = true>(options: Options<ConsultationsPostMessageData, ThrowOnError>): RequestResult<ConsultationsPostMessageResponses, ConsultationsPostMessageErrors, ThrowOnError> => (options.client ?? client).post<ConsultationsPostMessageResponses, ConsultationsPostMessageErrors, ThrowOnError>({
+    url: '/api/v1/consultations/{consultation_id}/messages',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Attachment
+ *
+ * Download a chat attachment (room members only).
+ */
+export const consultationsGetAttachment = <ThrowOnError extends boolean = true>(options: Options<ConsultationsGetAttachmentData, ThrowOnError>): RequestResult<ConsultationsGetAttachmentResponses, ConsultationsGetAttachmentErrors, ThrowOnError> => (options.client ?? client).get<ConsultationsGetAttachmentResponses, ConsultationsGetAttachmentErrors, ThrowOnError>({ url: '/api/v1/consultations/{consultation_id}/attachments/{attachment_id}', ...options });
 
 /**
  * Open Encounter
@@ -108,6 +339,27 @@ export const encountersAddScore = <ThrowOnError extends boolean = true>(options:
         ...options.headers
     }
 });
+
+/**
+ * List Patient Scores
+ *
+ * A patient's recorded scores across visits (optionally one score code), oldest first — for trends.
+ */
+export const encountersListPatientScores = <ThrowOnError extends boolean = true>(options: Options<EncountersListPatientScoresData, ThrowOnError>): RequestResult<EncountersListPatientScoresResponses, EncountersListPatientScoresErrors, ThrowOnError> => (options.client ?? client).get<EncountersListPatientScoresResponses, EncountersListPatientScoresErrors, ThrowOnError>({ url: '/api/v1/patients/{patient_id}/scores', ...options });
+
+/**
+ * List Score Definitions
+ *
+ * Every score definition (items with options or ranges, scoring and missing-item rule, bands, sources, licence).
+ */
+export const encountersListScoreDefinitions = <ThrowOnError extends boolean = true>(options?: Options<EncountersListScoreDefinitionsData, ThrowOnError>): RequestResult<EncountersListScoreDefinitionsResponses, EncountersListScoreDefinitionsErrors, ThrowOnError> => (options?.client ?? client).get<EncountersListScoreDefinitionsResponses, EncountersListScoreDefinitionsErrors, ThrowOnError>({ url: '/api/v1/score-definitions', ...options });
+
+/**
+ * Get Score Definition
+ *
+ * One score definition.
+ */
+export const encountersGetScoreDefinition = <ThrowOnError extends boolean = true>(options: Options<EncountersGetScoreDefinitionData, ThrowOnError>): RequestResult<EncountersGetScoreDefinitionResponses, EncountersGetScoreDefinitionErrors, ThrowOnError> => (options.client ?? client).get<EncountersGetScoreDefinitionResponses, EncountersGetScoreDefinitionErrors, ThrowOnError>({ url: '/api/v1/score-definitions/{code}', ...options });
 
 /**
  * Put Triage Summary
@@ -796,6 +1048,14 @@ export const ordersReportOrder = <ThrowOnError extends boolean = true>(options: 
 export const ordersReviewOrder = <ThrowOnError extends boolean = true>(options: Options<OrdersReviewOrderData, ThrowOnError>): RequestResult<OrdersReviewOrderResponses, OrdersReviewOrderErrors, ThrowOnError> => (options.client ?? client).post<OrdersReviewOrderResponses, OrdersReviewOrderErrors, ThrowOnError>({ url: '/api/v1/orders/{order_id}/review', ...options });
 
 /**
+ * Imaging Worklist
+ *
+ * The imaging worklist of my hospital: a day's imaging orders (today by default) plus older ones still open;
+ * live changes on topic worklist:<institution_id>.
+ */
+export const ordersImagingWorklist = <ThrowOnError extends boolean = true>(options?: Options<OrdersImagingWorklistData, ThrowOnError>): RequestResult<OrdersImagingWorklistResponses, OrdersImagingWorklistErrors, ThrowOnError> => (options?.client ?? client).get<OrdersImagingWorklistResponses, OrdersImagingWorklistErrors, ThrowOnError>({ url: '/api/v1/imaging-worklist', ...options });
+
+/**
  * My Alerts
  *
  * My unacknowledged critical values.
@@ -934,6 +1194,20 @@ export const patientsBreakGlass = <ThrowOnError extends boolean = true>(options:
  * The patient portal: your own record.
  */
 export const portalMyRecord = <ThrowOnError extends boolean = true>(options?: Options<PortalMyRecordData, ThrowOnError>): RequestResult<PortalMyRecordResponses, PortalMyRecordErrors, ThrowOnError> => (options?.client ?? client).get<PortalMyRecordResponses, PortalMyRecordErrors, ThrowOnError>({ url: '/api/v1/me/patient', ...options });
+
+/**
+ * Export
+ *
+ * A de-identified dataset (Safe Harbor / GB/T 37964) of your department's patients active in the years given.
+ */
+export const researchExport = <ThrowOnError extends boolean = true>(options: Options<ResearchExportData, ThrowOnError>): RequestResult<ResearchExportResponses, ResearchExportErrors, ThrowOnError> => (options.client ?? client).post<ResearchExportResponses, ResearchExportErrors, ThrowOnError>({
+    url: '/api/v1/research/exports',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * List Fee Categories
@@ -1265,6 +1539,13 @@ export const surgeryRequestSurgery = <ThrowOnError extends boolean = true>(optio
 });
 
 /**
+ * List Patient Surgeries
+ *
+ * A patient's surgeries (newest first) with checklist, booking and record — for the ward's surgery panel.
+ */
+export const surgeryListPatientSurgeries = <ThrowOnError extends boolean = true>(options: Options<SurgeryListPatientSurgeriesData, ThrowOnError>): RequestResult<SurgeryListPatientSurgeriesResponses, SurgeryListPatientSurgeriesErrors, ThrowOnError> => (options.client ?? client).get<SurgeryListPatientSurgeriesResponses, SurgeryListPatientSurgeriesErrors, ThrowOnError>({ url: '/api/v1/patients/{patient_id}/surgeries', ...options });
+
+/**
  * Get Surgery
  *
  * A surgery with checklist, booking and record.
@@ -1445,6 +1726,22 @@ export const viewerPutAnnotations = <ThrowOnError extends boolean = true>(option
         ...options.headers
     }
 });
+
+/**
+ * Download Sr
+ *
+ * Download the DICOM SR of the study's current measurements (the stored one when exported).
+ */
+export const viewerDownloadSr = <ThrowOnError extends boolean = true>(options: Options<ViewerDownloadSrData, ThrowOnError>): RequestResult<ViewerDownloadSrResponses, ViewerDownloadSrErrors, ThrowOnError> => (options.client ?? client).get<ViewerDownloadSrResponses, ViewerDownloadSrErrors, ThrowOnError>({ url: '/api/v1/viewer/studies/{study_uid}/annotations/sr', ...options });
+
+/**
+ * Export Sr
+ *
+ * Export the study's saved measurements as a DICOM SR (TID 1500 Measurement Report) stored as a new
+ * series of the study: visible to QIDO-RS/WADO-RS and C-FIND, forwardable to a PACS. Idempotent per
+ * annotation-set version (``created`` is false when that version was exported before).
+ */
+export const viewerExportSr = <ThrowOnError extends boolean = true>(options: Options<ViewerExportSrData, ThrowOnError>): RequestResult<ViewerExportSrResponses, ViewerExportSrErrors, ThrowOnError> => (options.client ?? client).post<ViewerExportSrResponses, ViewerExportSrErrors, ThrowOnError>({ url: '/api/v1/viewer/studies/{study_uid}/annotations/sr', ...options });
 
 /**
  * Get Presets

@@ -5,6 +5,22 @@ export type ClientOptions = {
 };
 
 /**
+ * AcceptIn
+ *
+ * Accept with a time.
+ */
+export type AcceptIn = {
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
  * AckIn
  *
  * Acknowledge a critical value with what was done.
@@ -524,6 +540,50 @@ export type AssessResult = {
 };
 
 /**
+ * AssignIn
+ *
+ * Triage: give the request to an expert.
+ */
+export type AssignIn = {
+    /**
+     * Expert Id
+     */
+    expert_id: string;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * AttachmentRead
+ *
+ * A chat attachment's description.
+ */
+export type AttachmentRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Filename
+     */
+    filename: string;
+    /**
+     * Content Type
+     */
+    content_type: string;
+    /**
+     * Size
+     */
+    size: number;
+    /**
+     * Url
+     */
+    url: string;
+};
+
+/**
  * AttemptRead
  *
  * One delivery attempt.
@@ -950,6 +1010,18 @@ export type Cancel = {
 };
 
 /**
+ * CancelIn
+ *
+ * Cancel with a reason.
+ */
+export type CancelIn = {
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
  * ChargeRead
  *
  * A charge line; amounts in fen (1/100 yuan) and as a yuan string.
@@ -1162,6 +1234,347 @@ export type ComplicationRead = {
 };
 
 /**
+ * ConfirmIn
+ *
+ * The requester confirms one of the proposed times.
+ */
+export type ConfirmIn = {
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string;
+    /**
+     * Note
+     */
+    note?: string;
+};
+
+/**
+ * ConsentIn
+ *
+ * The patient's (or guardian's) consent to share, recorded before anything is shared.
+ */
+export type ConsentIn = {
+    /**
+     * Given By
+     */
+    given_by: string;
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * Note
+     */
+    note?: string;
+    /**
+     * Recording
+     */
+    recording?: boolean;
+};
+
+/**
+ * ConsentRead
+ *
+ * The recorded consent.
+ */
+export type ConsentRead = {
+    /**
+     * Given By
+     */
+    given_by: string;
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * Note
+     */
+    note: string;
+    /**
+     * Recording
+     */
+    recording: boolean;
+    /**
+     * Recorded By Id
+     */
+    recorded_by_id: string;
+    /**
+     * Recorded At
+     */
+    recorded_at: string;
+};
+
+/**
+ * ConsultType
+ *
+ * 疑难病例讨论 · 术前远程评估 · 远程手术指导 · 影像会诊.
+ */
+export type ConsultType = 'difficult_case' | 'preop_assessment' | 'surgical_guidance' | 'imaging';
+
+/**
+ * ConsultationCreate
+ *
+ * A consultation request.
+ */
+export type ConsultationCreate = {
+    /**
+     * Patient Id
+     */
+    patient_id: string;
+    type: ConsultType;
+    urgency?: Urgency;
+    /**
+     * Question
+     */
+    question: string;
+    /**
+     * Target Institution Id
+     */
+    target_institution_id: string;
+    /**
+     * Preferred Expert Id
+     */
+    preferred_expert_id?: string | null;
+    /**
+     * Subspecialty
+     *
+     * Department code at the target, e.g. SPINE
+     */
+    subspecialty?: string | null;
+    /**
+     * Shared
+     */
+    shared?: Array<SharedItemIn>;
+    consent?: ConsentIn | null;
+};
+
+/**
+ * ConsultationRead
+ *
+ * The full consultation: history, SLA, shared items, participants, report and what the viewer may do.
+ */
+export type ConsultationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Urgency
+     */
+    urgency: string;
+    /**
+     * Question
+     */
+    question: string;
+    patient: PatientBrief;
+    requester: PersonRef;
+    /**
+     * Requesting Institution Name
+     */
+    requesting_institution_name: string;
+    /**
+     * Target Institution Id
+     */
+    target_institution_id: string;
+    /**
+     * Target Institution Name
+     */
+    target_institution_name: string;
+    /**
+     * Subspecialty
+     */
+    subspecialty: string;
+    expert: PersonRef | null;
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string | null;
+    /**
+     * Sla Due At
+     */
+    sla_due_at: string;
+    /**
+     * Sla State
+     */
+    sla_state: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Report Signed At
+     */
+    report_signed_at?: string | null;
+    /**
+     * Report Diagnosis
+     */
+    report_diagnosis?: string | null;
+    /**
+     * Report Recommendation
+     */
+    report_recommendation?: string | null;
+    preferred_expert: PersonRef | null;
+    /**
+     * Proposed Times
+     */
+    proposed_times: Array<string>;
+    /**
+     * Proposal Note
+     */
+    proposal_note: string;
+    /**
+     * Decline Reason
+     */
+    decline_reason: string;
+    /**
+     * Cancel Reason
+     */
+    cancel_reason: string;
+    /**
+     * Responded At
+     */
+    responded_at: string | null;
+    /**
+     * Started At
+     */
+    started_at: string | null;
+    /**
+     * Reported At
+     */
+    reported_at: string | null;
+    /**
+     * Closed At
+     */
+    closed_at: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at: string | null;
+    /**
+     * Version
+     */
+    version: number;
+    consent: ConsentRead | null;
+    /**
+     * Shared
+     */
+    shared: Array<SharedItemRead>;
+    /**
+     * Participants
+     */
+    participants: Array<ParticipantRead>;
+    /**
+     * Events
+     */
+    events: Array<EventRead>;
+    report: ReportRead | null;
+    /**
+     * Grants
+     */
+    grants: Array<GrantRead>;
+    /**
+     * My Role
+     */
+    my_role: string;
+    /**
+     * Allowed Actions
+     */
+    allowed_actions: Array<string>;
+};
+
+/**
+ * ConsultationSummary
+ *
+ * A consultation in a list (the patient page and the worklists).
+ */
+export type ConsultationSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Type
+     */
+    type: string;
+    /**
+     * Urgency
+     */
+    urgency: string;
+    /**
+     * Question
+     */
+    question: string;
+    patient: PatientBrief;
+    requester: PersonRef;
+    /**
+     * Requesting Institution Name
+     */
+    requesting_institution_name: string;
+    /**
+     * Target Institution Id
+     */
+    target_institution_id: string;
+    /**
+     * Target Institution Name
+     */
+    target_institution_name: string;
+    /**
+     * Subspecialty
+     */
+    subspecialty: string;
+    expert: PersonRef | null;
+    /**
+     * Scheduled At
+     */
+    scheduled_at: string | null;
+    /**
+     * Sla Due At
+     */
+    sla_due_at: string;
+    /**
+     * Sla State
+     */
+    sla_state: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Report Signed At
+     */
+    report_signed_at?: string | null;
+    /**
+     * Report Diagnosis
+     */
+    report_diagnosis?: string | null;
+    /**
+     * Report Recommendation
+     */
+    report_recommendation?: string | null;
+};
+
+/**
  * ConsumableCreate
  *
  * A consumable (brace, cast …).
@@ -1195,6 +1608,18 @@ export type ConsumableCreate = {
      * Quantity
      */
     quantity?: number;
+};
+
+/**
+ * DeclineIn
+ *
+ * Decline with a reason.
+ */
+export type DeclineIn = {
+    /**
+     * Reason
+     */
+    reason: string;
 };
 
 /**
@@ -1722,6 +2147,10 @@ export type EncounterRead = {
      */
     attending_id: string | null;
     /**
+     * Appointment Id
+     */
+    appointment_id?: string | null;
+    /**
      * Started At
      */
     started_at: string;
@@ -1784,6 +2213,102 @@ export type EncounterSummary = {
      * Chief Complaint
      */
     chief_complaint?: string;
+    /**
+     * Appointment Id
+     */
+    appointment_id?: string | null;
+    /**
+     * Record Status
+     */
+    record_status?: string | null;
+};
+
+/**
+ * EventRead
+ *
+ * One step of the status history.
+ */
+export type EventRead = {
+    /**
+     * Seq
+     */
+    seq: number;
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Actor Id
+     */
+    actor_id: string | null;
+    /**
+     * Actor Name
+     */
+    actor_name: string;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * From Status
+     */
+    from_status: string | null;
+    /**
+     * To Status
+     */
+    to_status: string;
+    /**
+     * Note
+     */
+    note: string;
+};
+
+/**
+ * ExpertRead
+ *
+ * Someone who can answer a consultation.
+ */
+export type ExpertRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Full Name
+     */
+    full_name: string;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Department
+     */
+    department: string | null;
+    /**
+     * Department Name
+     */
+    department_name: string | null;
+};
+
+/**
+ * ExportRequest
+ *
+ * Which years of activity to export (inclusive).
+ */
+export type ExportRequest = {
+    /**
+     * From Year
+     */
+    from_year: number;
+    /**
+     * To Year
+     */
+    to_year: number;
 };
 
 /**
@@ -1844,6 +2369,34 @@ export type ForwardRequest = {
      * Method
      */
     method?: 'c-store' | 'stow-rs' | null;
+};
+
+/**
+ * GrantRead
+ *
+ * A grant this consultation gave (for transparency to both sides).
+ */
+export type GrantRead = {
+    /**
+     * Grantee Id
+     */
+    grantee_id: string;
+    /**
+     * Scope
+     */
+    scope: Array<string> | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Revoked At
+     */
+    revoked_at: string | null;
 };
 
 /**
@@ -2565,6 +3118,39 @@ export type MergeRequest = {
 };
 
 /**
+ * MessageRead
+ *
+ * A chat message.
+ */
+export type MessageRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Consultation Id
+     */
+    consultation_id: string;
+    /**
+     * Sender Id
+     */
+    sender_id: string;
+    /**
+     * Sender Name
+     */
+    sender_name: string;
+    /**
+     * Body
+     */
+    body: string;
+    attachment: AttachmentRead | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * NodeCreate
  *
  * A remote PACS: DIMSE (AE/host/port) and/or DICOMweb (base URL).
@@ -2646,6 +3232,18 @@ export type NodeRead = {
      * Enabled
      */
     enabled: boolean;
+};
+
+/**
+ * NoteIn
+ *
+ * An optional note with a step (start, close).
+ */
+export type NoteIn = {
+    /**
+     * Note
+     */
+    note?: string;
 };
 
 /**
@@ -2958,6 +3556,28 @@ export type PageAuditEventRead = {
 };
 
 /**
+ * Page[ConsultationSummary]
+ */
+export type PageConsultationSummary = {
+    /**
+     * Items
+     */
+    items: Array<ConsultationSummary>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Limit
+     */
+    limit: number;
+    /**
+     * Offset
+     */
+    offset: number;
+};
+
+/**
  * Page[PatientSummary]
  */
 export type PagePatientSummary = {
@@ -3024,6 +3644,50 @@ export type PageUserRead = {
 };
 
 /**
+ * ParticipantIn
+ *
+ * Invite a colleague or the patient into the room.
+ */
+export type ParticipantIn = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Role
+     */
+    role: string;
+};
+
+/**
+ * ParticipantRead
+ *
+ * A room participant.
+ */
+export type ParticipantRead = {
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Institution Name
+     */
+    institution_name: string;
+    /**
+     * Added At
+     */
+    added_at: string;
+};
+
+/**
  * PasswordChange
  *
  * Change one's own password.
@@ -3037,6 +3701,34 @@ export type PasswordChange = {
      * New Password
      */
     new_password: string;
+};
+
+/**
+ * PatientBrief
+ *
+ * What the consultation shows about the patient (no contact or ID data).
+ */
+export type PatientBrief = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Sex
+     */
+    sex: string;
+    /**
+     * Age
+     */
+    age?: number | null;
+    /**
+     * Mrn
+     */
+    mrn?: string | null;
 };
 
 /**
@@ -3170,6 +3862,54 @@ export type PatientRead = {
 };
 
 /**
+ * PatientScoreRead
+ *
+ * A stored score with the visit it was recorded in (for trends across visits).
+ */
+export type PatientScoreRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Definition Version
+     */
+    definition_version: string;
+    /**
+     * Answers
+     */
+    answers: {
+        [key: string]: unknown;
+    };
+    /**
+     * Result
+     */
+    result: {
+        [key: string]: unknown;
+    };
+    /**
+     * Total
+     */
+    total: number | null;
+    /**
+     * Recorded By Id
+     */
+    recorded_by_id: string;
+    /**
+     * Recorded At
+     */
+    recorded_at: string;
+    /**
+     * Encounter Id
+     */
+    encounter_id: string;
+};
+
+/**
  * PatientSummary
  *
  * A row in a list: protected values masked.
@@ -3260,6 +4000,34 @@ export type PayIn = {
      * Charge Ids
      */
     charge_ids: Array<string>;
+};
+
+/**
+ * PersonRef
+ *
+ * A user as both sides see them.
+ */
+export type PersonRef = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Title
+     */
+    title?: string;
+    /**
+     * Institution Id
+     */
+    institution_id?: string | null;
+    /**
+     * Institution Name
+     */
+    institution_name?: string;
 };
 
 /**
@@ -3599,6 +4367,22 @@ export type ProgressNoteRead = {
      * Written At
      */
     written_at: string;
+};
+
+/**
+ * ProposeIn
+ *
+ * The expert proposes one to five times.
+ */
+export type ProposeIn = {
+    /**
+     * Times
+     */
+    times: Array<string>;
+    /**
+     * Note
+     */
+    note?: string;
 };
 
 /**
@@ -4015,23 +4799,283 @@ export type RemoteStudy = {
 };
 
 /**
- * ReportIn
+ * ReportRead
  *
- * The report: radiology text, or lab values (units must match the catalogue).
+ * The structured report.
  */
-export type ReportIn = {
+export type ReportRead = {
     /**
-     * Findings
+     * Id
      */
-    findings?: string;
+    id: string;
     /**
-     * Conclusion
+     * Version
      */
-    conclusion?: string;
+    version: number;
     /**
-     * Values
+     * Status
      */
-    values?: Array<LabValueIn>;
+    status: string;
+    /**
+     * Assessment
+     */
+    assessment: string;
+    /**
+     * Diagnosis Text
+     */
+    diagnosis_text: string;
+    /**
+     * Icd10 Codes
+     */
+    icd10_codes: Array<string>;
+    /**
+     * Recommendation
+     */
+    recommendation: string;
+    /**
+     * Transfer Advised
+     */
+    transfer_advised: boolean;
+    /**
+     * Surgery Advised
+     */
+    surgery_advised: boolean;
+    /**
+     * Preop Plan
+     */
+    preop_plan: string;
+    /**
+     * Author Id
+     */
+    author_id: string;
+    /**
+     * Signed At
+     */
+    signed_at: string | null;
+    /**
+     * Signed By Id
+     */
+    signed_by_id: string | null;
+    /**
+     * Signed By Name
+     */
+    signed_by_name: string;
+    /**
+     * Amends Id
+     */
+    amends_id: string | null;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+};
+
+/**
+ * ResearchAdmission
+ *
+ * A stay: year, source, length of stay in days.
+ */
+export type ResearchAdmission = {
+    /**
+     * Patient
+     */
+    patient: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Source
+     */
+    source: string;
+    /**
+     * Los Days
+     */
+    los_days: number | null;
+};
+
+/**
+ * ResearchDiagnosis
+ *
+ * A coded diagnosis (ICD-10), its side and fracture classification; no free text.
+ */
+export type ResearchDiagnosis = {
+    /**
+     * Icd10
+     */
+    icd10: string;
+    /**
+     * Rank
+     */
+    rank: number;
+    /**
+     * Laterality
+     */
+    laterality: string;
+    /**
+     * Fracture System
+     */
+    fracture_system: string | null;
+    /**
+     * Fracture Code
+     */
+    fracture_code: string | null;
+};
+
+/**
+ * ResearchEncounter
+ *
+ * A visit: year, class and subspecialty, diagnoses and scores.
+ */
+export type ResearchEncounter = {
+    /**
+     * Patient
+     */
+    patient: string;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Encounter Class
+     */
+    encounter_class: string;
+    /**
+     * Subspecialty
+     */
+    subspecialty: string | null;
+    /**
+     * Diagnoses
+     */
+    diagnoses: Array<ResearchDiagnosis>;
+    /**
+     * Scores
+     */
+    scores: Array<ResearchScore>;
+};
+
+/**
+ * ResearchExport
+ *
+ * The dataset and how it was de-identified.
+ */
+export type ResearchExport = {
+    /**
+     * Method
+     */
+    method: string;
+    /**
+     * From Year
+     */
+    from_year: number;
+    /**
+     * To Year
+     */
+    to_year: number;
+    /**
+     * Patients
+     */
+    patients: Array<ResearchPatient>;
+    /**
+     * Encounters
+     */
+    encounters: Array<ResearchEncounter>;
+    /**
+     * Surgeries
+     */
+    surgeries: Array<ResearchSurgery>;
+    /**
+     * Admissions
+     */
+    admissions: Array<ResearchAdmission>;
+};
+
+/**
+ * ResearchPatient
+ *
+ * A study subject: no name, number, address or contact; birth year only below 90 (Safe Harbor).
+ */
+export type ResearchPatient = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Sex
+     */
+    sex: string;
+    /**
+     * Birth Year
+     */
+    birth_year: number | null;
+    /**
+     * Age Band
+     */
+    age_band: string;
+    /**
+     * Insurance Type
+     */
+    insurance_type: string;
+};
+
+/**
+ * ResearchScore
+ *
+ * A score's code, definition version and total.
+ */
+export type ResearchScore = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Definition Version
+     */
+    definition_version: string;
+    /**
+     * Total
+     */
+    total: number | null;
+};
+
+/**
+ * ResearchSurgery
+ *
+ * An operation: codes, grade, ASA, duration and blood loss; no notes, no dates.
+ */
+export type ResearchSurgery = {
+    /**
+     * Patient
+     */
+    patient: string;
+    /**
+     * Year
+     */
+    year: number | null;
+    /**
+     * Procedure Code
+     */
+    procedure_code: string;
+    /**
+     * Grade
+     */
+    grade: number | null;
+    /**
+     * Asa Class
+     */
+    asa_class: string | null;
+    /**
+     * Duration Minutes
+     */
+    duration_minutes: number | null;
+    /**
+     * Blood Loss Ml
+     */
+    blood_loss_ml: number | null;
+    /**
+     * Unplanned Return
+     */
+    unplanned_return: boolean;
 };
 
 /**
@@ -4151,6 +5195,30 @@ export type RoomCreate = {
 };
 
 /**
+ * RoomJoinRead
+ *
+ * What the room page needs to connect.
+ */
+export type RoomJoinRead = {
+    /**
+     * Topic
+     */
+    topic: string;
+    /**
+     * Participant
+     */
+    participant: {
+        [key: string]: unknown;
+    };
+    /**
+     * Media
+     */
+    media: {
+        [key: string]: unknown;
+    };
+};
+
+/**
  * RoomRead
  *
  * An operating room.
@@ -4208,6 +5276,23 @@ export type ScheduleRow = {
 };
 
 /**
+ * ScoreBandRead
+ *
+ * An interpretation band [min, max].
+ */
+export type ScoreBandRead = {
+    /**
+     * Min
+     */
+    min: number;
+    /**
+     * Max
+     */
+    max: number;
+    label: ScoreText;
+};
+
+/**
  * ScoreCreate
  *
  * Answers for one score definition.
@@ -4223,6 +5308,138 @@ export type ScoreCreate = {
     answers: {
         [key: string]: unknown;
     };
+};
+
+/**
+ * ScoreDefinitionRead
+ *
+ * A score definition as data (``encounters/data/scores/<code>.yaml``): items, rule, bands, sources, licence.
+ */
+export type ScoreDefinitionRead = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Abbreviation
+     */
+    abbreviation: string;
+    name: ScoreText;
+    /**
+     * Version
+     */
+    version: string;
+    /**
+     * Kind
+     */
+    kind: 'patient_reported' | 'clinician_reported';
+    /**
+     * Direction
+     */
+    direction: 'higher_better' | 'higher_worse';
+    /**
+     * Unit
+     */
+    unit: 'points' | 'percent';
+    range: ScoreRangeRead;
+    /**
+     * Sources
+     */
+    sources: Array<ScoreSourceRead>;
+    licence: ScoreText;
+    /**
+     * Item Text Paraphrased
+     */
+    item_text_paraphrased: boolean;
+    /**
+     * Items
+     */
+    items: Array<ScoreItemRead>;
+    /**
+     * Subscales
+     */
+    subscales: Array<ScoreSubscaleRead>;
+    scoring: ScoringRead;
+    /**
+     * Bands
+     */
+    bands: Array<ScoreBandRead>;
+};
+
+/**
+ * ScoreItemRead
+ *
+ * An item: discrete options (radio) or a numeric range (number input).
+ */
+export type ScoreItemRead = {
+    /**
+     * Id
+     */
+    id: string;
+    text: ScoreText;
+    /**
+     * Subscale
+     */
+    subscale?: string | null;
+    /**
+     * Options
+     */
+    options?: Array<ScoreOptionRead> | null;
+    range?: ScoreRangeRead | null;
+    note?: ScoreText | null;
+};
+
+/**
+ * ScoreMissingRuleRead
+ *
+ * How many items may be missing and how they are handled (the published rule).
+ */
+export type ScoreMissingRuleRead = {
+    /**
+     * Max Missing
+     */
+    max_missing?: number | null;
+    /**
+     * Min Answered Fraction
+     */
+    min_answered_fraction?: number | null;
+    /**
+     * Min Answered Fraction Exclusive
+     */
+    min_answered_fraction_exclusive?: number | null;
+    /**
+     * Impute
+     */
+    impute: 'none' | 'mean';
+};
+
+/**
+ * ScoreOptionRead
+ *
+ * One answer option: the scored value and its label.
+ */
+export type ScoreOptionRead = {
+    /**
+     * Value
+     */
+    value: number;
+    label: ScoreText;
+};
+
+/**
+ * ScoreRangeRead
+ *
+ * A closed numeric interval.
+ */
+export type ScoreRangeRead = {
+    /**
+     * Min
+     */
+    min: number;
+    /**
+     * Max
+     */
+    max: number;
 };
 
 /**
@@ -4267,6 +5484,103 @@ export type ScoreRead = {
      * Recorded At
      */
     recorded_at: string;
+};
+
+/**
+ * ScoreSourceRead
+ *
+ * A bibliographic source of a score, its bands or its translation.
+ */
+export type ScoreSourceRead = {
+    /**
+     * Authors
+     */
+    authors: string;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Journal
+     */
+    journal?: string | null;
+    /**
+     * Year
+     */
+    year: number;
+    /**
+     * Citation
+     */
+    citation?: string | null;
+    /**
+     * Doi
+     */
+    doi?: string | null;
+    /**
+     * Url
+     */
+    url?: string | null;
+    /**
+     * Role
+     */
+    role: string;
+    /**
+     * Note
+     */
+    note?: string | null;
+};
+
+/**
+ * ScoreSubscaleRead
+ *
+ * A named group of items scored separately.
+ */
+export type ScoreSubscaleRead = {
+    /**
+     * Id
+     */
+    id: string;
+    name: ScoreText;
+    range: ScoreRangeRead;
+    missing?: ScoreMissingRuleRead | null;
+};
+
+/**
+ * ScoreText
+ *
+ * A label in Chinese and English.
+ */
+export type ScoreText = {
+    /**
+     * Zh
+     */
+    zh: string;
+    /**
+     * En
+     */
+    en: string;
+};
+
+/**
+ * ScoringRead
+ *
+ * The scoring method, its missing-item rule and the clinician-readable statement of both.
+ */
+export type ScoringRead = {
+    /**
+     * Method
+     */
+    method: 'sum' | 'percent_of_answered_max' | 'subscale_transformed_100' | 'subscale_sum';
+    missing: ScoreMissingRuleRead;
+    rule: ScoreText;
+    /**
+     * Band Rounding
+     */
+    band_rounding: number;
+    /**
+     * Total From Subscales
+     */
+    total_from_subscales: boolean;
 };
 
 /**
@@ -4401,6 +5715,62 @@ export type SessionRead = {
 export type Sex = 'male' | 'female' | 'unknown';
 
 /**
+ * SharedItemIn
+ *
+ * One item of the patient's record to share: a study (by Study Instance UID) or an encounter/order/result (by id).
+ */
+export type SharedItemIn = {
+    kind: SharedKind;
+    /**
+     * Ref
+     */
+    ref: string;
+    /**
+     * Label
+     */
+    label?: string;
+};
+
+/**
+ * SharedItemRead
+ *
+ * A shared item.
+ */
+export type SharedItemRead = {
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Ref
+     */
+    ref: string;
+    /**
+     * Label
+     */
+    label: string;
+};
+
+/**
+ * SharedKind
+ *
+ * What kind of record is shared.
+ */
+export type SharedKind = 'study' | 'encounter' | 'order' | 'result';
+
+/**
+ * SignIn
+ *
+ * Sign the version last read.
+ */
+export type SignIn = {
+    /**
+     * Version
+     */
+    version: number;
+};
+
+/**
  * SlotRead
  *
  * A bookable time window.
@@ -4458,6 +5828,84 @@ export type SpecialTest = {
      * Note
      */
     note?: string;
+};
+
+/**
+ * SrExportRead
+ *
+ * The DICOM SR (TID 1500 Measurement Report, Comprehensive 3D SR) made from a study's annotation set.
+ */
+export type SrExportRead = {
+    /**
+     * Study Instance Uid
+     */
+    study_instance_uid: string;
+    /**
+     * Series Instance Uid
+     */
+    series_instance_uid: string;
+    /**
+     * Sop Instance Uid
+     */
+    sop_instance_uid: string;
+    /**
+     * Sop Class Uid
+     */
+    sop_class_uid: string;
+    /**
+     * Annotations Version
+     */
+    annotations_version: number;
+    /**
+     * Created
+     */
+    created: boolean;
+    /**
+     * Measurements
+     */
+    measurements: Array<SrMeasurement>;
+    /**
+     * Skipped
+     */
+    skipped: Array<string>;
+    /**
+     * Wado Rs Url
+     */
+    wado_rs_url: string;
+};
+
+/**
+ * SrMeasurement
+ *
+ * One measurement written into the SR (values recomputed from the stored geometry).
+ */
+export type SrMeasurement = {
+    /**
+     * Uid
+     */
+    uid: string;
+    /**
+     * Tool
+     */
+    tool: string;
+    /**
+     * Sop Instance Uid
+     */
+    sop_instance_uid: string;
+    /**
+     * Frame
+     */
+    frame: number;
+    /**
+     * Values
+     */
+    values: {
+        [key: string]: number;
+    };
+    /**
+     * Unit
+     */
+    unit: string;
 };
 
 /**
@@ -5070,6 +6518,13 @@ export type TriageSummaryIn = {
 };
 
 /**
+ * Urgency
+ *
+ * Urgent: the expert responds within 2 h; routine: within 24 h.
+ */
+export type Urgency = 'urgent' | 'routine';
+
+/**
  * UserCreate
  *
  * A new account (an initial password that must be changed at first login).
@@ -5229,6 +6684,1479 @@ export type WindowPreset = {
      */
     window_center: number;
 };
+
+/**
+ * WorklistPatient
+ *
+ * The patient on a worklist line: masked name (lists show masked names, SECURITY 15), MRN, sex, age.
+ */
+export type WorklistPatient = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name Masked
+     */
+    name_masked: string;
+    /**
+     * Mrn
+     */
+    mrn: string;
+    /**
+     * Sex
+     */
+    sex: string;
+    /**
+     * Age
+     */
+    age: number | null;
+};
+
+/**
+ * WorklistRow
+ *
+ * One imaging order on the technician's/radiologist's worklist.
+ */
+export type WorklistRow = {
+    order: OrderRead;
+    patient: WorklistPatient;
+};
+
+/**
+ * ReportIn
+ *
+ * A report draft; ``version`` is the version last read (0 when there is no draft yet).
+ */
+export type OsteonConsultationsSchemasReportIn = {
+    /**
+     * Version
+     */
+    version: number;
+    /**
+     * Assessment
+     */
+    assessment?: string;
+    /**
+     * Diagnosis Text
+     */
+    diagnosis_text?: string;
+    /**
+     * Icd10 Codes
+     */
+    icd10_codes?: Array<string>;
+    /**
+     * Recommendation
+     */
+    recommendation?: string;
+    /**
+     * Transfer Advised
+     */
+    transfer_advised?: boolean;
+    /**
+     * Surgery Advised
+     */
+    surgery_advised?: boolean;
+    /**
+     * Preop Plan
+     */
+    preop_plan?: string;
+};
+
+/**
+ * ReportIn
+ *
+ * The report: radiology text, or lab values (units must match the catalogue).
+ */
+export type OsteonOrdersSchemasReportIn = {
+    /**
+     * Findings
+     */
+    findings?: string;
+    /**
+     * Conclusion
+     */
+    conclusion?: string;
+    /**
+     * Values
+     */
+    values?: Array<LabValueIn>;
+};
+
+export type ConsultationsListConsultationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Role
+         */
+        role?: 'requested' | 'assigned' | 'pool' | null;
+        /**
+         * Status
+         */
+        status?: string | null;
+        /**
+         * Patient Id
+         */
+        patient_id?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Offset
+         */
+        offset?: number;
+    };
+    url: '/api/v1/consultations';
+};
+
+export type ConsultationsListConsultationsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsListConsultationsError = ConsultationsListConsultationsErrors[keyof ConsultationsListConsultationsErrors];
+
+export type ConsultationsListConsultationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageConsultationSummary;
+};
+
+export type ConsultationsListConsultationsResponse = ConsultationsListConsultationsResponses[keyof ConsultationsListConsultationsResponses];
+
+export type ConsultationsCreateConsultationData = {
+    body: ConsultationCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/consultations';
+};
+
+export type ConsultationsCreateConsultationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsCreateConsultationError = ConsultationsCreateConsultationErrors[keyof ConsultationsCreateConsultationErrors];
+
+export type ConsultationsCreateConsultationResponses = {
+    /**
+     * Successful Response
+     */
+    201: ConsultationRead;
+};
+
+export type ConsultationsCreateConsultationResponse = ConsultationsCreateConsultationResponses[keyof ConsultationsCreateConsultationResponses];
+
+export type ConsultationsListExpertsData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Institution Id
+         */
+        institution_id: string;
+        /**
+         * Department
+         */
+        department?: string | null;
+    };
+    url: '/api/v1/consultations/experts';
+};
+
+export type ConsultationsListExpertsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsListExpertsError = ConsultationsListExpertsErrors[keyof ConsultationsListExpertsErrors];
+
+export type ConsultationsListExpertsResponses = {
+    /**
+     * Response Consultations-List Experts
+     *
+     * Successful Response
+     */
+    200: Array<ExpertRead>;
+};
+
+export type ConsultationsListExpertsResponse = ConsultationsListExpertsResponses[keyof ConsultationsListExpertsResponses];
+
+export type ConsultationsGetConsultationData = {
+    body?: never;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}';
+};
+
+export type ConsultationsGetConsultationErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsGetConsultationError = ConsultationsGetConsultationErrors[keyof ConsultationsGetConsultationErrors];
+
+export type ConsultationsGetConsultationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsGetConsultationResponse = ConsultationsGetConsultationResponses[keyof ConsultationsGetConsultationResponses];
+
+export type ConsultationsAssignData = {
+    body: AssignIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/assign';
+};
+
+export type ConsultationsAssignErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsAssignError = ConsultationsAssignErrors[keyof ConsultationsAssignErrors];
+
+export type ConsultationsAssignResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsAssignResponse = ConsultationsAssignResponses[keyof ConsultationsAssignResponses];
+
+export type ConsultationsAcceptData = {
+    body: AcceptIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/accept';
+};
+
+export type ConsultationsAcceptErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsAcceptError = ConsultationsAcceptErrors[keyof ConsultationsAcceptErrors];
+
+export type ConsultationsAcceptResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsAcceptResponse = ConsultationsAcceptResponses[keyof ConsultationsAcceptResponses];
+
+export type ConsultationsDeclineData = {
+    body: DeclineIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/decline';
+};
+
+export type ConsultationsDeclineErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsDeclineError = ConsultationsDeclineErrors[keyof ConsultationsDeclineErrors];
+
+export type ConsultationsDeclineResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsDeclineResponse = ConsultationsDeclineResponses[keyof ConsultationsDeclineResponses];
+
+export type ConsultationsProposeData = {
+    body: ProposeIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/propose';
+};
+
+export type ConsultationsProposeErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsProposeError = ConsultationsProposeErrors[keyof ConsultationsProposeErrors];
+
+export type ConsultationsProposeResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsProposeResponse = ConsultationsProposeResponses[keyof ConsultationsProposeResponses];
+
+export type ConsultationsConfirmData = {
+    body: ConfirmIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/confirm';
+};
+
+export type ConsultationsConfirmErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsConfirmError = ConsultationsConfirmErrors[keyof ConsultationsConfirmErrors];
+
+export type ConsultationsConfirmResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsConfirmResponse = ConsultationsConfirmResponses[keyof ConsultationsConfirmResponses];
+
+export type ConsultationsStartData = {
+    /**
+     * Data
+     */
+    body?: NoteIn | null;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/start';
+};
+
+export type ConsultationsStartErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsStartError = ConsultationsStartErrors[keyof ConsultationsStartErrors];
+
+export type ConsultationsStartResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsStartResponse = ConsultationsStartResponses[keyof ConsultationsStartResponses];
+
+export type ConsultationsCloseData = {
+    /**
+     * Data
+     */
+    body?: NoteIn | null;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/close';
+};
+
+export type ConsultationsCloseErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsCloseError = ConsultationsCloseErrors[keyof ConsultationsCloseErrors];
+
+export type ConsultationsCloseResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsCloseResponse = ConsultationsCloseResponses[keyof ConsultationsCloseResponses];
+
+export type ConsultationsCancelData = {
+    body: CancelIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/cancel';
+};
+
+export type ConsultationsCancelErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsCancelError = ConsultationsCancelErrors[keyof ConsultationsCancelErrors];
+
+export type ConsultationsCancelResponses = {
+    /**
+     * Successful Response
+     */
+    200: ConsultationRead;
+};
+
+export type ConsultationsCancelResponse = ConsultationsCancelResponses[keyof ConsultationsCancelResponses];
+
+export type ConsultationsSaveReportData = {
+    body: OsteonConsultationsSchemasReportIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/report';
+};
+
+export type ConsultationsSaveReportErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsSaveReportError = ConsultationsSaveReportErrors[keyof ConsultationsSaveReportErrors];
+
+export type ConsultationsSaveReportResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReportRead;
+};
+
+export type ConsultationsSaveReportResponse = ConsultationsSaveReportResponses[keyof ConsultationsSaveReportResponses];
+
+export type ConsultationsSignReportData = {
+    body: SignIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/report/sign';
+};
+
+export type ConsultationsSignReportErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsSignReportError = ConsultationsSignReportErrors[keyof ConsultationsSignReportErrors];
+
+export type ConsultationsSignReportResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReportRead;
+};
+
+export type ConsultationsSignReportResponse = ConsultationsSignReportResponses[keyof ConsultationsSignReportResponses];
+
+export type ConsultationsListInvitableData = {
+    body?: never;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query: {
+        /**
+         * Institution Id
+         */
+        institution_id: string;
+    };
+    url: '/api/v1/consultations/{consultation_id}/invitable';
+};
+
+export type ConsultationsListInvitableErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsListInvitableError = ConsultationsListInvitableErrors[keyof ConsultationsListInvitableErrors];
+
+export type ConsultationsListInvitableResponses = {
+    /**
+     * Response Consultations-List Invitable
+     *
+     * Successful Response
+     */
+    200: Array<ExpertRead>;
+};
+
+export type ConsultationsListInvitableResponse = ConsultationsListInvitableResponses[keyof ConsultationsListInvitableResponses];
+
+export type ConsultationsInviteData = {
+    body: ParticipantIn;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/participants';
+};
+
+export type ConsultationsInviteErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsInviteError = ConsultationsInviteErrors[keyof ConsultationsInviteErrors];
+
+export type ConsultationsInviteResponses = {
+    /**
+     * Successful Response
+     */
+    201: ParticipantRead;
+};
+
+export type ConsultationsInviteResponse = ConsultationsInviteResponses[keyof ConsultationsInviteResponses];
+
+export type ConsultationsJoinRoomData = {
+    body?: never;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/room/join';
+};
+
+export type ConsultationsJoinRoomErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsJoinRoomError = ConsultationsJoinRoomErrors[keyof ConsultationsJoinRoomErrors];
+
+export type ConsultationsJoinRoomResponses = {
+    /**
+     * Successful Response
+     */
+    200: RoomJoinRead;
+};
+
+export type ConsultationsJoinRoomResponse = ConsultationsJoinRoomResponses[keyof ConsultationsJoinRoomResponses];
+
+export type ConsultationsListMessagesData = {
+    body?: never;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Before
+         */
+        before?: string | null;
+    };
+    url: '/api/v1/consultations/{consultation_id}/messages';
+};
+
+export type ConsultationsListMessagesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsListMessagesError = ConsultationsListMessagesErrors[keyof ConsultationsListMessagesErrors];
+
+export type ConsultationsListMessagesResponses = {
+    /**
+     * Response Consultations-List Messages
+     *
+     * Successful Response
+     */
+    200: Array<MessageRead>;
+};
+
+export type ConsultationsListMessagesResponse = ConsultationsListMessagesResponses[keyof ConsultationsListMessagesResponses];
+
+export type ConsultationsPostMessageData = {
+    /**
+     * MessageIn
+     *
+     * A text-only chat message (JSON); attachments go as multipart.
+     */
+    body: {
+        /**
+         * Body
+         */
+        body: string;
+    };
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/messages';
+};
+
+export type ConsultationsPostMessageErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsPostMessageError = ConsultationsPostMessageErrors[keyof ConsultationsPostMessageErrors];
+
+export type ConsultationsPostMessageResponses = {
+    /**
+     * Successful Response
+     */
+    201: MessageRead;
+};
+
+export type ConsultationsPostMessageResponse = ConsultationsPostMessageResponses[keyof ConsultationsPostMessageResponses];
+
+export type ConsultationsGetAttachmentData = {
+    body?: never;
+    path: {
+        /**
+         * Consultation Id
+         */
+        consultation_id: string;
+        /**
+         * Attachment Id
+         */
+        attachment_id: string;
+    };
+    query?: never;
+    url: '/api/v1/consultations/{consultation_id}/attachments/{attachment_id}';
+};
+
+export type ConsultationsGetAttachmentErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ConsultationsGetAttachmentError = ConsultationsGetAttachmentErrors[keyof ConsultationsGetAttachmentErrors];
+
+export type ConsultationsGetAttachmentResponses = {
+    /**
+     * The attachment's bytes
+     */
+    200: Blob | File;
+};
+
+export type ConsultationsGetAttachmentResponse = ConsultationsGetAttachmentResponses[keyof ConsultationsGetAttachmentResponses];
 
 export type EncountersOpenEncounterData = {
     body: EncounterCreate;
@@ -5765,6 +8693,212 @@ export type EncountersAddScoreResponses = {
 };
 
 export type EncountersAddScoreResponse = EncountersAddScoreResponses[keyof EncountersAddScoreResponses];
+
+export type EncountersListPatientScoresData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: {
+        /**
+         * Code
+         */
+        code?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+    };
+    url: '/api/v1/patients/{patient_id}/scores';
+};
+
+export type EncountersListPatientScoresErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersListPatientScoresError = EncountersListPatientScoresErrors[keyof EncountersListPatientScoresErrors];
+
+export type EncountersListPatientScoresResponses = {
+    /**
+     * Response Encounters-List Patient Scores
+     *
+     * Successful Response
+     */
+    200: Array<PatientScoreRead>;
+};
+
+export type EncountersListPatientScoresResponse = EncountersListPatientScoresResponses[keyof EncountersListPatientScoresResponses];
+
+export type EncountersListScoreDefinitionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/score-definitions';
+};
+
+export type EncountersListScoreDefinitionsErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersListScoreDefinitionsError = EncountersListScoreDefinitionsErrors[keyof EncountersListScoreDefinitionsErrors];
+
+export type EncountersListScoreDefinitionsResponses = {
+    /**
+     * Response Encounters-List Score Definitions
+     *
+     * Successful Response
+     */
+    200: Array<ScoreDefinitionRead>;
+};
+
+export type EncountersListScoreDefinitionsResponse = EncountersListScoreDefinitionsResponses[keyof EncountersListScoreDefinitionsResponses];
+
+export type EncountersGetScoreDefinitionData = {
+    body?: never;
+    path: {
+        /**
+         * Code
+         */
+        code: string;
+    };
+    query?: never;
+    url: '/api/v1/score-definitions/{code}';
+};
+
+export type EncountersGetScoreDefinitionErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type EncountersGetScoreDefinitionError = EncountersGetScoreDefinitionErrors[keyof EncountersGetScoreDefinitionErrors];
+
+export type EncountersGetScoreDefinitionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ScoreDefinitionRead;
+};
+
+export type EncountersGetScoreDefinitionResponse = EncountersGetScoreDefinitionResponses[keyof EncountersGetScoreDefinitionResponses];
 
 export type EncountersPutTriageSummaryData = {
     body: TriageSummaryIn;
@@ -10838,7 +13972,7 @@ export type OrdersCancelOrderResponses = {
 export type OrdersCancelOrderResponse = OrdersCancelOrderResponses[keyof OrdersCancelOrderResponses];
 
 export type OrdersReportOrderData = {
-    body: ReportIn;
+    body: OsteonOrdersSchemasReportIn;
     path: {
         /**
          * Order Id
@@ -10968,6 +14102,78 @@ export type OrdersReviewOrderResponses = {
 };
 
 export type OrdersReviewOrderResponse = OrdersReviewOrderResponses[keyof OrdersReviewOrderResponses];
+
+export type OrdersImagingWorklistData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Day
+         */
+        day?: string | null;
+        /**
+         * Include Open
+         */
+        include_open?: boolean;
+    };
+    url: '/api/v1/imaging-worklist';
+};
+
+export type OrdersImagingWorklistErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type OrdersImagingWorklistError = OrdersImagingWorklistErrors[keyof OrdersImagingWorklistErrors];
+
+export type OrdersImagingWorklistResponses = {
+    /**
+     * Response Orders-Imaging Worklist
+     *
+     * Successful Response
+     */
+    200: Array<WorklistRow>;
+};
+
+export type OrdersImagingWorklistResponse = OrdersImagingWorklistResponses[keyof OrdersImagingWorklistResponses];
 
 export type OrdersMyAlertsData = {
     body?: never;
@@ -11856,6 +15062,67 @@ export type PortalMyRecordResponses = {
 };
 
 export type PortalMyRecordResponse = PortalMyRecordResponses[keyof PortalMyRecordResponses];
+
+export type ResearchExportData = {
+    body: ExportRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/research/exports';
+};
+
+export type ResearchExportErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ResearchExportError = ResearchExportErrors[keyof ResearchExportErrors];
+
+export type ResearchExportResponses = {
+    /**
+     * Successful Response
+     */
+    200: ResearchExport;
+};
+
+export type ResearchExportResponse = ResearchExportResponses[keyof ResearchExportResponses];
 
 export type SchedulingListFeeCategoriesData = {
     body?: never;
@@ -14178,6 +17445,74 @@ export type SurgeryRequestSurgeryResponses = {
 
 export type SurgeryRequestSurgeryResponse = SurgeryRequestSurgeryResponses[keyof SurgeryRequestSurgeryResponses];
 
+export type SurgeryListPatientSurgeriesData = {
+    body?: never;
+    path: {
+        /**
+         * Patient Id
+         */
+        patient_id: string;
+    };
+    query?: never;
+    url: '/api/v1/patients/{patient_id}/surgeries';
+};
+
+export type SurgeryListPatientSurgeriesErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type SurgeryListPatientSurgeriesError = SurgeryListPatientSurgeriesErrors[keyof SurgeryListPatientSurgeriesErrors];
+
+export type SurgeryListPatientSurgeriesResponses = {
+    /**
+     * Response Surgery-List Patient Surgeries
+     *
+     * Successful Response
+     */
+    200: Array<SurgeryRead>;
+};
+
+export type SurgeryListPatientSurgeriesResponse = SurgeryListPatientSurgeriesResponses[keyof SurgeryListPatientSurgeriesResponses];
+
 export type SurgeryGetSurgeryData = {
     body?: never;
     path: {
@@ -15329,6 +18664,136 @@ export type ViewerPutAnnotationsResponses = {
 };
 
 export type ViewerPutAnnotationsResponse = ViewerPutAnnotationsResponses[keyof ViewerPutAnnotationsResponses];
+
+export type ViewerDownloadSrData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/api/v1/viewer/studies/{study_uid}/annotations/sr';
+};
+
+export type ViewerDownloadSrErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ViewerDownloadSrError = ViewerDownloadSrErrors[keyof ViewerDownloadSrErrors];
+
+export type ViewerDownloadSrResponses = {
+    /**
+     * Successful Response
+     */
+    200: unknown;
+};
+
+export type ViewerExportSrData = {
+    body?: never;
+    path: {
+        /**
+         * Study Uid
+         */
+        study_uid: string;
+    };
+    query?: never;
+    url: '/api/v1/viewer/studies/{study_uid}/annotations/sr';
+};
+
+export type ViewerExportSrErrors = {
+    /**
+     * Bad request
+     */
+    400: Problem;
+    /**
+     * Not logged in, or the session expired
+     */
+    401: Problem;
+    /**
+     * Not allowed
+     */
+    403: Problem;
+    /**
+     * Not found, or not visible to you
+     */
+    404: Problem;
+    /**
+     * None of the accepted media types can be produced
+     */
+    406: Problem;
+    /**
+     * Conflicts with the current state
+     */
+    409: Problem;
+    /**
+     * Body too large
+     */
+    413: Problem;
+    /**
+     * Unsupported media type
+     */
+    415: Problem;
+    /**
+     * Invalid fields
+     */
+    422: Problem;
+    /**
+     * An optional component is not configured or not reachable
+     */
+    503: Problem;
+};
+
+export type ViewerExportSrError = ViewerExportSrErrors[keyof ViewerExportSrErrors];
+
+export type ViewerExportSrResponses = {
+    /**
+     * Successful Response
+     */
+    201: SrExportRead;
+};
+
+export type ViewerExportSrResponse = ViewerExportSrResponses[keyof ViewerExportSrResponses];
 
 export type ViewerGetPresetsData = {
     body?: never;
