@@ -380,3 +380,32 @@ def test_round_13_cast_pain_beyond_ibuprofen_and_dvt_after_a_flight_home() -> No
 
 def test_painkillers_not_helping_alone_is_not_an_emergency() -> None:
     assert assess("ibuprofen did nothing for my headache").urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "我奶奶85岁，刚才在卫生间滑倒了，屁股着地，现在右腿站不起来",
+    "我娭毑八十好几咯，早上在屋里绊咯一跤，胯骨那里痛得要死，站不起来",
+    "my grandmother fell and can't stand, her hip hurts",
+    "Grandma 88 years old slip in the bathroom, now she cannot stand, her left leg is turned outside and look shorter",
+    "阮阿公八十三歲，今仔日佇灶跤跋倒，尻川先落地，這馬徛袂起來",
+])
+def test_round_14_older_person_who_fell_and_cannot_stand_is_a_hip_fracture_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", text
+    assert any(e.get("rule") == "hip_fracture_older" for e in r.evidence), text
+
+
+@pytest.mark.parametrize("text", [
+    "我妈70岁，前天摔了一跤，胯骨有点疼，走路还行",
+    "我爸去年摔断了髋骨做了手术，现在走路还是有点跛",
+    "奶奶胯骨疼了半年，走路越来越费劲",
+    "my 30 year old son fell playing football, his hip hurts but he walked home",
+])
+def test_round_14_hip_pain_after_a_fall_that_still_walks_or_is_old_is_not_that_rule(text: str) -> None:
+    assert not any(e.get("rule") == "hip_fracture_older" for e in assess(text).evidence), text
+
+
+def test_round_14_a_carers_pronouns_read_as_the_patients() -> None:
+    r = assess("Typing for my husband, 52. Sciatica flared up, both legs tingling, he can't feel the loo paper when he "
+               "wipes and he wet himself last night")
+    assert "cauda_equina" in r.red_flags
