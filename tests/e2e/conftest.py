@@ -47,6 +47,9 @@ def _require(condition: bool, why: str) -> None:
         pytest.skip(why)
 
 
+DATA_DIRS: dict[str, Path] = {}  # base URL of a running test server -> its data dir (SQLite file, logs)
+
+
 def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `osteon serve --demo` process with its own data dir, on a free loopback port."""
     _require(STATIC_INDEX.exists(), "front end not built (make frontend)")
@@ -54,25 +57,26 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, "OSTEON_DEMO_PASSWORD": DEMO_PASSWORD}
     env.pop("OSTEON_DATABASE_URL", None)
-    log = open(data / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "osteon.cli", "serve", "--demo", "--data-dir", str(data),
-                             "--port", str(port), "--dicom-port", "0"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError((data / "server.log").read_text())
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    DATA_DIRS[base] = data
+    with open(data / "server.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "osteon.cli", "serve", "--demo", "--data-dir", str(data),
+                                 "--port", str(port), "--dicom-port", "0"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(150):
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError((data / "server.log").read_text())
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+            DATA_DIRS.pop(base, None)
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import DATA_DIRS, shot
 from tests.e2e.test_patients_flow import fill, login
 from tests.e2e.test_triage_chat import PHONE
 
@@ -40,11 +39,9 @@ def _api(server: str, username: str) -> httpx.Client:
     return httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=20)
 
 
-def _db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The SQLite file of the session-scoped E2E server (tests/e2e/conftest.py: mktemp('e2e-var'))."""
-    found = sorted({p.resolve() for p in tmp_path_factory.getbasetemp().glob("e2e-var*/osteon.db")})  # -current link
-    assert len(found) == 1, found
-    return found[0]
+def _db_file(server: str) -> Path:
+    """The SQLite file of the E2E server at this URL."""
+    return DATA_DIRS[server] / "osteon.db"
 
 
 def _open_spine_clinic_starting_soon(server: str, db: Path) -> tuple[str, str]:
@@ -87,8 +84,8 @@ def _wait_for_bubbles(page, n: int) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=triage-send].is-loading')")
 
 
-def test_colloquial_interview_books_the_offered_slot_and_prefills_the_doctors_record(server, browser, tmp_path_factory):
-    session_id, doctor_name = _open_spine_clinic_starting_soon(server, _db_file(tmp_path_factory))
+def test_colloquial_interview_books_the_offered_slot_and_prefills_the_doctors_record(server, browser):
+    session_id, doctor_name = _open_spine_clinic_starting_soon(server, _db_file(server))
 
     patient = browser.new_context(**PHONE)
     page = patient.new_page()
