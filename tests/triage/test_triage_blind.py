@@ -19,8 +19,10 @@ then used for round 11;
 batch_o (a day of city chatbot messages, 35 English) and batch_p (a southern county hospital on market day) on
 the round-11 code, then used for round 12; batch_q (a provincial hospital's evening, 30 English) on the final
 round-12 code, then used for round 13; batch_r (family members and carers typing for someone else, 30 English) on
-the final round-13 code, then used for round 14 — it is not in the net's training data.
-Since round 10 every scored batch also trains the safety net, except batch_r (round 14), kept out to measure it.
+the final round-13 code, then used for round 14 — it is not in the net's training data; batch_s (long posts on an
+online consultation platform, old history and negatives around one decisive detail, 30 English) on the round-14
+code, then used for round 15 — not in the net's training data either.
+Since round 10 every scored batch also trains the safety net, except batch_r and batch_s (rounds 14-15), kept out to measure it.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ BLIND = Path(__file__).parent / "blind"
 
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
-             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r"]
+             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -81,13 +83,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_j", (50, 50, 0), (45, 50, 0)),
         ("batch_k", (45, 45, 0), (41, 45, 0)),
         ("batch_l", (45, 45, 0), (43, 45, 0)),
-        ("batch_m", (45, 45, 0), (43, 45, 0)),
+        ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
         ("batch_n", (45, 45, 0), (39, 45, 0)),
-        ("batch_o", (45, 45, 0), (43, 45, 0)),
+        ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (41, 45, 0)),
         ("batch_q", (45, 45, 0), (43, 45, 0)),
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
+        ("batch_s", (48, 48, 0), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(

@@ -409,3 +409,42 @@ def test_round_14_a_carers_pronouns_read_as_the_patients() -> None:
     r = assess("Typing for my husband, 52. Sciatica flared up, both legs tingling, he can't feel the loo paper when he "
                "wipes and he wet himself last night")
     assert "cauda_equina" in r.red_flags
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("He's two and a half, bruises on both ears", 2.5),
+    ("my three-year-old fell off the slide", 3.0),
+    ("aged seven, fever and won't walk", 7.0),
+    ("she's two weeks post-op from a knee replacement", None),
+])
+def test_round_15_english_ages_in_words(text: str, age: float | None) -> None:
+    assert assess(text).facts.age == age
+
+
+@pytest.mark.parametrize("text", [
+    # an episode the patient says is over is history, not today's complaint
+    "2020年因为腰椎间盘突出出现过大小便失禁、鞍区麻木，当时急诊做了手术，恢复得很好。现在久坐后腰有点酸",
+    ("Had a knee replacement 8 months ago. At 3 weeks I had calf swelling and a DVT; the repeat scan says it's "
+     "resolved. Now my issue is stiffness"),
+    # "nothing" negates what follows it
+    "6 month old, hip click at her check-up, she kicks both legs, no fever, nothing swollen",
+])
+def test_round_15_history_and_nothing_are_not_todays_emergency(text: str) -> None:
+    assert assess(text).urgency != "emergency", text
+
+
+@pytest.mark.parametrize("text", [
+    "去年腰椎手术后恢复得很好，这两天又大小便失禁了",
+    "两年前做了膝关节置换，恢复很好，这两天小腿肿了",
+    "I had sciatica last year that went away, now I wet myself and my bum is numb",
+    "以前腰痛治好了，昨天开始尿不出来",
+    "nothing seems to help my back pain and I can't feel the toilet paper when I wipe",
+])
+def test_round_15_a_new_episode_after_an_old_one_still_escalates(text: str) -> None:
+    assert assess(text).urgency == "emergency", text
+
+
+def test_round_15_todays_injury_is_dated_by_today_not_by_old_history() -> None:
+    r = assess("我兄弟38岁，今儿早上从三米多高的房檐上跌下来了，腰疼得厉害，两条腿麻。他年轻时候腰上受过伤，好了十几年了")
+    assert r.facts.duration_text == "今儿"
+    assert "high_energy_trauma" in r.red_flags

@@ -114,6 +114,17 @@ _AGE_OTHER = [
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
     re.compile(r"\baged? (\d{1,3})\b"),
 ]
+# English ages said in words: "he's two and a half", "my three-year-old", "aged seven"
+_EN_AGE_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_EN_AGE_WORD = "(" + "|".join(sorted(_EN_AGE_WORDS, key=len, reverse=True)) + ")"
+_AGE_EN_WORDS = [
+    re.compile(rf"\b{_EN_AGE_WORD}[ -]years?[ -]old\b"),
+    re.compile(rf"\b(?:(?:he|she)'s|(?:he|she|son|daughter|boy|girl|child|kid|nephew|niece|grandson|granddaughter|toddler)"
+               rf" is|aged?|turned)\s+(?:just |only |nearly |almost )?{{w}}( and a half)?\b"
+               r"(?! (?:days?|weeks?|months?|hours?|minutes?|times?|kg|cm))".replace("{w}", _EN_AGE_WORD)),
+]
 _DUR = re.compile(
     r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
     r"|(\d+|a|an|one|two|three|few|a few|several|half an?)\s+(minutes?|mins?|hours?|days?|weeks?|months?|years?)(?! old)"
@@ -140,9 +151,10 @@ _UNIT_DAYS = {
 _EN_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4, "half an": 0.5,
            "half a": 0.5}
 _REL_DUR = [
-    (re.compile(r"刚才|刚刚|今天|今早|今晚|早上起来|today|this morning|just now|overnight"), 0.5),
-    (re.compile(r"昨天|昨晚|昨日|yesterday|last night"), 1),
-    (re.compile(r"前天"), 2),
+    # 今儿/今儿个 (北方/东北), 今日 (粤), 今朝 (吴), 今仔日 (闽南); 昨儿 (北方), 琴日/寻日 (粤), 前儿 (北方)
+    (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight"), 0.5),
+    (re.compile(r"昨天|昨晚|昨日|昨儿|昨夜|琴日|寻日|琴晚|yesterday|last night"), 1),
+    (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
     (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
     (re.compile(r"去年|last year"), 365),
@@ -169,6 +181,11 @@ _FEMALE = re.compile(
 )
 
 
+# a past time said as a date: 2020年, 十几年前, in 2019, three years ago
+_PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|months?) ago")
+_SENTENCE_END = re.compile(r"[。.!?！？\n]+")
+
+
 @lru_cache(maxsize=1)
 def _cue_regexes() -> dict[str, re.Pattern[str]]:
     """Compile cue lists from cues.yaml into alternation regexes (longest first)."""
@@ -187,6 +204,9 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "uncertain": alt(kn.cues["uncertain"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
+        "history_past": re.compile(alt(kn.cues["history_past"]).pattern + "|" + _PAST_TIME.pattern),
+        "history_resolved": alt(kn.cues["history_resolved"]),
+        "history_present": alt(kn.cues["history_present"]),
     }
 
 
@@ -235,7 +255,9 @@ def _spaced_cjk(text: str, i: int) -> bool:
 
 
 def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, str | None]:
-    """Return (days, matched text) for the first duration expression not used as an age."""
+    """Return (days, matched text) for the first duration expression not used as an age: the earliest in the
+    text, numeric (三个多月) or relative (今儿早上, 去年), so old history told later does not date today's injury."""
+    found: list[tuple[int, float, str]] = []
     for m in _DUR.finditer(text):
         if _covered(taken, m.start(), m.end()):
             continue
@@ -251,12 +273,17 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
             raw = m.group(6)
             value = _EN_NUM.get(raw, None) or float(raw)
             days = value * _UNIT_DAYS[m.group(7).rstrip("s")]
-        return days, m.group(0)
-    for rx, days in _REL_DUR:
+        found.append((m.start(), days, m.group(0)))
+        break
+    for rx, rel_days in _REL_DUR:
         for m in rx.finditer(text):
             if not _covered(taken, m.start(), m.end()):
-                return float(days), m.group(0)
-    return None, None
+                found.append((m.start(), float(rel_days), m.group(0)))
+                break
+    if not found:
+        return None, None
+    _, days, said = min(found, key=lambda f: f[0])
+    return days, said
 
 
 def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]]]:
@@ -279,6 +306,11 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
             age = float(m.group(1)) + (5 if (m.lastindex or 0) >= 2 and m.group(2) else 0)
             if 0 < age < 120:
                 return age, [m.span()]
+    for rx in _AGE_EN_WORDS:
+        m = rx.search(text)
+        if m and _EN_AGE_WORDS[m.group(1)] > 0:
+            half = (m.lastindex or 0) >= 2 and m.group(2)
+            return _EN_AGE_WORDS[m.group(1)] + (0.5 if half else 0.0), [m.span()]
     return None, []
 
 
@@ -358,6 +390,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _bind_sites(findings, clause)
     _deny_sites_with_only_denied_symptoms(norm, findings, clause)
     _mark_family_history(findings, clause)
+    _mark_resolved_history(norm, findings, clause)
     findings.extend(_implied(findings, knowledge))
 
     kinds = {f.concept for f in findings if not f.negated}
@@ -565,6 +598,23 @@ def _mark_family_history(findings: list[Finding], clause: list[int]) -> None:
             and "ctx.family" not in f.tags
         ):
             f.negated, f.source = True, "family"
+
+
+def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]) -> None:
+    """2020年出现过大小便失禁……恢复得很好: symptoms of an episode the patient says is over are history (cues.yaml)."""
+    cues = _cue_regexes()
+    start = 0
+    for end_m in [*_SENTENCE_END.finditer(norm), None]:
+        end = end_m.start() if end_m else len(norm)
+        sentence = norm[start:end]
+        resolved = cues["history_resolved"].search(sentence)
+        if resolved and cues["history_past"].search(sentence, 0, resolved.start()):
+            cut = start + resolved.start()
+            present = {clause[start + m.start()] for m in cues["history_present"].finditer(sentence)}
+            for f in findings:
+                if start <= f.start < cut and f.kind == "symptom" and not f.negated and clause[f.start] not in present:
+                    f.negated, f.source = True, "history"
+        start = end_m.end() if end_m else len(norm)
 
 
 def _implied(findings: list[Finding], knowledge: Knowledge) -> list[Finding]:

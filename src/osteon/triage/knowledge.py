@@ -388,6 +388,9 @@ def load_knowledge() -> Knowledge:
         "answer_yes",
         "answer_no",
         "correction",
+        "history_past",
+        "history_resolved",
+        "history_present",
     ):
         cues[key] = _str_list(cues.get(key), f"cues.yaml: {key}")
     kn = _load_yaml("knowledge.yaml")
