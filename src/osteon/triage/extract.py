@@ -115,15 +115,15 @@ _AGE_OTHER = [
     re.compile(r"\baged? (\d{1,3})\b"),
 ]
 # English ages said in words: "he's two and a half", "my three-year-old", "aged seven"
-_EN_AGE_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen".split())}
+_EN_AGE_WORDS = {w: i for i, w in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
 _EN_AGE_WORD = "(" + "|".join(sorted(_EN_AGE_WORDS, key=len, reverse=True)) + ")"
+_EN_AGE_SUBJECT = r"(?:(?:he|she)'s|(?:he|she|son|daughter|boy|girl|child|kid|nephew|niece|grandson|granddaughter|toddler) is|aged?|turned)"
 _AGE_EN_WORDS = [
     re.compile(rf"\b{_EN_AGE_WORD}[ -]years?[ -]old\b"),
-    re.compile(rf"\b(?:(?:he|she)'s|(?:he|she|son|daughter|boy|girl|child|kid|nephew|niece|grandson|granddaughter|toddler)"
-               rf" is|aged?|turned)\s+(?:just |only |nearly |almost )?{{w}}( and a half)?\b"
-               r"(?! (?:days?|weeks?|months?|hours?|minutes?|times?|kg|cm))".replace("{w}", _EN_AGE_WORD)),
+    re.compile(rf"\b{_EN_AGE_SUBJECT}\s+(?:just |only |nearly |almost )?{_EN_AGE_WORD}( and a half)?\b"
+               r"(?! (?:days?|weeks?|months?|hours?|minutes?|times?|kg|cm))"),
 ]
 _DUR = re.compile(
     r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
