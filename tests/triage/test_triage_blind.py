@@ -21,8 +21,10 @@ the round-11 code, then used for round 12; batch_q (a provincial hospital's even
 round-12 code, then used for round 13; batch_r (family members and carers typing for someone else, 30 English) on
 the final round-13 code, then used for round 14 — it is not in the net's training data; batch_s (long posts on an
 online consultation platform, old history and negatives around one decisive detail, 30 English) on the round-14
-code, then used for round 15 — not in the net's training data either.
-Since round 10 every scored batch also trains the safety net, except batch_r and batch_s (rounds 14-15), kept out to measure it.
+code, then used for round 15 — not in the net's training data either; batch_t (an international clinic's triage form,
+50 English from many Englishes) on the round-15 code, then used for round 16 — also held out from the net.
+Since round 10 every scored batch also trains the safety net, except batch_r, batch_s and batch_t (rounds 14-16), kept out to
+measure it.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ BLIND = Path(__file__).parent / "blind"
 
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
-             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s"]
+             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -91,6 +93,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
         ("batch_s", (48, 48, 0), (48, 48, 0)),
+        # a healed motorbike fracture of 2019 still reads as high-energy trauma (docs/triage.md round 16)
+        ("batch_t", (48, 48, 2), (48, 48, 1)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(

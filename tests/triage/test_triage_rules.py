@@ -448,3 +448,23 @@ def test_round_15_todays_injury_is_dated_by_today_not_by_old_history() -> None:
     r = assess("我兄弟38岁，今儿早上从三米多高的房檐上跌下来了，腰疼得厉害，两条腿麻。他年轻时候腰上受过伤，好了十几年了")
     assert r.facts.duration_text == "今儿"
     assert "high_energy_trauma" in r.red_flags
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    (("My husband is having back pain since 5 days. From yesterday night he is not able to pass urine and he is "
+     "telling his private area is numb"), "cauda_equina"),
+    ("Came aff ma bike, elbow's aw squint an noo ma hand's gone white an cauld, cannae feel ma fingers", "neurovascular"),
+    (("Yesterday heavy beam fall on my leg. Now leg is very tight like balloon, painkiller not help, most bad when "
+     "somebody move my toes"), "compartment"),
+    (("today morning suddenly her right hand and leg are not working, her mouth is going to one side and her speech "
+     "is not clear"), "stroke"),
+    ("Neighbor little girl maybe 3 years has bruise on her neck and both ears. Not first time I see bruise on her",
+     "child_safeguarding"),
+])
+def test_round_16_many_englishes(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, (text, r.red_flags)
+
+
+def test_round_16_scots_nae_negates() -> None:
+    assert assess("gammy hip for two year noo, nae fall, nae fever, nae weight loss").urgency != "emergency"

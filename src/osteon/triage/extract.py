@@ -111,6 +111,8 @@ _AGE_OTHER = [
     re.compile(r"(?<![\d.])([2-9]\d|1[01]\d)(几)?(多)?了(?=$|[,。.，;；!！?？ ])"),
     re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?)[ -]?old"),
     re.compile(r"\b(\d{1,3})\s?yo\b"),
+    # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
+    re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^,.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
     re.compile(r"\baged? (\d{1,3})\b"),
 ]

@@ -96,7 +96,7 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     # 廿 (20) and 卅 (30), common in 粤/吴 ages and durations (廿五岁, 廿几年): spelled out for the numeral parser
     s = s.replace("廿", "二十").replace("卅", "三十")
     # one spelling of the English negated modal, so lexicon forms need not list cannot / unable to / can't
-    s = re.sub(r"\b(can ?not|not able to|unable to)\b", "can't", s)
+    s = re.sub(r"\b(can ?not|not able to|unable to|cannae|canna)\b", "can't", s)
     # a carer writes about someone else ("he wet himself", "her hip"): reflexive and possessive pronouns are
     # folded to the first person, so the lexicon's English forms need not be written three times
     s = re.sub(r"\b(?:him|her|them|your)sel(?:f|ves)\b", "myself", s)
