@@ -188,8 +188,7 @@ def _sr_read(study: Study, row: StudyAnnotations, built: list[sr.BuiltMeasuremen
     return SrExportRead(
         study_instance_uid=study.study_instance_uid, series_instance_uid=series_uid, sop_instance_uid=sop_uid,
         sop_class_uid=sr.COMPREHENSIVE_3D_SR_UID, annotations_version=row.version, created=created,
-        measurements=[SrMeasurement(uid=b.uid, tool=b.tool, sop_instance_uid=b.sop_instance_uid, frame=b.frame,
-                                    values=b.values, unit=b.unit) for b in built],
+        measurements=[SrMeasurement.model_validate(b) for b in built],
         skipped=skipped,
         wado_rs_url=f"/dicomweb/studies/{study.study_instance_uid}/series/{series_uid}/instances/{sop_uid}",
     )
