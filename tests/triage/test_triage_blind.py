@@ -22,8 +22,10 @@ round-12 code, then used for round 13; batch_r (family members and carers typing
 the final round-13 code, then used for round 14 — it is not in the net's training data; batch_s (long posts on an
 online consultation platform, old history and negatives around one decisive detail, 30 English) on the round-14
 code, then used for round 15 — not in the net's training data either; batch_t (an international clinic's triage form,
-50 English from many Englishes) on the round-15 code, then used for round 16 — also held out from the net.
-Since round 10 every scored batch also trains the safety net, except batch_r, batch_s and batch_t (rounds 14-16), kept out to
+50 English from many Englishes) on the round-15 code, then used for round 16 — also held out from the net;
+batch_u (voice input and messages typed for someone else, 40 English) on the round-16 code, then used for round 17
+(English compositions in compose.yaml) — held out from the net as well.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_u (rounds 14-17), kept out to
 measure it.
 """
 
@@ -45,7 +47,8 @@ BLIND = Path(__file__).parent / "blind"
 
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
-             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t"]
+             "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
+             "batch_u"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -79,7 +82,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
         ("batch_f", (46, 46, 0), (39, 46, 0)),
-        ("batch_g", (45, 45, 0), (41, 45, 0)),
+        ("batch_g", (45, 45, 0), (42, 45, 0)),  # round 17: a machine that squeezes (挤) is a crush
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (44, 50, 0)),
         ("batch_j", (50, 50, 0), (45, 50, 0)),
@@ -95,6 +98,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_s", (48, 48, 0), (48, 48, 0)),
         # a healed motorbike fracture of 2019 still reads as high-energy trauma (docs/triage.md round 16)
         ("batch_t", (48, 48, 2), (48, 48, 1)),
+        # round 17: a bench-press chest wall strain, tender to the touch, is still read as possibly cardiac
+        ("batch_u", (48, 48, 1), (48, 48, 1)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -189,4 +194,45 @@ def test_composed_features_raise_the_red_flag(code: str, text: str) -> None:
     "马上就要考试了，手腕疼",
 ])
 def test_composed_decoys_stay_non_emergency(text: str) -> None:
+    assert assess(text).urgency != "emergency", (text, assess(text).red_flags)
+
+
+# Round 17: the same component idea in English ({eN}/{eNn} gaps in compose.yaml), none of these phrasings being a
+# lexicon form, and decoys made of the same words that must stay below emergency.
+COMPOSED_EN = {
+    "cauda_equina": [
+        "back's been bad since tuesday and peeing is weird and slow",
+        "sciatica in my left leg, my wee just won't come this morning",
+        "lower back agony, really struggling to pass urine since last night",
+        "back pain, I can't really feel the toilet paper when I wipe",
+        "slipped disc they said, now it's numb down there",
+        "my back is killing me and my bottom feels like wood",
+    ],
+    "high_energy_trauma": [
+        "the matatu overturned and my back is very painful",
+        "our bus rolled over on the pass, his neck hurts badly",
+        "she was knocked down by a boda this evening and can't move her hip",
+    ],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED_EN.items() for t in ts])
+def test_english_composed_features_raise_the_red_flag(code: str, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", (text, r.red_flags)
+    assert code in r.red_flags, (text, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "my bum goes numb when I sit for a long time and my back aches",
+    "back pain for a week, no trouble peeing, no numbness down there",
+    "lower back pain, peeing is fine, nothing weird",
+    "back pain, my pee is not weird",
+    "back ache, I get up to pee at night twice, always have",
+    "back pain and my stools are hard, constipated",
+    "the car door hit my knee, sore knee",
+    "I drive a bus for a living, back pain for years",
+    "sore back, pee is normal, bowels normal",
+])
+def test_english_composed_decoys_stay_non_emergency(text: str) -> None:
     assert assess(text).urgency != "emergency", (text, assess(text).red_flags)

@@ -115,6 +115,8 @@ _AGE_OTHER = [
     re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^,.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
+    re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),
 ]
 # English ages said in words: "he's two and a half", "my three-year-old", "aged seven"
 _EN_AGE_WORDS = {w: i for i, w in enumerate([

@@ -302,7 +302,10 @@ def load_typos() -> dict[str, str]:
 
 _CLAUSE_GAP = "[^,.;!?。，；！？\\n]"
 _GAP_NO_NEG = "[^,.;!?。，；！？\\n不没无冇未唔伐莫勿]"
-_PLACEHOLDER = re.compile(r"\{([A-Z_]+|g\d+n?)\}")
+# English gaps: the same clause, and for {eNn} no English negator word inside ("pee is not weird")
+_EN_GAP_NO_NEG = (r"(?:(?!\b(?:no|not|never|nothing|without|nor|none)\b|n't\b)"
+                  "[^,.;!?。，；！？\\n])")
+_PLACEHOLDER = re.compile(r"\{([A-Z_]+|[ge]\d+n?)\}")
 
 
 def _class_regex(items: list[str]) -> str:
@@ -343,9 +346,10 @@ def _load_compositions(
 
         def expand(m: re.Match[str], where: str = where) -> str:
             key = m.group(1)
-            if key.startswith("g"):
+            if key[0] in "ge":
                 n = key[1:].rstrip("n")
-                return f"{_GAP_NO_NEG if key.endswith('n') else _CLAUSE_GAP}{{0,{n}}}?"
+                no_neg = _GAP_NO_NEG if key[0] == "g" else _EN_GAP_NO_NEG
+                return f"{no_neg if key.endswith('n') else _CLAUSE_GAP}{{0,{n}}}?"
             if key not in classes:
                 raise TriageDataError(f"{where}: unknown class {key!r}")
             return classes[key]
