@@ -11,7 +11,8 @@ PYTEST_WORKERS ?= auto
 run: setup ## Start Osteon on http://127.0.0.1:8000 with demo data (SQLite in ./var)
 	$(VENV)/bin/osteon serve --demo
 
-test: setup ## Everything: front-end unit tests, the Python suite on SQLite (and PostgreSQL when OSTEON_TEST_DATABASE_URL is set)
+test: setup ## Everything: lint, front-end unit tests, the Python suite on SQLite (and PostgreSQL when OSTEON_TEST_DATABASE_URL is set)
+	$(MAKE) lint
 	$(MAKE) test-frontend
 	$(MAKE) test-python
 	@if [ -n "$$OSTEON_TEST_DATABASE_URL" ]; then $(MAKE) test-pg; fi

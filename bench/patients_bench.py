@@ -14,7 +14,6 @@ import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,16 +26,16 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from osteon import demo as demo_module  # noqa: E402
-from osteon.config import Settings  # noqa: E402
-from osteon.db import Database  # noqa: E402
-from osteon.kit.domains import load_all_models  # noqa: E402
-from osteon.kit.masking import mask_id_number, mask_phone  # noqa: E402
-from osteon.migrations import upgrade_async  # noqa: E402
-from osteon.patients import idcard  # noqa: E402
-from osteon.patients.models import Patient  # noqa: E402
-from osteon.patients.service import pinyin_of  # noqa: E402
-from osteon.security.crypto import load_cipher  # noqa: E402
+from osteon import demo as demo_module
+from osteon.config import Settings
+from osteon.db import Database
+from osteon.kit.domains import load_all_models
+from osteon.kit.masking import mask_id_number, mask_phone
+from osteon.migrations import upgrade_async
+from osteon.patients import idcard
+from osteon.patients.models import Patient
+from osteon.patients.service import pinyin_of
+from osteon.security.crypto import load_cipher
 
 PASSWORD = "Bench-Demo-Passw0rd!"
 
@@ -79,15 +78,15 @@ async def seed(settings: Settings, n: int) -> None:
         phone = f"1{rng.choice('3456789')}{rng.randint(0, 10**9 - 1):09d}"
         counters[inst.id] += 1
         full, initials = pinyin_of(name)
-        batch.append(dict(
-            id=uuid.uuid4(), mrn=f"{inst.mrn_prefix}B{counters[inst.id]:08d}", institution_id=inst.id,
-            department_id=deps[inst.id], name=name, pinyin=full, pinyin_initials=initials, sex=sex, birth_date=born,
-            id_number_enc=cipher.encrypt(idn, context="patients.id_number"),
-            id_number_bidx=cipher.blind_index(idn, context="patients.id_number"), id_number_masked=mask_id_number(idn),
-            phone_enc=cipher.encrypt(phone, context="patients.phone"), phone_bidx=cipher.blind_index(phone, context="patients.phone"),
-            phone_tail_bidx=cipher.blind_index(phone[-4:], context="patients.phone_tail"), phone_masked=mask_phone(phone),
-            insurance_type="resident", allergies=[], version=1,
-        ))
+        batch.append({
+            "id": uuid.uuid4(), "mrn": f"{inst.mrn_prefix}B{counters[inst.id]:08d}", "institution_id": inst.id,
+            "department_id": deps[inst.id], "name": name, "pinyin": full, "pinyin_initials": initials, "sex": sex, "birth_date": born,
+            "id_number_enc": cipher.encrypt(idn, context="patients.id_number"),
+            "id_number_bidx": cipher.blind_index(idn, context="patients.id_number"), "id_number_masked": mask_id_number(idn),
+            "phone_enc": cipher.encrypt(phone, context="patients.phone"), "phone_bidx": cipher.blind_index(phone, context="patients.phone"),
+            "phone_tail_bidx": cipher.blind_index(phone[-4:], context="patients.phone_tail"), "phone_masked": mask_phone(phone),
+            "insurance_type": "resident", "allergies": [], "version": 1,
+        })
         if len(batch) == 5000:
             async with db.transaction() as s:
                 await s.execute(Patient.__table__.insert(), batch)
@@ -107,7 +106,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] * 1000
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
 
 
 async def drive(bases: list[str], token: str, kind: str, clients: int, seconds: float) -> dict:
@@ -168,7 +167,7 @@ async def main() -> None:
     procs, bases = [], []
     for _ in range(args.instances):
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "osteon.cli", "serve", "--data-dir", str(tmp), "--port", str(port),
+        procs.append(subprocess.Popen([sys.executable, "-m", "osteon.cli", "serve", "--data-dir", str(tmp), "--port", str(port),  # noqa: ASYNC220
                                        "--dicom-port", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         bases.append(f"http://127.0.0.1:{port}")
     try:

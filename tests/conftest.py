@@ -69,7 +69,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(data_dir: Path):  # noqa: ANN201
+def database_url(data_dir: Path):
     """The worker's migrated database."""
     if PG_URL:
         # pid in the name: concurrent pytest runs on one server never share (or drop) a database

@@ -81,7 +81,7 @@ async def make_user(db: Database, settings, cipher: FieldCipher, world: World, r
     dep = world.ortho if department == "ortho" else department
     username = unique(role[:4])
     async with db.transaction() as s:
-        user, _ = await create_user(s, settings, cipher, username=username, full_name="测试用户", role=role,
+        _user, _ = await create_user(s, settings, cipher, username=username, full_name="测试用户", role=role,
                                     institution_id=world.institution.id, department_id=dep.id if dep else None,
                                     password=password, must_change_password=must_change, patient_id=patient_id)
     return username, password

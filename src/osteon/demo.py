@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.config import Settings
 from osteon.db import Database
-from osteon.kit.domains import import_domains
 from osteon.institutions.models import Department, Institution, Ward
+from osteon.kit.domains import import_domains
 from osteon.kit.masking import mask_id_number, mask_phone
 from osteon.patients import idcard
 from osteon.patients.models import Patient

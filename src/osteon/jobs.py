@@ -176,7 +176,7 @@ class Worker:
                 return
             except RetryLater as exc:
                 error, retry_in = str(exc) or "retry later", exc.seconds
-            except Exception as exc:  # a failed job is retried, never lost
+            except Exception as exc:  # noqa: BLE001 — a failed job is retried, never lost
                 log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
                 error = f"{type(exc).__name__}: {exc}"[:2000]
         async with self.db.transaction() as session:

@@ -247,6 +247,6 @@ async def test_patient_without_a_portal_account_still_gets_the_sms(app, db, noti
     p = await make_patient(db, app.state.cipher, world, phone=number)
     [nid] = await _notify(db, Recipient(patient_id=p.id), "order_to_pay", {"patient_name": p.name, "item": "腰椎MRI", "amount": "480"})
     await _drain(app)
-    assert [x["body"]["text"] for x in gateway.received if x["body"]["to"] == number][0].count("腰椎MRI") == 1
+    assert next(x["body"]["text"] for x in gateway.received if x["body"]["to"] == number).count("腰椎MRI") == 1
     async with db.sessionmaker() as s:
         assert (await s.get(Notification, nid)).user_id is None

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from osteon.kit.masking import mask_name
 from osteon.security.models import AuditEvent
-from tests.factories import make_patient, make_world
 from tests.orders.clinic import make_clinic, open_encounter
 from tests.orders.test_orders import _pay_order, imaging_body
 

@@ -24,7 +24,7 @@ async def test_registration_derives_birth_date_and_sex_from_the_id_number(client
 
 
 async def test_each_patient_gets_a_new_mrn(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     mrns = set()
     for i in range(5):
         r = await client.post("/api/v1/patients", headers=headers, json={"name": f"病历号{i}"})
@@ -33,7 +33,7 @@ async def test_each_patient_gets_a_new_mrn(client, app, db, settings):
 
 
 async def test_duplicate_id_number_is_a_clear_409(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     idn = id_number()
     assert (await client.post("/api/v1/patients", headers=headers, json={"name": "重复甲", "id_number": idn})).status_code == 201
     r = await client.post("/api/v1/patients", headers=headers, json={"name": "重复乙", "id_number": idn}, params={"force": True})
@@ -42,7 +42,7 @@ async def test_duplicate_id_number_is_a_clear_409(client, app, db, settings):
 
 
 async def test_likely_duplicate_needs_confirmation(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     body = {"name": "赵秀兰", "birth_date": "1950-03-02", "phone": "13611112222"}
     assert (await client.post("/api/v1/patients", headers=headers, json=body)).status_code == 201
     r = await client.post("/api/v1/patients", headers=headers, json=body)
@@ -52,7 +52,7 @@ async def test_likely_duplicate_needs_confirmation(client, app, db, settings):
 
 
 async def test_two_simultaneous_registrations_of_one_id_number_create_one_record(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     idn = id_number()
     results = await asyncio.gather(*[
         client.post("/api/v1/patients", headers=headers, json={"name": f"并发{i}", "id_number": idn}, params={"force": True})
@@ -63,7 +63,7 @@ async def test_two_simultaneous_registrations_of_one_id_number_create_one_record
 
 
 async def test_search_by_name_pinyin_mrn_phone_tail_and_id_number(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     idn = id_number()
     r = await client.post("/api/v1/patients", headers=headers,
                           json={"name": "欧阳建华", "id_number": idn, "phone": "13955556789"})
@@ -80,7 +80,7 @@ async def test_search_by_name_pinyin_mrn_phone_tail_and_id_number(client, app, d
 
 
 async def test_update_needs_the_current_version(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     p = (await client.post("/api/v1/patients", headers=headers, json={"name": "版本测试"})).json()
     r = await client.patch(f"/api/v1/patients/{p['id']}", headers=headers, json={"version": 1, "allergies": ["青霉素"]})
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["allergies"] == ["青霉素"]
@@ -90,7 +90,7 @@ async def test_update_needs_the_current_version(client, app, db, settings):
 
 
 async def test_merge_moves_identifiers_and_hides_the_duplicate(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     a = (await client.post("/api/v1/patients", headers=headers, json={"name": "合并甲", "allergies": ["青霉素"]})).json()
     b = (await client.post("/api/v1/patients", headers=headers, json={"name": "合并甲", "phone": "13700001111",
                                                                           "his_ids": [{"system": "his:T", "value": "H123"}]},
@@ -123,7 +123,7 @@ async def test_integration_lookup_by_mrn_follows_merges(app, db, settings):
 
 
 async def test_his_identifier_maps_to_one_patient(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     p1 = (await client.post("/api/v1/patients", headers=headers, json={"name": "HIS甲"})).json()
     p2 = (await client.post("/api/v1/patients", headers=headers, json={"name": "HIS乙"})).json()
     body = {"system": "his:QS", "value": "Z0001"}
@@ -133,7 +133,7 @@ async def test_his_identifier_maps_to_one_patient(client, app, db, settings):
 
 
 async def test_bad_input_gets_field_level_messages_in_the_users_language(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     cases = [
         ({"name": "张三", "id_number": "110105194912310021"}, "id_number", "校验位"),
         ({"name": "张三", "id_number": "110105194902300021"}, "id_number", "出生日期"),
@@ -156,13 +156,13 @@ async def test_bad_input_gets_field_level_messages_in_the_users_language(client,
 
 
 async def test_a_huge_body_is_refused_with_413(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     r = await client.post("/api/v1/patients", headers={**headers, "content-type": "application/json"},
                           content=b'{"name": "' + b"x" * (3 * 1024 * 1024) + b'"}')
     assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
 
 
 async def test_malformed_json_is_a_422_not_a_500(client, app, db, settings):
-    world, headers = await _doctor(client, app, db, settings)
+    _world, headers = await _doctor(client, app, db, settings)
     r = await client.post("/api/v1/patients", headers={**headers, "content-type": "application/json"}, content=b'{"name": ')
     assert r.status_code == 422 and r.json()["errors"][0]["type"] == "json_invalid"

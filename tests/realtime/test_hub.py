@@ -191,7 +191,7 @@ async def _redis_up() -> bool:
     r = redis.from_url(REDIS_URL)
     try:
         return bool(await r.ping())
-    except Exception:
+    except Exception:  # noqa: BLE001 — any failure means Redis is not usable here
         return False
     finally:
         await r.aclose()
@@ -207,35 +207,34 @@ async def test_two_instances_through_redis_deliver_the_same_events_in_the_same_o
     topic = f"test-room:{name}"
     s = make_settings(data_dir, settings.resolved_database_url(), redis_url=REDIS_URL)
     a, b = create_app(s, database=db, start_worker=False), create_app(s, database=db, start_worker=False)
-    async with a.router.lifespan_context(a), b.router.lifespan_context(b):
-        async with serve(a) as addr_a, serve(b) as addr_b:
-            wa, wb = await connect(addr_a, token), await connect(addr_b, token)
-            await send(wa, op="subscribe", topic=topic)
-            await send(wb, op="subscribe", topic=topic)
-            assert (await recv(wa))["op"] == "snapshot" and (await recv(wb))["op"] == "snapshot"
+    async with a.router.lifespan_context(a), b.router.lifespan_context(b), serve(a) as addr_a, serve(b) as addr_b:
+        wa, wb = await connect(addr_a, token), await connect(addr_b, token)
+        await send(wa, op="subscribe", topic=topic)
+        await send(wb, op="subscribe", topic=topic)
+        assert (await recv(wa))["op"] == "snapshot" and (await recv(wb))["op"] == "snapshot"
 
-            async def publisher(hub: hubmod.Hub, label: str) -> None:
-                for i in range(25):
-                    await hub.publish(topic, "count.changed", {"from": label, "i": i})
-                    await asyncio.sleep(0)
+        async def publisher(hub: hubmod.Hub, label: str) -> None:
+            for i in range(25):
+                await hub.publish(topic, "count.changed", {"from": label, "i": i})
+                await asyncio.sleep(0)
 
-            await asyncio.gather(publisher(a.state.hub, "a"), publisher(b.state.hub, "b"))
-            got_a = [await recv(wa) for _ in range(50)]
-            got_b = [await recv(wb) for _ in range(50)]
-            assert [m["seq"] for m in got_a] == list(range(1, 51))
-            assert got_a == got_b  # same events, same order, same seq on both instances
-            assert sorted((m["data"]["from"], m["data"]["i"]) for m in got_a) == sorted(
-                [("a", i) for i in range(25)] + [("b", i) for i in range(25)])
-            # A client that dropped from instance A resumes on instance B from the shared ring.
-            await wa.close()
-            await a.state.hub.publish(topic, "count.changed", {"from": "a", "i": 99})
-            assert (await recv(wb))["seq"] == 51
-            wa2 = await connect(addr_b, token)
-            await send(wa2, op="subscribe", topic=topic, since=48)
-            frames = await recv_until(wa2, lambda f: f["op"] == "event" and f["seq"] == 51)
-            assert frames[0]["op"] == "resumed" and [f["seq"] for f in frames[1:]] == [49, 50, 51]
-            await b.state.hub.publish_many([(topic, "count.changed", {"batch": k}) for k in range(3)])  # one round trip
-            batch = [await recv(wa2) for _ in range(3)]
-            assert [(f["seq"], f["data"]["batch"]) for f in batch] == [(52, 0), (53, 1), (54, 2)]
-            await wa2.close()
-            await wb.close()
+        await asyncio.gather(publisher(a.state.hub, "a"), publisher(b.state.hub, "b"))
+        got_a = [await recv(wa) for _ in range(50)]
+        got_b = [await recv(wb) for _ in range(50)]
+        assert [m["seq"] for m in got_a] == list(range(1, 51))
+        assert got_a == got_b  # same events, same order, same seq on both instances
+        assert sorted((m["data"]["from"], m["data"]["i"]) for m in got_a) == sorted(
+            [("a", i) for i in range(25)] + [("b", i) for i in range(25)])
+        # A client that dropped from instance A resumes on instance B from the shared ring.
+        await wa.close()
+        await a.state.hub.publish(topic, "count.changed", {"from": "a", "i": 99})
+        assert (await recv(wb))["seq"] == 51
+        wa2 = await connect(addr_b, token)
+        await send(wa2, op="subscribe", topic=topic, since=48)
+        frames = await recv_until(wa2, lambda f: f["op"] == "event" and f["seq"] == 51)
+        assert frames[0]["op"] == "resumed" and [f["seq"] for f in frames[1:]] == [49, 50, 51]
+        await b.state.hub.publish_many([(topic, "count.changed", {"batch": k}) for k in range(3)])  # one round trip
+        batch = [await recv(wa2) for _ in range(3)]
+        assert [(f["seq"], f["data"]["batch"]) for f in batch] == [(52, 0), (53, 1), (54, 2)]
+        await wa2.close()
+        await wb.close()

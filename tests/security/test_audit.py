@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -110,12 +111,13 @@ async def test_control_13_verify_detects_edited_deleted_and_reordered_rows(tmp_p
 async def test_control_13_osteon_audit_verify_command_exits_nonzero_on_tampering(tmp_path):
     database, url = await _tamper_db(tmp_path, "tamper_cli")
     env = {"OSTEON_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run([sys.executable, "-m", "osteon.cli", "audit", "verify"], env=env, capture_output=True, text=True)
+    cmd = [sys.executable, "-m", "osteon.cli", "audit", "verify"]
+    ok = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     async with database.transaction() as s:
         await s.execute(text("UPDATE audit_events SET detail = :d WHERE seq = 4"), {"d": json.dumps({"i": 99})})
     await database.dispose()
-    bad = subprocess.run([sys.executable, "-m", "osteon.cli", "audit", "verify"], env=env, capture_output=True, text=True)
+    bad = await asyncio.to_thread(subprocess.run, cmd, env=env, capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "row 4" in bad.stderr
 
 

@@ -39,7 +39,7 @@ from osteon.encounters.schemas import (
     ScoreRead,
     TemplateRead,
 )
-from osteon.kit.errors import OsteonError, BadRequest, StaleVersion
+from osteon.kit.errors import BadRequest, OsteonError, StaleVersion
 from osteon.kit.models import utcnow
 from osteon.patients import service as patients
 from osteon.patients.models import Patient

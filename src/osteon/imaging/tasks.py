@@ -20,13 +20,12 @@ from osteon.imaging.models import PacsNode, ReconciliationItem, Study, Transfer
 from osteon.imaging.parsing import normalise_part10, parse_instance
 from osteon.imaging.schemas import ForwardRequest, RemoteStudy, RetrieveRequest
 from osteon.jobs import enqueue, handler
+from osteon.kit.context import current_app
 from osteon.kit.errors import BadRequest, NotFound, ServiceUnavailable
 from osteon.kit.models import utcnow
 from osteon.patients import service as patients
 from osteon.security import audit
 from osteon.security.deps import Actor
-
-from osteon.kit.context import current_app  # noqa: E402
 
 log = logging.getLogger("osteon.imaging.tasks")
 _RUNTIME: dict[str, Any] = {}

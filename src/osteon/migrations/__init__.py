@@ -42,7 +42,7 @@ async def upgrade_async(url: str, revision: str = "heads") -> None:
 
     engine = make_engine(url)
 
-    def run(connection) -> None:  # noqa: ANN001
+    def run(connection) -> None:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

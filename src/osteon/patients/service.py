@@ -294,7 +294,7 @@ def _search_condition(q: str, cipher: FieldCipher, sqlite: bool = False) -> Colu
     return _prefix(Patient.name, q[:50], sqlite)
 
 
-def _prefix(column, text: str, sqlite: bool) -> ColumnElement[bool]:  # noqa: ANN001
+def _prefix(column, text: str, sqlite: bool) -> ColumnElement[bool]:
     """``column`` starts with ``text``, in a form each database answers from its index: SQLite's LIKE
     is case-insensitive and skips the (binary) index, so it gets a range; PostgreSQL's
     varchar_pattern_ops index serves LIKE 'x%'."""

@@ -73,7 +73,7 @@ class FieldCipher:
         if token is None:
             return None
         try:
-            version, kid, body = token.split(".", 2)
+            _version, kid, body = token.split(".", 2)
             key = self._by_id[kid]
             raw = _unb64(body)
             return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode()

@@ -15,16 +15,16 @@ depends_on = None
 
 # The audit trail is append-only in the database itself (SECURITY 13), not only in the application.
 _SQLITE_TRIGGERS = [
-    "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END",
-    "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
-    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END",
+    ("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END"),
+    ("CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+    "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END"),
 ]
 _PG_TRIGGER = [
-    "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    "$$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$",
-    "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events "
-    "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()",
+    ("CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit trail is append-only'; END $$"),
+    ("CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"),
 ]
 
 
