@@ -24,8 +24,10 @@ online consultation platform, old history and negatives around one decisive deta
 code, then used for round 15 — not in the net's training data either; batch_t (an international clinic's triage form,
 50 English from many Englishes) on the round-15 code, then used for round 16 — also held out from the net;
 batch_u (voice input and messages typed for someone else, 40 English) on the round-16 code, then used for round 17
-(English compositions in compose.yaml) — held out from the net as well.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_u (rounds 14-17), kept out to
+(English compositions in compose.yaml) — held out from the net as well; batch_v (a rural township clinic's WeChat
+group and a follow-up phone line, 44 English) on the round-17 code, then used for round 18 (English compositions for
+the other red flags, apostrophe-less contractions, a healed injury story is history) — held out from the net too.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_v (rounds 14-18), kept out to
 measure it.
 """
 
@@ -48,7 +50,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u"]
+             "batch_u", "batch_v"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -100,6 +102,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_t", (48, 48, 2), (48, 48, 1)),
         # round 17: a bench-press chest wall strain, tender to the touch, is still read as possibly cardiac
         ("batch_u", (48, 48, 1), (48, 48, 1)),
+        # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
+        ("batch_v", (48, 48, 2), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -130,7 +134,11 @@ PHRASE_FAMILIES = {
     "compartment": ["打完石膏以后手指头肿，越痛越凶", "小腿被货架砸了，胀得像要炸开，疼得钻心"],
     "septic_joint": ["手腕突然肿得老高，红彤彤的，人发烧发冷"],
     "child_safeguarding": ["两个月的宝宝，大腿肿了，说是翻身压到了", "小娃娃还不会爬，耳朵后面有青块"],
+    # round 18
+    "spinal_infection": ["做了透析的人，腰痛越来越凶，这两天冷得发抖"],
+    "stroke": ["今早起来嘴角好像有点歪，说话舌头大了", "我爸嘴巴子有点斜，右手拿不住东西"],
 }
+PHRASE_FAMILIES["high_energy_trauma"].append("老人走路摔了一跤，脸磕在地上，现在两只手都麻")  # round 18: central cord
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in PHRASE_FAMILIES.items() for t in ts])
@@ -213,7 +221,33 @@ COMPOSED_EN = {
         "our bus rolled over on the pass, his neck hurts badly",
         "she was knocked down by a boda this evening and can't move her hip",
     ],
+    # round 18 (blind batch V): the other red flags by components, apostrophes optional
+    "cauda_equina_18": [
+        "sciatica flared up and i cant feel the paper when i wipe",
+        "back went out lifting, now my wee is weak and i have to strain",
+    ],
+    "septic_joint": [
+        "his knee blew up overnight, red and hot, temp of 38.9",
+        "she's diabetic, elbow swollen and hot, got the shakes and 101 fever",
+    ],
+    "spinal_infection": [
+        "back op three weeks ago, the incision is oozing yellow and my back is worse, temperature 38.5",
+        "on dialysis, back pain getting worse, feels chilly at night and shaking",
+    ],
+    "open_fracture": ["cut his leg open on the chainsaw and the shin is bent under the cut"],
+    "neurovascular": ["had my wrist plated on monday, now the fingers are like ice and tingling"],
+    "compartment": [
+        "forklift ran over my foot this morning, it is swelling up",
+        "kicked in the shin at football, calf tight like a drum, painkillers not working",
+        "arm caught in the rollers at work, swollen and the pain is way more than it should be",
+    ],
+    "stroke": [
+        "my gran's mouth has gone lopsided and she's talking funny since lunch",
+        "dad woke up and his left arm and leg have no power",
+        "grandpa suddenly talks jumbled, words not making sense",
+    ],
 }
+COMPOSED_EN["cauda_equina"] += COMPOSED_EN.pop("cauda_equina_18")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED_EN.items() for t in ts])
@@ -233,6 +267,32 @@ def test_english_composed_features_raise_the_red_flag(code: str, text: str) -> N
     "the car door hit my knee, sore knee",
     "I drive a bus for a living, back pain for years",
     "sore back, pee is normal, bowels normal",
+    # round 18 decoys: the same words, not the red flag
+    "my knee is red after gardening, temp is normal, no fever",
+    "did bench press yesterday, pressed too much weight, sore chest muscles",
+    "the wound has healed well, no oozing, no fever",
+    "back ache, feels chilly in this weather but no fever",
+    "my hip was replaced in 2015 and it is fine, knee aches on stairs",
+    "my dad talks a lot about his old knee, it aches in the cold",
+    "i dropped a tin on my toe, bruised, walking ok",
+    "cant do buttons since my thumb arthritis flared, hands ache in the morning",
 ])
 def test_english_composed_decoys_stay_non_emergency(text: str) -> None:
     assert assess(text).urgency != "emergency", (text, assess(text).red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "前年出车祸腿骨折过 早就好了 现在变天那块酸",  # an accident that has healed is history (round 18)
+    "去年摔了一跤手腕骨折，早就长好了，现在拧毛巾有点痛",
+])
+def test_a_healed_injury_story_is_history(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency" and "high_energy_trauma" not in r.red_flags, (text, r.red_flags)
+
+
+@pytest.mark.parametrize("text", ["腰痛牵到脚，这几天右脚背抬不起来", "back pain and now foot drop on the right, toes catch the ground"])
+def test_a_new_foot_drop_is_urgent_spine(text: str) -> None:
+    r = assess(text)
+    assert "foot_drop" in [e.get("rule") for e in r.evidence]  # at least urgent (the net may raise it further)
+    assert r.urgency in ("urgent", "emergency") and max(r.scores, key=r.scores.get) == "spine", (text, r.scores)
+

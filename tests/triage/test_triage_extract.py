@@ -216,3 +216,22 @@ def test_simile_is_not_a_mechanism() -> None:
 )
 def test_round_8_dialect_and_english_readings(text: str, concept: str, state: str) -> None:
     assert _state(text, concept) == state
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("我29岁，宝宝刚4个月，抱孩子手腕痛", 29.0),  # the writer's own age, not the baby's
+    ("31f, runner, outside of my knee hurts", 31.0),
+    ("my son 17 play basketball, knee swollen", 17.0),
+    ("My son runs cross-country, 16. Both calves are sore", 16.0),
+    ("my son 3 days ago fell and hurt his arm", None),
+])
+def test_round_18_ages(text: str, age: float | None) -> None:
+    assert extract(text).age == age
+
+
+def test_a_young_adult_word_is_not_a_child() -> None:
+    """后生伢子 is a young man (湘): not 伢子, a child."""
+    ex = extract("后生伢子，腰背早上僵得很")
+    assert ex.age_assumed is None
+    assert extract("伢子腰背痛").age_assumed == "child"
+

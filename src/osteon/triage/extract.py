@@ -90,6 +90,9 @@ class Extraction:
 
 # ---------------------------------------------------------------- regexes (run on normalised text)
 _CHILD_WORDS = r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿|孙仔|孙囝|囝仔|囡仔)"
+# the writer's own age, said as such: 我29岁 / 本人今年45岁 / i'm 29 years old / 31f (forum style)
+_AGE_SELF = re.compile(r"(?:(?<![他她它])我|本人)(?:今年|已经)?\s*(\d{1,3})\s*(?:周岁|岁)|\bi'?m (\d{1,3}) ?(?:years?|yrs?|y/?o)\b"
+                       r"|(?:^|[\s,(])(\d{2}) ?[mf](?=$|[\s,.)])")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
@@ -113,6 +116,11 @@ _AGE_OTHER = [
     re.compile(r"\b(\d{1,3})\s?yo\b"),
     # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
     re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^,.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
+    # "my son 17 play basketball", "my son runs cross-country, 16.": a bare number right after the child word,
+    # or ending the sentence after a comma
+    re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:"
+               r"day|week|month|year|hour|min|time|kg|cm|km|mile|lb|pound|am|pm|x)))"),
+    re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter)\b[^.;!?]{0,40}, (\d{1,2})(?=\s*(?:$|[.;!?]))"),
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
     re.compile(r"\baged? (\d{1,3})\b"),
     # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
@@ -292,6 +300,9 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
 
 def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]]]:
     """Return (age in years, spans used) from explicit age expressions."""
+    m = _AGE_SELF.search(text)
+    if m:  # the writer's own age wins over a baby's months they mention ("我29岁，宝宝刚4个月")
+        return float(next(g for g in m.groups() if g)), [m.span()]
     for rx in _AGE_WEEKS:
         m = rx.search(text)
         if m:
@@ -403,7 +414,9 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     if age is None:
         if any("person.infant" in f.tags for f in findings):
             age, age_assumed = 0.3, "infant"
-        elif any("person.child" in f.tags for f in findings):
+        elif any("person.child" in f.tags for f in findings) and not any(
+            "person.adult" in f.tags and not f.negated for f in findings
+        ):
             age_assumed = "child"
         elif any("person.older" in f.tags for f in findings):
             age_assumed = "older"
@@ -604,6 +617,9 @@ def _mark_family_history(findings: list[Finding], clause: list[int]) -> None:
             f.negated, f.source = True, "family"
 
 
+_HEALED_INJURY = frozenset({"cond.fracture", "cond.dislocation"})
+
+
 def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]) -> None:
     """2020年出现过大小便失禁……恢复得很好: symptoms of an episode the patient says is over are history (cues.yaml)."""
     cues = _cue_regexes()
@@ -616,7 +632,11 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
             cut = start + resolved.start()
             present = {clause[start + m.start()] for m in cues["history_present"].finditer(sentence)}
             for f in findings:
-                if start <= f.start < cut and f.kind == "symptom" and not f.negated and clause[f.start] not in present:
+                # the injury story too (前年出车祸腿骨折过 早就好了): its mechanism and the fracture are history (a
+                # replaced joint or a diagnosis is not: it stays, 两年前膝关节置换 恢复很好 这两天小腿肿了)
+                injury = f.kind == "mechanism" or (f.kind == "condition" and f.tags & _HEALED_INJURY)
+                if (start <= f.start < cut and (f.kind == "symptom" or injury) and not f.negated
+                        and clause[f.start] not in present):
                     f.negated, f.source = True, "history"
         start = end_m.end() if end_m else len(norm)
 

@@ -97,6 +97,10 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = s.replace("廿", "二十").replace("卅", "三十")
     # one spelling of the English negated modal, so lexicon forms need not list cannot / unable to / can't
     s = re.sub(r"\b(can ?not|not able to|unable to|cannae|canna)\b", "can't", s)
+    # typed without the apostrophe ("i cant feel", "dont know", "hes got"): one spelling for the lexicon
+    s = re.sub(r"\b(can|couldn|don|doesn|didn|isn|wasn|won|haven|hasn|aren|weren|wouldn|shouldn)t\b", r"\1't", s)
+    s = re.sub(r"\b(he|she)s\b", r"\1's", s)
+    s = re.sub(r"\bim\b", "i'm", s)
     # a carer writes about someone else ("he wet himself", "her hip"): reflexive and possessive pronouns are
     # folded to the first person, so the lexicon's English forms need not be written three times
     s = re.sub(r"\b(?:him|her|them|your)sel(?:f|ves)\b", "myself", s)
