@@ -132,6 +132,40 @@ def jpeg2000(ds: Dataset) -> Dataset | None:
     return ds
 
 
+def jpeg_ls(ds: Dataset) -> Dataset:
+    """The same instance JPEG-LS Lossless–compressed (pyjpegls)."""
+    from pydicom.uid import JPEGLSLossless
+
+    ds.compress(JPEGLSLossless, encoding_plugin="pyjpegls")
+    return ds
+
+
+def jpeg_baseline(ds: Dataset, quality: int = 70) -> Dataset:
+    """The instance reduced to 8 bits and JPEG Baseline (lossy) compressed with Pillow, flagged lossy as PS3.3
+    C.7.6.1.1.5 requires (pydicom has no JPEG encoder)."""
+    from PIL import Image
+    from pydicom.encaps import encapsulate
+    from pydicom.uid import JPEGBaseline8Bit
+
+    arr = ds.pixel_array.astype(np.float64)
+    eight = np.round((arr - arr.min()) * 255 / max(float(arr.max() - arr.min()), 1.0)).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(eight, mode="L").save(buf, format="JPEG", quality=quality)
+    ds.BitsAllocated = ds.BitsStored = 8
+    ds.HighBit = 7
+    ds.PixelRepresentation = 0
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    for keyword in ("RescaleIntercept", "RescaleSlope", "WindowCenter", "WindowWidth"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionMethod = "ISO_10918_1"
+    ds.PixelData = encapsulate([buf.getvalue()])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    return ds
+
+
 def to_bytes(ds: Dataset) -> bytes:
     """Part 10 bytes."""
     buf = io.BytesIO()

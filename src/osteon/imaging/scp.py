@@ -35,6 +35,7 @@ from pydicom.uid import (
     RLELossless,
 )
 from pynetdicom import AE, AllStoragePresentationContexts, build_context, evt
+from pynetdicom.presentation import PresentationContext
 from pynetdicom.sop_class import (
     ModalityWorklistInformationFind,
     PatientRootQueryRetrieveInformationModelFind,
@@ -60,6 +61,12 @@ ACCEPTED_SYNTAXES = NATIVE_SYNTAXES + [
     JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLossless, JPEGLosslessSV1, JPEGLSLossless, JPEGLSNearLossless,
     JPEG2000Lossless, JPEG2000, RLELossless,
 ]
+# What a retrieve destination that lacks the stored compressed syntax gets instead (PS3.5 §10.1 and PS3.4 B.4.1:
+# every Storage SCP supports Implicit VR Little Endian; Explicit VR LE is the usual choice).
+UNCOMPRESSED_SYNTAXES = [ExplicitVRLittleEndian, ImplicitVRLittleEndian]
+# Decompressing these hands the receiver pixels that were already degraded by the original lossy compression
+# (JPEG 2000 Part 1 "1.2.840.10008.1.2.4.91" may be either; treated as lossy for the log).
+LOSSY_SYNTAXES = {JPEGBaseline8Bit, JPEGExtended12Bit, JPEGLSNearLossless, JPEG2000}
 _UNREACHABLE_AE = "<no device allowed>"  # longer than 16 chars: can never equal a calling AE title
 
 STATUS_REFUSED = 0x0124  # not authorised
@@ -298,9 +305,11 @@ class DicomServer:
             return caller, 0xA900
         return caller, files
 
-    def _datasets(self, event: Any, files: list[tuple[str, str, str]]) -> Iterator[tuple[int, Dataset | None]]:
-        """Read stored files (in this association thread) and yield them as sub-operations."""
-        for file_hash, _sop, _ts in files:
+    def _datasets(self, event: Any, files: list[tuple[str, str, str]],
+                  peer: _Peer) -> Iterator[tuple[int, Dataset | None]]:
+        """Read stored files (in this association thread) and yield them as sub-operations, decompressed when the
+        peer accepted no context for the stored syntax but an uncompressed one (the file itself is never touched)."""
+        for file_hash, sop, ts in files:
             if event.is_cancelled:
                 yield 0xFE00, None
                 return
@@ -310,7 +319,34 @@ class DicomServer:
                 log.exception("cannot read stored file %s", file_hash)
                 yield 0xA702, None
                 continue
+            plan = _plan(peer.accepted_contexts(), sop, ts)
+            if plan == "decompress":
+                self._decompress(ds, peer, file_hash)
+            elif plan == "none":
+                log.warning("%s to %s: no presentation context accepted for %s in %s or an uncompressed syntax; "
+                            "sub-operation for %s fails", peer.service, peer.ae_title, UID(sop).name, UID(ts).name,
+                            ds.get("SOPInstanceUID", file_hash))
+            # Yielded as is on "none" (or a failed decompression): pynetdicom finds no accepted context for the
+            # stored compressed syntax and counts the sub-operation as failed, listing its SOP Instance UID.
             yield 0xFF00, ds
+
+    def _decompress(self, ds: Dataset, peer: _Peer, file_hash: str) -> None:
+        """Decompress a dataset read from the store in memory to Explicit VR Little Endian (logged)."""
+        ts = UID(ds.file_meta.TransferSyntaxUID)
+        sop_instance = ds.get("SOPInstanceUID", file_hash)
+        try:
+            # Same SOP Instance UID: the receiver asked for this instance, and decompressing loses nothing more
+            # (Orthanc and dcm4chee keep the UID too). pydicom would mint a new one by default.
+            ds.decompress(generate_instance_uid=False)
+        except Exception as exc:  # noqa: BLE001 — no decoder or a bad codestream: that sub-operation fails
+            log.warning("%s to %s: cannot decompress %s (%s) for a peer without that syntax: %s; sub-operation "
+                        "fails", peer.service, peer.ae_title, sop_instance, ts.name, exc)
+            return
+        if ts in LOSSY_SYNTAXES or ds.get("LossyImageCompression") == "01":
+            log.warning("%s to %s: %s was stored lossy-compressed (%s); sent decompressed, its pixels keep that loss",
+                        peer.service, peer.ae_title, sop_instance, ts.name)
+        else:
+            log.info("%s to %s: %s sent decompressed from %s", peer.service, peer.ae_title, sop_instance, ts.name)
 
     def _on_move(self, event: Any) -> Iterator[Any]:
         """C-MOVE: send the matching instances to a known destination AE."""
@@ -324,10 +360,13 @@ class DicomServer:
             yield 1
             yield files, None
             return
-        contexts = _contexts_for(files)
-        yield destination[0], destination[1], {"contexts": contexts}
+        peer = _Peer("C-MOVE", event.move_destination or "")
+        # pynetdicom opens the association to the destination itself; EVT_ACCEPTED (fired before it is
+        # established) hands it to ``peer`` so the sub-operations can see what the destination accepted.
+        yield destination[0], destination[1], {"contexts": _contexts_for(files),
+                                               "evt_handlers": [(evt.EVT_ACCEPTED, peer.bind)]}
         yield len(files)
-        yield from self._datasets(event, files)
+        yield from self._datasets(event, files, peer)
 
     def _on_get(self, event: Any) -> Iterator[Any]:
         """C-GET: send the matching instances back on the same association."""
@@ -336,8 +375,44 @@ class DicomServer:
             yield 1
             yield files, None
             return
+        peer = _Peer("C-GET", event.assoc.requestor.ae_title.strip())
+        peer.assoc = event.assoc
         yield len(files)
-        yield from self._datasets(event, files)
+        yield from self._datasets(event, files, peer)
+
+
+class _Peer:
+    """The association C-MOVE/C-GET sub-operations go out on, and who is on the other end (for the log)."""
+
+    def __init__(self, service: str, ae_title: str) -> None:
+        """Not yet bound (C-MOVE: until the destination accepted the association)."""
+        self.service, self.ae_title = service, ae_title.strip()
+        self.assoc: Any = None
+
+    def bind(self, event: Any) -> None:
+        """EVT_ACCEPTED handler of the association to a C-MOVE destination."""
+        self.assoc = event.assoc
+
+    def accepted_contexts(self) -> list[PresentationContext]:
+        """The contexts the peer accepted (none known yet: empty)."""
+        return list(self.assoc.accepted_contexts) if self.assoc is not None else []
+
+
+def _plan(accepted: list[PresentationContext], sop: str, ts: str) -> str:
+    """How to send one stored instance: "as stored", "decompress" or "none" (no acceptable context).
+
+    Mirrors pynetdicom's own context choice for Osteon as storage SCU: an exact syntax match first; a native
+    syntax is converted by pynetdicom to another native one of the same byte order; a compressed one never is."""
+    if not accepted:  # peer not known (cannot happen once associated): let pynetdicom decide as before
+        return "as stored"
+    stored = UID(ts)
+    syntaxes = {UID(cx.transfer_syntax[0]) for cx in accepted if cx.abstract_syntax == sop and cx.as_scu}
+    if stored in syntaxes:
+        return "as stored"
+    if not stored.is_compressed:
+        convertible = [s for s in syntaxes if not s.is_compressed and s.is_little_endian == stored.is_little_endian]
+        return "as stored" if convertible else "none"
+    return "decompress" if syntaxes & set(UNCOMPRESSED_SYNTAXES) else "none"
 
 
 def _status(code: int, comment: str) -> Dataset:
@@ -349,16 +424,24 @@ def _status(code: int, comment: str) -> Dataset:
 
 
 def _contexts_for(files: list[tuple[str, str, str]]) -> list[Any]:
-    """Presentation contexts for C-MOVE sub-operations: each stored (SOP class, syntax), as stored."""
-    pairs: dict[tuple[str, str], None] = {}
+    """Presentation contexts for C-MOVE sub-operations, so the destination can choose.
+
+    Per stored SOP class one uncompressed context (any stored native syntax first, then Explicit and Implicit VR
+    LE) and one context per stored compressed syntax: a destination that accepts the compressed one gets the
+    file as stored, one that accepts only the uncompressed one gets it decompressed."""
+    stored: dict[str, list[UID]] = {}
     for _h, sop, ts in files:
-        pairs[(sop, ts)] = None
-    contexts = []
-    for sop, ts in list(pairs)[:128]:
-        syntaxes = [ts] + [s for s in (ExplicitVRLittleEndian, ImplicitVRLittleEndian) if s != ts] \
-            if UID(ts) in NATIVE_SYNTAXES else [ts]
-        contexts.append(build_context(sop, syntaxes))
-    return contexts
+        syntaxes = stored.setdefault(sop, [])
+        if UID(ts) not in syntaxes:
+            syntaxes.append(UID(ts))
+    uncompressed, compressed = [], []
+    for sop, syntaxes in stored.items():
+        native = [ts for ts in syntaxes if not ts.is_compressed]
+        uncompressed.append(build_context(sop, list(dict.fromkeys(native + UNCOMPRESSED_SYNTAXES))))
+        compressed += [build_context(sop, [ts]) for ts in syntaxes if ts.is_compressed]
+    # At most 128 contexts per association (PS3.8 §9.3.2.2): every SOP class's uncompressed context comes first,
+    # so each instance can at least be sent decompressed.
+    return (uncompressed + compressed)[:128]
 
 
 async def start_scp(app: Any, port: int, host: str | None = None) -> DicomServer:
