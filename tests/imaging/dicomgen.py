@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import numpy as np
+import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (
     PYDICOM_IMPLEMENTATION_UID,
@@ -138,6 +141,15 @@ def jpeg_ls(ds: Dataset) -> Dataset:
 
     ds.compress(JPEGLSLossless, encoding_plugin="pyjpegls")
     return ds
+
+
+def jpeg_lossless(ds: Dataset, tmp: Path) -> Dataset:
+    """The same instance JPEG Lossless (Process 14, first-order prediction: SV1) compressed by dcmtk's dcmcjpeg,
+    the syntax CR/DX modalities most often send (pydicom has no encoder for it). ``tmp`` is a scratch folder."""
+    src, dst = tmp / f"{ds.SOPInstanceUID}.raw.dcm", tmp / f"{ds.SOPInstanceUID}.jpl.dcm"
+    src.write_bytes(to_bytes(ds))
+    subprocess.run(["/usr/bin/dcmcjpeg", "+e1", str(src), str(dst)], check=True, capture_output=True)
+    return pydicom.dcmread(dst)
 
 
 def jpeg_baseline(ds: Dataset, quality: int = 70) -> Dataset:

@@ -203,7 +203,8 @@ def transcode_to_explicit(data: bytes) -> bytes:
     """A compressed object decompressed to Explicit VR Little Endian (when a client insists)."""
     ds = pydicom.dcmread(io.BytesIO(data))
     try:
-        ds.decompress()
+        # the same instance, only uncompressed: pydicom would mint a new SOP Instance UID by default
+        ds.decompress(generate_instance_uid=False)
     except Exception as exc:  # noqa: BLE001 — any decoder failure means "cannot serve this syntax"
         raise FrameNotDecodable(en=f"Cannot decompress: {exc}"[:300]) from None
     buf = io.BytesIO()
