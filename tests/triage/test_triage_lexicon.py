@@ -76,3 +76,21 @@ def test_every_site_concept_has_a_standard_term() -> None:
     """Each entry maps to a standard term."""
     for c in load_knowledge().concepts.values():
         assert c.std
+
+
+@pytest.mark.parametrize(("text", "is_back"), [
+    ("a small knot at the back of my wrist", False),
+    ("can't reach behind his back to tuck his shirt in", False),
+    ("the pain came back last night", False),
+    ("my GP back home said arthritis", False),
+    ("my back hurts when I bend", True),
+    ("lower back pain since monday", True),
+])
+def test_english_back_is_the_back_only_when_it_means_the_back(text: str, is_back: bool) -> None:
+    """Round 18: "back" in "back of my wrist", "behind my back", "came back", "back home" is not the low back."""
+    assert ("site.low_back" in _concepts(text)) is is_back
+
+
+def test_the_back_of_a_joint_is_that_joint() -> None:
+    assert "site.neck" in _concepts("a lump on the back of my neck") or "site.cervical" in _concepts(
+        "a lump on the back of my neck")
