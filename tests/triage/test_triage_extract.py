@@ -235,3 +235,15 @@ def test_a_young_adult_word_is_not_a_child() -> None:
     assert ex.age_assumed is None
     assert extract("伢子腰背痛").age_assumed == "child"
 
+
+
+@pytest.mark.parametrize(("text", "concept"), [("腿也不是不麻", "sym.numbness"), ("并不是不疼", "sym.pain"),
+                                               ("也不是没感觉，就是木木的", "sym.numbness")])
+def test_double_negation_affirms(text: str, concept: str) -> None:
+    """不是不麻: two negations in a row mean the patient has it (round 18)."""
+    found = [f for f in extract(text).findings if f.concept == concept]
+    assert found and not any(f.negated for f in found), [(f.concept, f.negated) for f in extract(text).findings]
+
+
+def test_a_single_negation_still_negates() -> None:
+    assert all(f.negated for f in extract("腿不麻，不是很疼").findings if f.concept == "sym.numbness")

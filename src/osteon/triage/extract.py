@@ -356,6 +356,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
         for m in cues["neg_pre"].finditer(norm)
         if not _covered(spans, *m.span()) and not _covered(unc_spans + unk_spans, *m.span())
     ]
+    neg_pre = _without_double_negation(norm, neg_pre)
 
     findings: list[Finding] = []
     lat_hits: list[Match] = []
@@ -458,6 +459,15 @@ def _apply_after_site(findings: list[Finding], knowledge: Knowledge) -> None:
         ):
             alt = knowledge.concepts[concept.after_site]
             findings[i] = replace(f, concept=alt.id, kind=alt.kind, std=alt.std, tags=alt.tags)
+
+
+def _without_double_negation(norm: str, cues: list[re.Match[str]]) -> list[re.Match[str]]:
+    """不是不麻 / 也不是没感觉 / 并不是不疼: 不是 followed at once by another negator affirms — both cues go."""
+    drop: set[int] = set()
+    for i, (a, b) in enumerate(pairwise(cues)):
+        if a.group(0) == "不" and norm[a.end():b.start()] == "是" and i not in drop:
+            drop |= {i, i + 1}
+    return [c for i, c in enumerate(cues) if i not in drop]
 
 
 def _apply_negation(
