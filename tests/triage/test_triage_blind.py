@@ -27,7 +27,9 @@ batch_u (voice input and messages typed for someone else, 40 English) on the rou
 (English compositions in compose.yaml) — held out from the net as well; batch_v (a rural township clinic's WeChat
 group and a follow-up phone line, 44 English) on the round-17 code, then used for round 18 (English compositions for
 the other red flags, apostrophe-less contractions, a healed injury story is history) — held out from the net too.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_v (rounds 14-18), kept out to
+batch_w (an after-hours nurse advice line and patient app, 46 English) on the round-18 code, then used for round 19
+(Scots and dropped g's, same-side arm and leg, a vehicle on a limb, an episode closed in the next sentence) — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_w (rounds 14-19), kept out to
 measure it.
 """
 
@@ -50,7 +52,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v"]
+             "batch_u", "batch_v", "batch_w"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -84,26 +86,28 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
         ("batch_f", (46, 46, 0), (39, 46, 0)),
-        ("batch_g", (45, 45, 0), (42, 45, 0)),  # round 17: a machine that squeezes (挤) is a crush
+        ("batch_g", (45, 45, 0), (43, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (44, 50, 0)),
-        ("batch_j", (50, 50, 0), (45, 50, 0)),
+        ("batch_j", (50, 50, 0), (46, 50, 0)),
         ("batch_k", (45, 45, 0), (41, 45, 0)),
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
         ("batch_n", (45, 45, 0), (39, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (41, 45, 0)),
-        ("batch_q", (45, 45, 0), (43, 45, 0)),
+        ("batch_q", (45, 45, 0), (44, 45, 0)),
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
         ("batch_s", (48, 48, 0), (48, 48, 0)),
-        # a healed motorbike fracture of 2019 still reads as high-energy trauma (docs/triage.md round 16)
-        ("batch_t", (48, 48, 2), (48, 48, 1)),
+        # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last
+        ("batch_t", (48, 48, 1), (48, 48, 0)),
         # round 17: a bench-press chest wall strain, tender to the touch, is still read as possibly cardiac
         ("batch_u", (48, 48, 1), (48, 48, 1)),
         # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
         ("batch_v", (48, 48, 2), (48, 48, 0)),
+        # round 19: the net still raises a toddler's pulled elbow (urgent), as in T
+        ("batch_w", (48, 48, 1), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -139,6 +143,10 @@ PHRASE_FAMILIES = {
     "stroke": ["今早起来嘴角好像有点歪，说话舌头大了", "我爸嘴巴子有点斜，右手拿不住东西"],
 }
 PHRASE_FAMILIES["high_energy_trauma"].append("老人走路摔了一跤，脸磕在地上，现在两只手都麻")  # round 18: central cord
+# round 19
+PHRASE_FAMILIES["open_fracture"].append("手摔断了，伤口里看到白色的东西")
+PHRASE_FAMILIES["compartment"] += ["腿骨折打了石高，越来越疼，止疼药没用", "被人踩了小腿，肿得硬邦邦，帮他扳下脚趾头就喊痛"]
+PHRASE_FAMILIES["child_safeguarding"].append("三个月的宝宝，胳膊一碰就哭，脖子上有几块青")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in PHRASE_FAMILIES.items() for t in ts])
@@ -222,6 +230,12 @@ COMPOSED_EN = {
         "she was knocked down by a boda this evening and can't move her hip",
     ],
     # round 18 (blind batch V): the other red flags by components, apostrophes optional
+    "cauda_equina_19": [
+        "hurt ma back liftin on monday, tonight i wet masel and didnae feel it",
+        "bad back all week and he hasn't been able to pee since lunch",
+        "my back's agony and the inside of my thighs has gone numb",
+    ],
+    "high_energy_trauma_19": ["got rear-ended on the motorway, neck is sore and both arms are prickly"],
     "cauda_equina_18": [
         "sciatica flared up and i cant feel the paper when i wipe",
         "back went out lifting, now my wee is weak and i have to strain",
@@ -237,17 +251,20 @@ COMPOSED_EN = {
     "open_fracture": ["cut his leg open on the chainsaw and the shin is bent under the cut"],
     "neurovascular": ["had my wrist plated on monday, now the fingers are like ice and tingling"],
     "compartment": [
+        "the truck was on his legs for half an hour before they got him out",
         "forklift ran over my foot this morning, it is swelling up",
         "kicked in the shin at football, calf tight like a drum, painkillers not working",
         "arm caught in the rollers at work, swollen and the pain is way more than it should be",
     ],
     "stroke": [
+        "since an hour his left foot is dragging and he can't hold his cup in the left hand",
         "my gran's mouth has gone lopsided and she's talking funny since lunch",
         "dad woke up and his left arm and leg have no power",
         "grandpa suddenly talks jumbled, words not making sense",
     ],
 }
-COMPOSED_EN["cauda_equina"] += COMPOSED_EN.pop("cauda_equina_18")
+COMPOSED_EN["cauda_equina"] += COMPOSED_EN.pop("cauda_equina_18") + COMPOSED_EN.pop("cauda_equina_19")
+COMPOSED_EN["high_energy_trauma"] += COMPOSED_EN.pop("high_energy_trauma_19")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED_EN.items() for t in ts])
@@ -276,6 +293,11 @@ def test_english_composed_features_raise_the_red_flag(code: str, text: str) -> N
     "my dad talks a lot about his old knee, it aches in the cold",
     "i dropped a tin on my toe, bruised, walking ok",
     "cant do buttons since my thumb arthritis flared, hands ache in the morning",
+    # round 19 decoys
+    "broke my wrist in a car crash in 2015, plate put in. all healed now, just stiff in the cold",
+    "my ma has a sore hip, walkin is slow, no fall",
+    "my right leg aches after football and my right hand is fine",
+    "the car was parked on the drive, my knee aches when I kneel",
 ])
 def test_english_composed_decoys_stay_non_emergency(text: str) -> None:
     assert assess(text).urgency != "emergency", (text, assess(text).red_flags)
@@ -295,4 +317,10 @@ def test_a_new_foot_drop_is_urgent_spine(text: str) -> None:
     r = assess(text)
     assert "foot_drop" in [e.get("rule") for e in r.evidence]  # at least urgent (the net may raise it further)
     assert r.urgency in ("urgent", "emergency") and max(r.scores, key=r.scores.get) == "spine", (text, r.scores)
+
+
+def test_todays_fracture_is_not_history_because_old_ones_healed() -> None:
+    """腿折了 … 以前断过 都长好了: the old fractures healed, today's is an emergency (child safeguarding)."""
+    r = assess("我家小孙子两岁 腿折了 他妈说从沙发上掉下来的 拍片子大夫说还有别的地方以前断过 都长好了")
+    assert r.urgency == "emergency" and "child_safeguarding" in r.red_flags, r.red_flags
 

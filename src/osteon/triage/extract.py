@@ -631,23 +631,37 @@ _HEALED_INJURY = frozenset({"cond.fracture", "cond.dislocation"})
 
 
 def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]) -> None:
-    """2020年出现过大小便失禁……恢复得很好: symptoms of an episode the patient says is over are history (cues.yaml)."""
+    """2020年出现过大小便失禁……恢复得很好: symptoms of an episode the patient says is over are history (cues.yaml).
+
+    The episode may be told in one sentence and closed at the start of the next ("Broke my shin in a crash in
+    2019, bone was out. All healed now but the plate rubs"): a sentence that opens with a resolved cue closes
+    the sentence before it when that one is set in the past (round 19)."""
     cues = _cue_regexes()
-    start = 0
+
+    def close(start: int, cut: int, sentence: str, story_from: int) -> None:
+        present = {clause[start + m.start()] for m in cues["history_present"].finditer(sentence)}
+        for f in findings:
+            # the injury story too (前年出车祸腿骨折过 早就好了): its mechanism and the fracture are history when
+            # told after the past cue (not 腿折了 … 以前断过 都长好了: today's fracture, old ones healed), and a
+            # replaced joint or a diagnosis never is (两年前膝关节置换 恢复很好 这两天小腿肿了)
+            injury = f.kind == "mechanism" or (f.kind == "condition" and f.tags & _HEALED_INJURY)
+            if (start <= f.start < cut and (f.kind == "symptom" or (injury and f.start >= story_from))
+                    and not f.negated and clause[f.start] not in present):
+                f.negated, f.source = True, "history"
+
+    start, previous = 0, None
     for end_m in [*_SENTENCE_END.finditer(norm), None]:
         end = end_m.start() if end_m else len(norm)
         sentence = norm[start:end]
         resolved = cues["history_resolved"].search(sentence)
-        if resolved and cues["history_past"].search(sentence, 0, resolved.start()):
-            cut = start + resolved.start()
-            present = {clause[start + m.start()] for m in cues["history_present"].finditer(sentence)}
-            for f in findings:
-                # the injury story too (前年出车祸腿骨折过 早就好了): its mechanism and the fracture are history (a
-                # replaced joint or a diagnosis is not: it stays, 两年前膝关节置换 恢复很好 这两天小腿肿了)
-                injury = f.kind == "mechanism" or (f.kind == "condition" and f.tags & _HEALED_INJURY)
-                if (start <= f.start < cut and (f.kind == "symptom" or injury) and not f.negated
-                        and clause[f.start] not in present):
-                    f.negated, f.source = True, "history"
+        past = cues["history_past"].search(sentence, 0, resolved.start()) if resolved else None
+        if resolved and past:
+            close(start, start + resolved.start(), sentence, start + past.start())
+        elif resolved and resolved.start() <= 12 and previous is not None:
+            p_start, p_sentence = previous
+            if cues["history_past"].search(p_sentence):
+                close(p_start, p_start + len(p_sentence), p_sentence, p_start)
+        previous = (start, sentence)
         start = end_m.end() if end_m else len(norm)
 
 

@@ -101,6 +101,14 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = re.sub(r"\b(can|couldn|don|doesn|didn|isn|wasn|won|haven|hasn|aren|weren|wouldn|shouldn)t\b", r"\1't", s)
     s = re.sub(r"\b(he|she)s\b", r"\1's", s)
     s = re.sub(r"\bim\b", "i'm", s)
+    # Scots and dropped g's, as typed (round 19): "ma back", "wet masel", "didnae", "liftin", "givin out"
+    s = re.sub(r"\b(did|does|was|is|would|could|should|have|has|do|din)nae\b", lambda m: {"din": "don"}.get(
+        m.group(1), m.group(1)) + "n't", s)
+    s = re.sub(r"\bma\b", "my", s)
+    s = re.sub(r"\b(?:masel|mysel)\b", "myself", s)
+    s = re.sub(r"\b(giv|gett|walk|lift|com|go|hav|do|noth|someth|feel|work|hurt|ach|even|morn|try|sitt|stand|"
+               r"bleed|swell|throbb|kill|pee|runn|limp|fall|slipp|wett|leak|shak|shiver|sweat|burn|tingl|dragg|"
+               r"bend|push|pull|carry|play|lyin|sleep|wak|mov|turn|twist)in'?(?=\W|$)", r"\1ing", s)
     # a carer writes about someone else ("he wet himself", "her hip"): reflexive and possessive pronouns are
     # folded to the first person, so the lexicon's English forms need not be written three times
     s = re.sub(r"\b(?:him|her|them|your)sel(?:f|ves)\b", "myself", s)
