@@ -100,14 +100,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
         ("batch_s", (48, 48, 0), (48, 48, 0)),
-        # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last
-        ("batch_t", (48, 48, 1), (48, 48, 0)),
+        # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last,
+        # and a toddler's pulled elbow (牵到娃娃的手往上一提) is recognised, so the net no longer raises it
+        ("batch_t", (48, 48, 0), (48, 48, 0)),
         # round 17: a bench-press chest wall strain, tender to the touch, is still read as possibly cardiac
         ("batch_u", (48, 48, 1), (48, 48, 1)),
         # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
         ("batch_v", (48, 48, 2), (48, 48, 0)),
-        # round 19: the net still raises a toddler's pulled elbow (urgent), as in T
-        ("batch_w", (48, 48, 1), (48, 48, 0)),
+        ("batch_w", (48, 48, 0), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -323,4 +323,15 @@ def test_todays_fracture_is_not_history_because_old_ones_healed() -> None:
     """腿折了 … 以前断过 都长好了: the old fractures healed, today's is an emergency (child safeguarding)."""
     r = assess("我家小孙子两岁 腿折了 他妈说从沙发上掉下来的 拍片子大夫说还有别的地方以前断过 都长好了")
     assert r.urgency == "emergency" and "child_safeguarding" in r.red_flags, r.red_flags
+
+
+@pytest.mark.parametrize("text", ["牵到娃娃过马路 一把拽到他手 就哭起来了 现在那只手吊起不动", "我牵到娃娃的手往上一提，她就哭，手吊起的"])
+def test_a_pulled_elbow_is_urgent_pediatrics_not_an_emergency(text: str) -> None:
+    r = assess(text)
+    assert (r.urgency, r.department) == ("urgent", "pediatric"), (r.urgency, r.department, r.evidence[-1:])
+
+
+def test_a_pull_after_a_dislocation_is_not_a_pulled_elbow() -> None:
+    r = assess("胳膊肘脱臼了，我自己拽回去了，现在整个手发白发凉，手指头没知觉")
+    assert "cond.nursemaid" not in [f.concept for f in r.findings] and r.urgency == "emergency"
 

@@ -148,7 +148,11 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
     # nor a visit about an old fracture's hardware or healing (钢板取出, 骨不连): the story of the original injury
     # is full of emergency n-grams (摔下来, 骨折); no net-only catch in the written sets had this context
     followup = any("cond.trauma_followup" in f.tags for f in findings if not f.negated)
-    if urgency != "emergency" and texts and not nonortho_lead and not followup:
+    # nor a toddler's pulled elbow told as such (a hand pulled or lifted, crying, the arm held still, no fall):
+    # 拽/哭/吊起不动 read as emergencies to the net (T and W each had one raised); no written emergency had it
+    pulled_elbow = any(f.concept == "cond.nursemaid" for f in findings if not f.negated) and not any(
+        t in ctx.tags for t in ("mech.fall", "mech.high_energy", "mech.crush"))
+    if urgency != "emergency" and texts and not nonortho_lead and not followup and not pulled_elbow:
         net = load_net().score(" ".join(texts))
         if net.raises:
             urgency, net_raised = "emergency", True
