@@ -247,3 +247,14 @@ def test_double_negation_affirms(text: str, concept: str) -> None:
 
 def test_a_single_negation_still_negates() -> None:
     assert all(f.negated for f in extract("腿不麻，不是很疼").findings if f.concept == "sym.numbness")
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("两年前换了膝关节，疼了三天", 3.0),  # the operation's date is not the complaint's duration
+    ("去年做了手术，这两天又疼", 2.0),
+    ("two years ago i had my knee replaced, it has been sore for 3 days", 3.0),
+    ("三天前开始腰疼", 3.0),  # an onset is
+    ("两周前摔了一跤，膝盖一直疼", 14.0),  # and so is the injury that started it
+])
+def test_a_date_of_an_operation_is_not_the_duration(text: str, days: float) -> None:
+    assert extract(text).duration_days == days

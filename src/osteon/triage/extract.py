@@ -266,12 +266,20 @@ def _spaced_cjk(text: str, i: int) -> bool:
     return j < len(text) and is_cjk(text[i - 1]) and is_cjk(text[j])
 
 
+# "两年前换了膝关节，疼了三天": a date of an operation or treatment, not how long today's complaint has lasted
+_EVENT = (r"(?:\s*ago)?\s*(?:,|，)?\s*(?:我|他|她|i|he|she)?\s*(?:在\S{0,6})?(?:做了?|换了?|置换|装了|打了钢板|上了钢板|开了?刀|动了?手术|"
+          r"手术|治好|得过|查出|had (?:an? |my |the )?(?:operation|surgery|replacement|op)\b|"
+          r"had (?:my |the |a )?\w+ (?:replaced|operated|fixed|plated|pinned)\b)")
+_EVENT_AFTER = re.compile(_EVENT)
+_EVENT_DATE = re.compile(r"\s*(?:前|以前|之前|ago)" + _EVENT)
+
+
 def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, str | None]:
     """Return (days, matched text) for the first duration expression not used as an age: the earliest in the
     text, numeric (三个多月) or relative (今儿早上, 去年), so old history told later does not date today's injury."""
     found: list[tuple[int, float, str]] = []
     for m in _DUR.finditer(text):
-        if _covered(taken, m.start(), m.end()):
+        if _covered(taken, m.start(), m.end()) or _EVENT_DATE.match(text, m.end()):
             continue
         if m.group(4):
             raw = m.group(1)
@@ -289,7 +297,7 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
         break
     for rx, rel_days in _REL_DUR:
         for m in rx.finditer(text):
-            if not _covered(taken, m.start(), m.end()):
+            if not _covered(taken, m.start(), m.end()) and not _EVENT_AFTER.match(text, m.end()):
                 found.append((m.start(), float(rel_days), m.group(0)))
                 break
     if not found:
