@@ -29,7 +29,10 @@ group and a follow-up phone line, 44 English) on the round-17 code, then used fo
 the other red flags, apostrophe-less contractions, a healed injury story is history) — held out from the net too.
 batch_w (an after-hours nurse advice line and patient app, 46 English) on the round-18 code, then used for round 19
 (Scots and dropped g's, same-side arm and leg, a vehicle on a limb, an episode closed in the next sentence) — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_w (rounds 14-19), kept out to
+batch_x (a registration desk's triage box and a rehab clinic's forwarded texts, 42 English) on the round-19 code,
+then used for round 20 (Jamaican English, a tight chest with breathlessness, a joint that popped out, nurse
+shorthand) — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_x (rounds 14-20), kept out to
 measure it.
 """
 
@@ -52,7 +55,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w"]
+             "batch_u", "batch_v", "batch_w", "batch_x"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -90,12 +93,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (44, 50, 0)),
         ("batch_j", (50, 50, 0), (46, 50, 0)),
-        ("batch_k", (45, 45, 0), (41, 45, 0)),
+        ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
         ("batch_n", (45, 45, 0), (39, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
-        ("batch_p", (45, 45, 0), (41, 45, 0)),
+        ("batch_p", (45, 45, 0), (43, 45, 0)),
         ("batch_q", (45, 45, 0), (44, 45, 0)),
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
@@ -108,6 +111,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
         ("batch_v", (48, 48, 2), (48, 48, 0)),
         ("batch_w", (48, 48, 0), (48, 48, 0)),
+        ("batch_x", (48, 48, 0), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -256,6 +260,9 @@ COMPOSED_EN = {
         "kicked in the shin at football, calf tight like a drum, painkillers not working",
         "arm caught in the rollers at work, swollen and the pain is way more than it should be",
     ],
+    "acute_coronary": ["mi chest tight an heavy, cyaan catch mi breath on di stairs, mi think a strain from liftin"],
+    "open_fracture_20": ["him fall off di bike and di bone a push through di skin"],
+    "neurovascular_20": ["his kneecap popped out and back in, now the foot is cooler than the other one and tingling"],
     "stroke": [
         "since an hour his left foot is dragging and he can't hold his cup in the left hand",
         "my gran's mouth has gone lopsided and she's talking funny since lunch",
@@ -265,6 +272,8 @@ COMPOSED_EN = {
 }
 COMPOSED_EN["cauda_equina"] += COMPOSED_EN.pop("cauda_equina_18") + COMPOSED_EN.pop("cauda_equina_19")
 COMPOSED_EN["high_energy_trauma"] += COMPOSED_EN.pop("high_energy_trauma_19")
+COMPOSED_EN["open_fracture"] += COMPOSED_EN.pop("open_fracture_20")
+COMPOSED_EN["neurovascular"] += COMPOSED_EN.pop("neurovascular_20")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED_EN.items() for t in ts])
@@ -298,6 +307,9 @@ def test_english_composed_features_raise_the_red_flag(code: str, text: str) -> N
     "my ma has a sore hip, walkin is slow, no fall",
     "my right leg aches after football and my right hand is fine",
     "the car was parked on the drive, my knee aches when I kneel",
+    # round 20 decoys
+    "bone density scan showed the bone is thin, no pain",
+    "my shoulder popped out years ago, it is fine now, just clicks",
 ])
 def test_english_composed_decoys_stay_non_emergency(text: str) -> None:
     assert assess(text).urgency != "emergency", (text, assess(text).red_flags)

@@ -103,6 +103,9 @@ _AGE_MONTHS = [
     # "the baby I take care is 3 months", "3 month baby"
     re.compile(r"\b(?:baby|infant|newborn|son|daughter|boy|girl|child|kid)\b[^,.;!?]{0,25}?\b(\d{1,2})[ -]?months?\b(?! ago)"),
     re.compile(r"\b(\d{1,2})[ -]?months?(?:-old)? (?:baby|infant|son|daughter|boy|girl)\b"),
+    # "3mo baby", "baby 3mo" (round 20)
+    re.compile(r"\b(\d{1,2}) ?mos?(?: old)? (?:baby|infant|son|daughter|boy|girl)\b"),
+    re.compile(r"\b(?:baby|infant)\b[^,.;!?]{0,20}?\b(\d{1,2}) ?mos?\b(?! ago)"),
 ]
 _AGE_WEEKS = [
     re.compile(r"(\d{1,2})[ -]?weeks?[ -]?old"),
@@ -122,6 +125,9 @@ _AGE_OTHER = [
                r"day|week|month|year|hour|min|time|kg|cm|km|mile|lb|pound|am|pm|x)))"),
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter)\b[^.;!?]{0,40}, (\d{1,2})(?=\s*(?:$|[.;!?]))"),
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
+    # nurse notes and third-person posts: "young guy 24", "pt 67", "woman, 45" (round 20)
+    re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
+               r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
     # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
     re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),

@@ -105,6 +105,11 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = re.sub(r"\b(did|does|was|is|would|could|should|have|has|do|din)nae\b", lambda m: {"din": "don"}.get(
         m.group(1), m.group(1)) + "n't", s)
     s = re.sub(r"\bma\b", "my", s)
+    # Jamaican and Caribbean English (round 20): "mi chest tight, cyaan catch mi breath", "di bone"
+    s = re.sub(r"\b(?:cyaan|kyaan|cyan't)\b", "can't", s)
+    s = re.sub(r"\bmi\b", "my", s)
+    s = re.sub(r"\bdi\b", "the", s)
+    s = re.sub(r"\bnuh\b", "not", s)
     s = re.sub(r"\b(?:masel|mysel)\b", "myself", s)
     s = re.sub(r"\b(giv|gett|walk|lift|com|go|hav|do|noth|someth|feel|work|hurt|ach|even|morn|try|sitt|stand|"
                r"bleed|swell|throbb|kill|pee|runn|limp|fall|slipp|wett|leak|shak|shiver|sweat|burn|tingl|dragg|"
