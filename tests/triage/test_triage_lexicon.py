@@ -94,3 +94,8 @@ def test_english_back_is_the_back_only_when_it_means_the_back(text: str, is_back
 def test_the_back_of_a_joint_is_that_joint() -> None:
     assert "site.neck" in _concepts("a lump on the back of my neck") or "site.cervical" in _concepts(
         "a lump on the back of my neck")
+
+
+@pytest.mark.parametrize("text", ["ran my first half marathon, thighs sore", "did legs day, quads sore", "crossfit yesterday"])
+def test_english_exercise_words_are_sport(text: str) -> None:
+    assert "mech.sport" in _concepts(text)
