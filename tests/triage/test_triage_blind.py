@@ -32,7 +32,9 @@ batch_w (an after-hours nurse advice line and patient app, 46 English) on the ro
 batch_x (a registration desk's triage box and a rehab clinic's forwarded texts, 42 English) on the round-19 code,
 then used for round 20 (Jamaican English, a tight chest with breathlessness, a joint that popped out, nurse
 shorthand) — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_x (rounds 14-20), kept out to
+batch_y (a county hospital's mini-program and village doctors' teleconsultation forms, 41 English, mostly told
+second-hand) on the round-20 code, then used for round 21 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_y (rounds 14-21), kept out to
 measure it.
 """
 
@@ -55,7 +57,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -89,7 +91,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
         ("batch_f", (46, 46, 0), (39, 46, 0)),
-        ("batch_g", (45, 45, 0), (43, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
+        ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (44, 50, 0)),
         ("batch_j", (50, 50, 0), (46, 50, 0)),
@@ -112,6 +114,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_v", (48, 48, 2), (48, 48, 0)),
         ("batch_w", (48, 48, 0), (48, 48, 0)),
         ("batch_x", (48, 48, 0), (48, 48, 0)),
+        # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
+        # raises soreness after a tug-of-war
+        ("batch_y", (48, 48, 2), (48, 48, 1)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -151,6 +156,9 @@ PHRASE_FAMILIES["high_energy_trauma"].append("老人走路摔了一跤，脸磕�
 PHRASE_FAMILIES["open_fracture"].append("手摔断了，伤口里看到白色的东西")
 PHRASE_FAMILIES["compartment"] += ["腿骨折打了石高，越来越疼，止疼药没用", "被人踩了小腿，肿得硬邦邦，帮他扳下脚趾头就喊痛"]
 PHRASE_FAMILIES["child_safeguarding"].append("三个月的宝宝，胳膊一碰就哭，脖子上有几块青")
+# round 21
+PHRASE_FAMILIES["cauda_equina"] += ["腰疼，上茅房解不出来小便，憋得小肚子鼓鼓的", "闪了腰，坐凳子上屁股那块跟不是自己的一样"]
+PHRASE_FAMILIES["acute_coronary"] = ["后背和左胳膊酸胀，胸口跟压了块石头似的"]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in PHRASE_FAMILIES.items() for t in ts])
@@ -261,6 +269,12 @@ COMPOSED_EN = {
         "arm caught in the rollers at work, swollen and the pain is way more than it should be",
     ],
     "acute_coronary": ["mi chest tight an heavy, cyaan catch mi breath on di stairs, mi think a strain from liftin"],
+    "dvt": ["my ah ma calf a bit swollen n tight, she had the hip fracture op 10 days ago, lying down mostly"],
+    "child_safeguarding": ["the child, 3 years, has round burn marks on the hand like cigarette, they say he fell"],
+    "stroke_21": ["since lunch her hand is clumsy and her words sound slurry on the phone",
+                  "suddenly her mouth is pulling to one side and the words are not coming out well"],
+    "compartment_21": ["hand crushed in the garment press machine, when we straighten his fingers he shouts"],
+    "acute_coronary_21": ["pain down his left arm and his chest is heavy when he carries blocks, sweating a lot"],
     "open_fracture_20": ["him fall off di bike and di bone a push through di skin"],
     "neurovascular_20": ["his kneecap popped out and back in, now the foot is cooler than the other one and tingling"],
     "stroke": [
@@ -274,6 +288,9 @@ COMPOSED_EN["cauda_equina"] += COMPOSED_EN.pop("cauda_equina_18") + COMPOSED_EN.
 COMPOSED_EN["high_energy_trauma"] += COMPOSED_EN.pop("high_energy_trauma_19")
 COMPOSED_EN["open_fracture"] += COMPOSED_EN.pop("open_fracture_20")
 COMPOSED_EN["neurovascular"] += COMPOSED_EN.pop("neurovascular_20")
+COMPOSED_EN["stroke"] += COMPOSED_EN.pop("stroke_21")
+COMPOSED_EN["compartment"] += COMPOSED_EN.pop("compartment_21")
+COMPOSED_EN["acute_coronary"] += COMPOSED_EN.pop("acute_coronary_21")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in COMPOSED_EN.items() for t in ts])
@@ -310,6 +327,10 @@ def test_english_composed_features_raise_the_red_flag(code: str, text: str) -> N
     # round 20 decoys
     "bone density scan showed the bone is thin, no pain",
     "my shoulder popped out years ago, it is fine now, just clicks",
+    # round 21 decoys
+    "in other words my knee aches when i kneel",
+    "moving my fingers is fine, no numbness, the cut is small",
+    "had a knee op in 2015, all good, now my ankle aches after football",
 ])
 def test_english_composed_decoys_stay_non_emergency(text: str) -> None:
     assert assess(text).urgency != "emergency", (text, assess(text).red_flags)

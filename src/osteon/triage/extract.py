@@ -118,7 +118,7 @@ _AGE_OTHER = [
     re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?)[ -]?old"),
     re.compile(r"\b(\d{1,3})\s?yo\b"),
     # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
-    re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^,.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
+    re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
     # "my son 17 play basketball", "my son runs cross-country, 16.": a bare number right after the child word,
     # or ending the sentence after a comma
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:"

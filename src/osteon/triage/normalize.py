@@ -110,6 +110,7 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = re.sub(r"\bmi\b", "my", s)
     s = re.sub(r"\bdi\b", "the", s)
     s = re.sub(r"\bnuh\b", "not", s)
+    s = re.sub(r"(?<=[a-z]) n (?=[a-z])", " and ", s)  # texting: "swollen n tight" (round 21)
     s = re.sub(r"\b(?:masel|mysel)\b", "myself", s)
     s = re.sub(r"\b(giv|gett|walk|lift|com|go|hav|do|noth|someth|feel|work|hurt|ach|even|morn|try|sitt|stand|"
                r"bleed|swell|throbb|kill|pee|runn|limp|fall|slipp|wett|leak|shak|shiver|sweat|burn|tingl|dragg|"
