@@ -368,3 +368,43 @@ def test_each_planar_shape_becomes_the_viewer_tool_that_draws_it():
     assert ellipse["units"]["Mean"] == "[hnsf'U]" and "Mean 977.50 HU" in ellipse["label"]
     assert np.allclose(by_tool["Probe"]["data"]["points"], [ct_world(33, 34)])
     assert len({a["uid"] for a in out}) == 4 and all(a["uid"].startswith("sr-") for a in out)
+
+
+def test_a_region_on_one_frame_of_a_multiframe_image_uses_that_frames_plane():
+    """ReferencedFrameNumber picks the frame; its Plane Position (per-frame functional group) gives world z."""
+    from osteon.viewer.sr_import import parse_sr, to_annotations
+
+    ct = ct_slice(size=16)
+    header = Dataset()
+    header.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"  # Enhanced CT
+    header.SOPInstanceUID = ct.SOPInstanceUID
+    header.SeriesInstanceUID = ct.SeriesInstanceUID
+    header.NumberOfFrames = 3
+    header.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    header.PixelSpacing = [0.5, 0.5]
+    frames = []
+    for z in (10.0, 12.5, 15.0):
+        pos, item = Dataset(), Dataset()
+        pos.ImagePositionPatient = [-5.0, -5.0, z]
+        item.PlanePositionSequence = [pos]
+        frames.append(item)
+    header.PerFrameFunctionalGroupsSequence = frames
+    group = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="L"),
+        referenced_region=hd.sr.ImageRegion(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE, graphic_data=np.asarray([[0.5, 0.5], [10.5, 0.5]]),
+            source_image=hd.sr.SourceImageForRegion(referenced_sop_class_uid=header.SOPClassUID,
+                                                    referenced_sop_instance_uid=ct.SOPInstanceUID,
+                                                    referenced_frame_numbers=[2])),
+        measurements=[hd.sr.Measurement(name=codes.SCT.Length, value=5.0, unit=codes.UCUM.Millimeter)])
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_person_context=hd.sr.ObserverContext(
+            observer_type=codes.DCM.Person,
+            observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name="Doe^Jane"))),
+        procedure_reported=codes.SCT.ImagingProcedure, imaging_measurements=[group])
+    sr = hd.sr.Comprehensive3DSR(evidence=[ct], content=report, series_instance_uid=generate_uid(), series_number=5,
+                                 sop_instance_uid=generate_uid(), instance_number=1)
+    parsed = parse_sr(to_bytes(sr), ct.StudyInstanceUID)
+    [a], skipped, _ = to_annotations(parsed, {ct.SOPInstanceUID: header})
+    assert skipped == 0 and a["frame"] == 2 and a["tool"] == "Length"
+    assert np.allclose(a["data"]["points"], [[-5.0, -5.0, 12.5], [0.0, -5.0, 12.5]])
