@@ -4,6 +4,7 @@ and each user's window/level presets."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -35,3 +36,27 @@ class ViewerPresets(IdMixin, TimestampMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), unique=True)
     presets: Mapped[list[Any]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(default=1)
+
+
+class SrImport(IdMixin, TimestampMixin, Base):
+    """One DICOM SR of a study, read once for measurements to show (or found to hold none).
+
+    ``status``: ``imported`` (``annotations`` holds what the viewer draws, read-only), ``empty`` (a readable SR
+    with nothing the viewer can show), ``invalid`` (not readable as a Measurement Report), ``own`` (made by this
+    Osteon's export: its measurements are the study's own annotation set, never imported twice)."""
+
+    __tablename__ = "viewer_sr_imports"
+
+    sr_instance_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    study_instance_uid: Mapped[str] = mapped_column(String(64), index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    observer_name: Mapped[str] = mapped_column(String(100), default="")
+    content_date: Mapped[date | None] = mapped_column(default=None)
+    annotations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    skipped: Mapped[int] = mapped_column(default=0)
+    # groups on images the study did not hold yet, and the study's instance count when read: the SR is read
+    # again once more instances arrived (a PACS may send the SR before the images it measures)
+    waiting: Mapped[int] = mapped_column(default=0)
+    study_instances: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(String(200), default="")

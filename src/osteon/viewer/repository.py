@@ -7,7 +7,8 @@ import uuid
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from osteon.viewer.models import StudyAnnotations, ViewerPresets
+from osteon.imaging.models import Instance
+from osteon.viewer.models import SrImport, StudyAnnotations, ViewerPresets
 
 
 async def annotations_of(session: AsyncSession, study_uid: str, *, for_update: bool = False) -> StudyAnnotations | None:
@@ -26,7 +27,7 @@ async def presets_of(session: AsyncSession, user_id: uuid.UUID, *, for_update: b
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def add(session: AsyncSession, row: StudyAnnotations | ViewerPresets) -> None:
+def add(session: AsyncSession, row: StudyAnnotations | ViewerPresets | SrImport) -> None:
     """Stage a new row."""
     session.add(row)
 
@@ -35,3 +36,34 @@ async def repoint_patient(session: AsyncSession, duplicate_id: uuid.UUID, surviv
     """Annotation sets of a merged-away patient follow the survivor."""
     await session.execute(update(StudyAnnotations).where(StudyAnnotations.patient_id == duplicate_id)
                           .values(patient_id=survivor_id))
+    await session.execute(update(SrImport).where(SrImport.patient_id == duplicate_id).values(patient_id=survivor_id))
+
+
+async def unread_srs(session: AsyncSession, study_id: uuid.UUID, study_uid: str, sop_classes: tuple[str, ...]
+                     ) -> list[Instance]:
+    """The study's SR instances (of ``sop_classes``) not read for measurements yet."""
+    read = select(SrImport.sr_instance_uid).where(SrImport.study_instance_uid == study_uid)
+    stmt = (select(Instance).where(Instance.study_id == study_id, Instance.sop_class_uid.in_(sop_classes),
+                                   Instance.sop_instance_uid.not_in(read))
+            .order_by(Instance.received_at))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def sr_imports_of(session: AsyncSession, study_uid: str) -> list[SrImport]:
+    """Every SR of a study read for measurements, oldest first."""
+    stmt = (select(SrImport).where(SrImport.study_instance_uid == study_uid)
+            .order_by(SrImport.created_at, SrImport.sr_instance_uid))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def sr_imports_waiting(session: AsyncSession, study_uid: str, study_instances: int) -> list[SrImport]:
+    """SRs of a study read while some image they measure was missing, if the study has changed since."""
+    stmt = select(SrImport).where(SrImport.study_instance_uid == study_uid, SrImport.waiting > 0,
+                                  SrImport.study_instances != study_instances)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def sr_import(session: AsyncSession, sr_uid: str) -> SrImport | None:
+    """The import row of one SR, if it was read."""
+    stmt = select(SrImport).where(SrImport.sr_instance_uid == sr_uid)
+    return (await session.execute(stmt)).scalar_one_or_none()

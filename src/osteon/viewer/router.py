@@ -21,9 +21,11 @@ StudyUid = Path(pattern=r"^[0-9.]{1,64}$")
 
 
 @router.get("/studies/{study_uid}/annotations", response_model=AnnotationSetRead)
-async def get_annotations(actor: CurrentUser, session: DbSession, study_uid: str = StudyUid) -> AnnotationSetRead:
-    """The measurements and annotations saved on a study (empty at version 0 when none)."""
-    return await service.get_annotations(session, actor, study_uid)
+async def get_annotations(request: Request, actor: CurrentUser, session: DbSession, study_uid: str = StudyUid
+                          ) -> AnnotationSetRead:
+    """The measurements and annotations saved on a study (empty at version 0 when none), and the read-only
+    measurements imported from DICOM SRs the study received (``imported``, with their ``sr_sources``)."""
+    return await service.get_annotations(session, actor, request.app.state.dicom_store, study_uid)
 
 
 @router.put("/studies/{study_uid}/annotations", response_model=AnnotationSetRead)

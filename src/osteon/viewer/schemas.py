@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field
@@ -33,8 +33,33 @@ class AnnotationSetWrite(Schema):
     version: int = Field(ge=0, strict=True)
 
 
+class ImportedAnnotation(Annotation):
+    """A measurement read from a DICOM SR another workstation sent: drawn by the viewer, never edited or
+    deleted (``read_only``); ``values``/``units`` are what the SR reports, keyed by the measurement's meaning."""
+
+    imported: bool = True
+    read_only: bool = True
+    source_sr_instance_uid: str
+    observer_name: str
+    content_date: date | None
+    values: dict[str, float] = Field(default_factory=dict)
+    units: dict[str, str] = Field(default_factory=dict)
+
+
+class SrSourceRead(Schema):
+    """One SR of the study read for measurements: ``imported`` (some shown), ``empty`` (nothing the viewer can
+    show) or ``invalid`` (not a readable Measurement Report). Osteon's own exports are not listed."""
+
+    sr_instance_uid: str
+    status: str
+    observer_name: str
+    content_date: date | None
+    measurements: int
+    skipped: int
+
+
 class AnnotationSetRead(Schema):
-    """A study's saved annotations."""
+    """A study's saved annotations, and the read-only measurements imported from SRs it received."""
 
     study_instance_uid: str
     annotations: list[Annotation]
@@ -42,6 +67,8 @@ class AnnotationSetRead(Schema):
     updated_at: datetime | None
     updated_by_name: str
     can_edit: bool
+    imported: list[ImportedAnnotation] = Field(default_factory=list)
+    sr_sources: list[SrSourceRead] = Field(default_factory=list)
 
 
 class WindowPreset(Schema):

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import uuid
 from typing import Any
 
 import pydicom
 from pydicom.pixels import apply_rescale
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.imaging import repository as imaging_repository
@@ -23,35 +25,48 @@ from osteon.kit.models import utcnow
 from osteon.patients import service as patients
 from osteon.security import audit
 from osteon.security.deps import Actor
-from osteon.viewer import permissions, repository, sr
+from osteon.viewer import permissions, repository, sr, sr_import
 from osteon.viewer.exceptions import AnnotateForbidden, AnnotationsTooLarge, NothingToExport
-from osteon.viewer.models import StudyAnnotations, ViewerPresets
+from osteon.viewer.models import SrImport, StudyAnnotations, ViewerPresets
 from osteon.viewer.schemas import (
     AnnotationSetRead,
     AnnotationSetWrite,
+    ImportedAnnotation,
     PresetsRead,
     PresetsWrite,
     SrExportRead,
     SrMeasurement,
+    SrSourceRead,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_SET_BYTES = 2 * 1024 * 1024  # JSON size of one study's annotation set
 MAX_ITEM_BYTES = 64 * 1024
 
 
-def _read(study_uid: str, row: StudyAnnotations | None, actor: Actor) -> AnnotationSetRead:
-    """API view (an empty set at version 0 when nothing was saved yet)."""
+def _read(study_uid: str, row: StudyAnnotations | None, actor: Actor, imports: list[SrImport]) -> AnnotationSetRead:
+    """API view (an empty set at version 0 when nothing was saved yet), with the imported measurements."""
+    shown = [i for i in imports if i.status != "own"]
     return AnnotationSetRead(
         study_instance_uid=study_uid, annotations=list(row.annotations) if row else [],
         version=row.version if row else 0, updated_at=row.updated_at if row else None,
         updated_by_name=row.updated_by_name if row else "", can_edit=permissions.can(actor, "imaging:annotate"),
+        imported=[ImportedAnnotation(**a, source_sr_instance_uid=i.sr_instance_uid, observer_name=i.observer_name,
+                                     content_date=i.content_date) for i in shown for a in i.annotations],
+        sr_sources=[SrSourceRead(sr_instance_uid=i.sr_instance_uid, status=i.status, observer_name=i.observer_name,
+                                 content_date=i.content_date, measurements=len(i.annotations), skipped=i.skipped)
+                    for i in shown],
     )
 
 
-async def get_annotations(session: AsyncSession, actor: Actor, study_uid: str) -> AnnotationSetRead:
-    """The saved annotations of a study you may see (404 otherwise); the read is audited."""
-    await imaging.study_for_user(session, actor, study_uid, action="viewer.annotations.read")
-    return _read(study_uid, await repository.annotations_of(session, study_uid), actor)
+async def get_annotations(session: AsyncSession, actor: Actor, store: Any, study_uid: str) -> AnnotationSetRead:
+    """The saved annotations of a study you may see (404 otherwise), with the measurements of SRs it received
+    (SRs not read yet are imported now); the read is audited."""
+    study = await imaging.study_for_user(session, actor, study_uid, action="viewer.annotations.read")
+    await import_received_srs(session, store, study)
+    return _read(study_uid, await repository.annotations_of(session, study_uid), actor,
+                 await repository.sr_imports_of(session, study_uid))
 
 
 def check_size(data: AnnotationSetWrite) -> list[dict]:
@@ -94,7 +109,7 @@ async def save_annotations(session: AsyncSession, actor: Actor, study_uid: str, 
     audit.record(session, "viewer.annotations.write", patient_id=study.patient_id, resource_type="ImagingStudy",
                  resource_id=study_uid, detail={"count": len(items), "before": before, "version": row.version,
                                                 "tools": sorted({i["tool"] for i in items})})
-    return _read(study_uid, row, actor)
+    return _read(study_uid, row, actor, await repository.sr_imports_of(session, study_uid))
 
 
 async def get_presets(session: AsyncSession, actor: Actor) -> PresetsRead:
@@ -214,6 +229,10 @@ async def export_sr(session: AsyncSession, actor: Actor, store: Any, study_uid: 
         file_hash, size = await asyncio.to_thread(store.put, data)
         await imaging.index_instance(session, parsed, file_hash, size, source=f"viewer-sr:{actor.username}"[:80],
                                      institution_id=study.institution_id, username=actor.username)
+    if await repository.sr_import(session, sop_uid) is None:
+        # Its measurements are this study's own annotation set: never imported back as someone else's.
+        repository.add(session, SrImport(sr_instance_uid=sop_uid, study_instance_uid=study_uid,
+                                         patient_id=study.patient_id, status="own", observer_name=actor.full_name[:100]))
     audit.record(session, "viewer.sr.export", patient_id=study.patient_id, resource_type="ImagingStudy",
                  resource_id=study_uid, detail={"sr": sop_uid, "version": row.version, "created": created,
                                                 "measurements": len(built), "skipped": len(skipped)})
@@ -237,6 +256,90 @@ async def download_sr(session: AsyncSession, actor: Actor, store: Any, study_uid
     audit.record(session, "viewer.sr.download", patient_id=study.patient_id, resource_type="ImagingStudy",
                  resource_id=study_uid, detail={"sr": sop_uid, "version": row.version, "stored": inst is not None})
     return data, sop_uid
+
+
+# --- DICOM SR import ---------------------------------------------------------------------------------
+
+
+def _header(store: Any, file_hash: str) -> pydicom.Dataset:
+    """A stored image's header (no pixels)."""
+    return pydicom.dcmread(io.BytesIO(store.read(file_hash)), stop_before_pixels=True)
+
+
+async def _read_received_sr(session: AsyncSession, store: Any, study: Study, file_hash: str, sr_uid: str
+                            ) -> SrImport:
+    """The import row of one received SR: its measurements on images of the study in world coordinates, or
+    status ``empty``/``invalid``/``own`` (never raises for a bad object: it stays stored, it just shows nothing)."""
+    row = SrImport(sr_instance_uid=sr_uid, study_instance_uid=study.study_instance_uid, patient_id=study.patient_id,
+                   status="empty", annotations=[], skipped=0, waiting=0, study_instances=study.num_instances, note="",
+                   observer_name="")
+    try:
+        data = await asyncio.to_thread(store.read, file_hash)
+        parsed = await asyncio.to_thread(sr_import.parse_sr, data, study.study_instance_uid)
+    except Exception as exc:  # noqa: BLE001 — a malformed SR (or unreadable file) imports nothing
+        row.status, row.note = "invalid", str(exc)[:200]
+        log.warning("SR %s of study %s not imported: %s", sr_uid, study.study_instance_uid, row.note)
+        return row
+    row.observer_name, row.content_date = parsed.observer_name[:100], parsed.content_date
+    if parsed.own:
+        row.status = "own"
+        return row
+    hashes: dict[str, str] = {}
+    for sop in {g.sop_instance_uid for g in parsed.groups}:
+        inst = await imaging_repository.instance_by_uid(session, sop)
+        if inst is not None and inst.study_id == study.id:  # an image of another study is never read
+            hashes[sop] = inst.file_hash
+
+    def work() -> tuple[list[dict[str, Any]], int, int]:
+        headers = {sop: _header(store, h) for sop, h in hashes.items()}
+        return sr_import.to_annotations(parsed, headers)
+
+    try:
+        row.annotations, row.skipped, row.waiting = await asyncio.to_thread(work)
+    except Exception as exc:  # noqa: BLE001 — a referenced image that cannot be read: nothing imported
+        row.annotations, row.skipped, row.note = [], len(parsed.groups) + parsed.skipped, str(exc)[:200]
+    if row.annotations:
+        row.status = "imported"
+    else:
+        row.note = row.note or "no planar measurement on an image of this study"
+        log.warning("SR %s of study %s: nothing to import (%s)", sr_uid, study.study_instance_uid, row.note)
+    return row
+
+
+def _audit_import(session: AsyncSession, study: Study, row: SrImport, *, again: bool) -> None:
+    """The ``viewer.sr.import`` event of one SR read."""
+    audit.record(session, "viewer.sr.import", patient_id=study.patient_id, resource_type="ImagingInstance",
+                 resource_id=row.sr_instance_uid,
+                 detail={"study": study.study_instance_uid, "status": row.status, "again": again,
+                         "measurements": len(row.annotations), "skipped": row.skipped})
+
+
+async def import_received_srs(session: AsyncSession, store: Any, study: Study) -> None:
+    """Read each SR the study received and has not been read yet (on the first annotation read after it
+    arrived, so C-STORE/STOW-RS ingest stays as fast as for any object), and read again those that measured
+    images the study did not hold yet once more instances arrived; each import is audited."""
+    for row in await repository.sr_imports_waiting(session, study.study_instance_uid, study.num_instances):
+        inst = await imaging_repository.instance_by_uid(session, row.sr_instance_uid)
+        if inst is None or inst.study_id != study.id:
+            row.waiting = 0
+            continue
+        fresh = await _read_received_sr(session, store, study, inst.file_hash, inst.sop_instance_uid)
+        for name in ("status", "observer_name", "content_date", "annotations", "skipped", "waiting",
+                     "study_instances", "note"):
+            setattr(row, name, getattr(fresh, name))
+        _audit_import(session, study, row, again=True)
+    pending = await repository.unread_srs(session, study.id, study.study_instance_uid,
+                                          sr_import.MEASUREMENT_SR_CLASSES)
+    for inst in pending:
+        row = await _read_received_sr(session, store, study, inst.file_hash, inst.sop_instance_uid)
+        try:
+            async with session.begin_nested():
+                repository.add(session, row)
+                await session.flush()
+        except IntegrityError:
+            continue  # another reader imported it at the same moment
+        if row.status != "own":
+            _audit_import(session, study, row, again=False)
 
 
 async def on_patient_merge(session: AsyncSession, duplicate_id: uuid.UUID, survivor_id: uuid.UUID) -> None:

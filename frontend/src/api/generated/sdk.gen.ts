@@ -1709,7 +1709,8 @@ export const triageGetSummary = <ThrowOnError extends boolean = true>(options: O
 /**
  * Get Annotations
  *
- * The measurements and annotations saved on a study (empty at version 0 when none).
+ * The measurements and annotations saved on a study (empty at version 0 when none), and the read-only
+ * measurements imported from DICOM SRs the study received (``imported``, with their ``sr_sources``).
  */
 export const viewerGetAnnotations = <ThrowOnError extends boolean = true>(options: Options<ViewerGetAnnotationsData, ThrowOnError>): RequestResult<ViewerGetAnnotationsResponses, ViewerGetAnnotationsErrors, ThrowOnError> => (options.client ?? client).get<ViewerGetAnnotationsResponses, ViewerGetAnnotationsErrors, ThrowOnError>({ url: '/api/v1/viewer/studies/{study_uid}/annotations', ...options });
 

@@ -241,7 +241,7 @@ export type Annotation = {
 /**
  * AnnotationSetRead
  *
- * A study's saved annotations.
+ * A study's saved annotations, and the read-only measurements imported from SRs it received.
  */
 export type AnnotationSetRead = {
     /**
@@ -268,6 +268,14 @@ export type AnnotationSetRead = {
      * Can Edit
      */
     can_edit: boolean;
+    /**
+     * Imported
+     */
+    imported?: Array<ImportedAnnotation>;
+    /**
+     * Sr Sources
+     */
+    sr_sources?: Array<SrSourceRead>;
 };
 
 /**
@@ -2673,6 +2681,85 @@ export type ImplantRead = {
      * Implanted At
      */
     implanted_at: string;
+};
+
+/**
+ * ImportedAnnotation
+ *
+ * A measurement read from a DICOM SR another workstation sent: drawn by the viewer, never edited or
+ * deleted (``read_only``); ``values``/``units`` are what the SR reports, keyed by the measurement's meaning.
+ */
+export type ImportedAnnotation = {
+    /**
+     * Uid
+     */
+    uid: string;
+    /**
+     * Tool
+     */
+    tool: string;
+    /**
+     * Series Instance Uid
+     */
+    series_instance_uid?: string;
+    /**
+     * Sop Instance Uid
+     */
+    sop_instance_uid?: string;
+    /**
+     * Frame
+     */
+    frame?: number;
+    /**
+     * Label
+     */
+    label?: string;
+    /**
+     * Author
+     */
+    author?: string;
+    /**
+     * Created At
+     */
+    created_at?: string;
+    /**
+     * Data
+     */
+    data?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Imported
+     */
+    imported?: boolean;
+    /**
+     * Read Only
+     */
+    read_only?: boolean;
+    /**
+     * Source Sr Instance Uid
+     */
+    source_sr_instance_uid: string;
+    /**
+     * Observer Name
+     */
+    observer_name: string;
+    /**
+     * Content Date
+     */
+    content_date: string | null;
+    /**
+     * Values
+     */
+    values?: {
+        [key: string]: number;
+    };
+    /**
+     * Units
+     */
+    units?: {
+        [key: string]: string;
+    };
 };
 
 /**
@@ -5906,6 +5993,39 @@ export type SrMeasurement = {
      * Unit
      */
     unit: string;
+};
+
+/**
+ * SrSourceRead
+ *
+ * One SR of the study read for measurements: ``imported`` (some shown), ``empty`` (nothing the viewer can
+ * show) or ``invalid`` (not a readable Measurement Report). Osteon's own exports are not listed.
+ */
+export type SrSourceRead = {
+    /**
+     * Sr Instance Uid
+     */
+    sr_instance_uid: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Observer Name
+     */
+    observer_name: string;
+    /**
+     * Content Date
+     */
+    content_date: string | null;
+    /**
+     * Measurements
+     */
+    measurements: number;
+    /**
+     * Skipped
+     */
+    skipped: number;
 };
 
 /**

@@ -3,7 +3,7 @@
  * between Cornerstone3D annotations and what Osteon stores per study. Pure (no Cornerstone import),
  * so it is unit-tested and shared by the viewer and the measurement panel.
  */
-import type { StoredAnnotation } from './types'
+import type { ImportedMeasurement, StoredAnnotation } from './types'
 
 /** The tool name Osteon stores for a user calibration (not a Cornerstone tool). */
 export const CALIBRATION_TOOL = 'Calibration'
@@ -161,4 +161,20 @@ export function calibrationEntry(imageKey: string, factor: number, knownMm: numb
     created_at: new Date().toISOString(),
     data: { factor, knownMm },
   }
+}
+
+/** Marks an annotation as imported from a DICOM SR (kept out of the study's own, saved set). */
+export function isImported(a: CsAnnotationLike): boolean {
+  return (a.metadata as { imported?: unknown }).imported === true
+}
+
+/**
+ * An imported measurement → a locked Cornerstone annotation (drawn like the viewer's own, but the tools do not
+ * let it be moved, and it is never collected for saving or offered for deletion).
+ */
+export function fromImported(s: ImportedMeasurement, imageIdFor: (sop: string, frame: number) => string | null
+): CsAnnotationLike | null {
+  const a = fromStored(s, imageIdFor)
+  if (!a) return null
+  return { ...a, isLocked: true, metadata: { ...a.metadata, imported: true, sourceSr: s.source_sr_instance_uid } }
 }

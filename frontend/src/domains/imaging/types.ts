@@ -16,3 +16,6 @@ export interface SeriesInfo {
 
 /** One instance of a series from the WADO-RS metadata (DICOM JSON). */
 export type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>
+
+/** A measurement imported from a DICOM SR another workstation sent: drawn, never edited or saved back. */
+export type { ImportedAnnotation as ImportedMeasurement, SrSourceRead as SrSource } from '@/api/client'

@@ -382,6 +382,18 @@ const en: Messages<typeof zhCN> = {
       srExported: 'DICOM SR stored: {n} measurements ({skipped} not exportable)',
       keys: 'Keys: ↑/↓ image · 1 bone · 2 soft tissue · R rotate · H/V flip · I invert · 0 reset · Space cine · Tab next pane\nW window/level · P pan · Z zoom · L length · A angle · C Cobb angle · E ellipse ROI · B rectangle ROI · Delete removes the selected one',
       firstImage: 'First image in {ms} ms',
+      imported: {
+        title: 'From other workstations (DICOM SR)',
+        hint: 'Measurements received in DICOM SRs: shown read-only, they cannot be edited or deleted here',
+        source: '{observer} · {date}',
+        unknownObserver: 'Unknown observer',
+        sr: 'Source SR: {uid}',
+        hide: 'Hide',
+        show: 'Show',
+        readOnly: 'Read only',
+        probe: 'Point',
+        notShown: '{n} SR(s) held nothing the viewer can show',
+      },
     },
     tools: {
       windowLevel: 'W/L',

@@ -378,6 +378,18 @@ const zhCN = {
       srExported: '已生成 DICOM SR:{n} 项测量({skipped} 项不可导出)',
       keys: '快捷键:↑/↓ 翻页 · 1 骨窗 · 2 软组织窗 · R 旋转 · H/V 翻转 · I 反色 · 0 复位 · 空格 播放 · Tab 切换窗格\nW 窗宽窗位 · P 平移 · Z 缩放 · L 长度 · A 角度 · C Cobb 角 · E 椭圆 ROI · B 矩形 ROI · Delete 删除所选',
       firstImage: '首幅图像 {ms} ms',
+      imported: {
+        title: '来自其他工作站的测量(DICOM SR)',
+        hint: '从收到的 DICOM SR 导入的测量:只读显示,不能在此修改或删除',
+        source: '{observer} · {date}',
+        unknownObserver: '未知测量者',
+        sr: '来源 SR:{uid}',
+        hide: '隐藏',
+        show: '显示',
+        readOnly: '只读',
+        probe: '点',
+        notShown: '{n} 个 SR 中没有可显示的测量',
+      },
     },
     tools: {
       windowLevel: '窗宽窗位',
