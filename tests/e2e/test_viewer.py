@@ -278,3 +278,56 @@ def test_doctor_views_ct_and_dx_measures_cobb_angle_and_it_persists(server, page
     _wait_rendered(page, 1)
     assert page.get_by_test_id("pane-1").is_visible()
     shot(page, "viewer-07-compare-1x2")
+
+
+def test_measurements_from_another_workstations_sr_are_shown_read_only(server, page):
+    """A PACS workstation's TID 1500 SR (observer Smith^John, a 15 mm length on a DX) arrives by STOW-RS: the next
+    reader sees it listed as read-only with its observer and value, drawn on the image, and can hide it; Delete does
+    not remove it (it is not the study's own annotation)."""
+    import highdicom as hd
+    import numpy as np
+    from pydicom.sr.codedict import codes
+
+    r = httpx.post(f"{server}/api/v1/auth/login", json={"username": "doctor", "password": DEMO_PASSWORD}, timeout=30)
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    wang = next(p for p in httpx.get(f"{server}/api/v1/patients", params={"q": "王建国"}, headers=headers,
+                                     timeout=30).json()["items"] if p["name"] == "王建国")
+    dx = dx_image(patient_id=wang["mrn"], rows=600, cols=500)
+    dx.StudyDescription = "Knee AP (outside PACS)"
+    _stow(server, headers, [dx])
+    group = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=generate_uid(), identifier="ROI 1"),
+        referenced_region=hd.sr.ImageRegion(
+            graphic_type=hd.sr.GraphicTypeValues.POLYLINE,
+            graphic_data=np.asarray([[100.5, 300.5], [400.5, 300.5]], dtype=float),
+            source_image=hd.sr.SourceImageForRegion(referenced_sop_class_uid=dx.SOPClassUID,
+                                                    referenced_sop_instance_uid=dx.SOPInstanceUID)),
+        measurements=[hd.sr.Measurement(name=codes.SCT.Length, value=45.0, unit=codes.UCUM.Millimeter)])
+    observer = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Person,
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name="Smith^John"))
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_person_context=observer),
+        procedure_reported=codes.SCT.ImagingProcedure,
+        imaging_measurements=[group])
+    sr = hd.sr.Comprehensive3DSR(evidence=[dx], content=report, series_instance_uid=generate_uid(), series_number=77,
+                                 sop_instance_uid=generate_uid(), instance_number=1, manufacturer="Other PACS",
+                                 is_complete=True)
+    _stow(server, headers, [sr])
+
+    login(page, server, "doctor")
+    page.goto(f"{server}/imaging/viewer/{dx.StudyInstanceUID}")
+    _wait_rendered(page)
+    row = page.get_by_test_id("imported-row").first
+    row.wait_for(timeout=15_000)
+    assert row.get_attribute("data-tool") == "Length"
+    assert "45" in row.get_by_test_id("imported-value").inner_text()
+    assert "Smith" in row.get_by_test_id("imported-source").inner_text()
+    row.get_by_test_id("imported-readonly").wait_for()
+    # drawn on the image where the SR put it: the length's label is in the viewport's SVG layer (this failed until
+    # imported annotations were filed under the pane's frame of reference — a radiograph has none)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=viewport-0] svg text')]"
+                           ".some(t => t.textContent.includes('45'))", timeout=15_000)
+    # not the study's own annotation: the own list stays empty and nothing is saved by viewing it
+    assert page.locator('[data-testid="measurement-row"]').count() == 0
+    shot(page, "viewer-08-imported-sr")
