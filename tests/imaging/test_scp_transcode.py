@@ -107,6 +107,17 @@ async def storescp(tmp_path: Path, *options: str):
         await proc.wait()
 
 
+async def move_to_storescp(scp, site, db, tmp_path: Path, study: str, *options: str):
+    """C-MOVE a whole study with movescu to a fresh storescp (``options``: its accepted syntaxes) registered as a
+    known device; returns (movescu's result, the datasets storescp wrote)."""
+    async with storescp(tmp_path, *options) as (port, out):
+        dest = ae("DEST")
+        await add_device(db, site.world.institution.id, dest, host="127.0.0.1", port=port, may_query=False)
+        r = await run(need(MOVESCU), "-v", "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", dest,
+                      "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}", "127.0.0.1", str(scp.port))
+        return r, [pydicom.dcmread(p) for p in out.iterdir()]
+
+
 async def getscu(scp, site, folder: Path, study: str, *options: str):
     """C-GET a whole study with getscu into ``folder``."""
     folder.mkdir()
@@ -136,14 +147,8 @@ async def test_move_destination_accepting_only_implicit_le_gets_rle_decompressed
     Explicit VR LE only, so this is checked over C-MOVE.)"""
     study, originals = await store_study(scp, site, tmp_path, [rle])
     stored = await stored_files(db, app.state.dicom_store, study)
-    async with storescp(tmp_path, "+xi") as (port, out):
-        dest = ae("DEST")
-        await add_device(db, site.world.institution.id, dest, host="127.0.0.1", port=port, may_query=False)
-        r = await run(need(MOVESCU), "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", dest,
-                      "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}",
-                      "127.0.0.1", str(scp.port))
-        assert r.returncode == 0, r.stdout
-        received = [pydicom.dcmread(p) for p in out.iterdir()]
+    r, received = await move_to_storescp(scp, site, db, tmp_path, study, "+xi")
+    assert r.returncode == 0, r.stdout
     assert [d.file_meta.TransferSyntaxUID for d in received] == [ImplicitVRLittleEndian]
     assert_decompressed_copies(received, stored, originals)
 
@@ -173,14 +178,8 @@ async def test_movescu_to_storescp_accepting_only_uncompressed_receives_decompre
     study, originals = await store_study(scp, site, tmp_path, [rle, jpeg2000, None])
     store = app.state.dicom_store
     stored = await stored_files(db, store, study)
-    async with storescp(tmp_path) as (port, out):
-        dest = ae("DEST")
-        await add_device(db, site.world.institution.id, dest, host="127.0.0.1", port=port, may_query=False)
-        r = await run(need(MOVESCU), "-v", "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", dest,
-                      "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}",
-                      "127.0.0.1", str(scp.port))
-        assert r.returncode == 0, r.stdout
-        received = [pydicom.dcmread(p) for p in out.iterdir()]
+    r, received = await move_to_storescp(scp, site, db, tmp_path, study)
+    assert r.returncode == 0, r.stdout
     # pynetdicom answers Success only when no sub-operation failed or warned (else 0xB000 / 0xA702).
     assert "Final Move Response (Success)" in r.stdout and len(received) == 3, r.stdout
     assert_decompressed_copies(received, stored, originals)
@@ -192,14 +191,8 @@ async def test_move_destination_accepting_the_stored_syntax_gets_it_as_stored(sc
     +xa) chooses the stored RLE, and receives the stored pixel data byte for byte."""
     study, _originals = await store_study(scp, site, tmp_path, [rle])
     stored = await stored_files(db, app.state.dicom_store, study)
-    async with storescp(tmp_path, "+xa") as (port, out):
-        dest = ae("DEST")
-        await add_device(db, site.world.institution.id, dest, host="127.0.0.1", port=port, may_query=False)
-        r = await run(need(MOVESCU), "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", dest,
-                      "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}",
-                      "127.0.0.1", str(scp.port))
-        assert r.returncode == 0, r.stdout
-        received = [pydicom.dcmread(p) for p in out.iterdir()]
+    r, received = await move_to_storescp(scp, site, db, tmp_path, study, "+xa")
+    assert r.returncode == 0, r.stdout
     assert len(received) == 1 and received[0].file_meta.TransferSyntaxUID == RLELossless
     stored_ds = pydicom.dcmread(pydicom.filebase.DicomBytesIO(next(iter(stored.values()))[2]))
     assert received[0].PixelData == stored_ds.PixelData
@@ -231,13 +224,7 @@ async def test_instance_without_any_acceptable_context_fails_alone_with_a_warnin
     rle_uid = next(uid for uid, (_h, ts, _d) in stored.items() if ts == RLELossless)
     cfg = tmp_path / "jls.cfg"
     cfg.write_text(JPEG_LS_ONLY_CFG)
-    async with storescp(tmp_path, "-xf", str(cfg), "JLS") as (port, out):
-        dest = ae("DEST")
-        await add_device(db, site.world.institution.id, dest, host="127.0.0.1", port=port, may_query=False)
-        r = await run(need(MOVESCU), "-v", "-S", "-aet", site.device_ae, "-aec", scp.ae_title, "-aem", dest,
-                      "-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study}",
-                      "127.0.0.1", str(scp.port))
-        received = [pydicom.dcmread(p) for p in out.iterdir()]
+    r, received = await move_to_storescp(scp, site, db, tmp_path, study, "-xf", str(cfg), "JLS")
     assert [d.file_meta.TransferSyntaxUID for d in received] == [JPEGLSLossless], r.stdout
     assert "Final Move Response (Warning" in r.stdout, r.stdout
     assert any("no presentation context accepted" in m and rle_uid in m for m in caplog.messages), caplog.messages
