@@ -34,7 +34,10 @@ then used for round 20 (Jamaican English, a tight chest with breathlessness, a j
 shorthand) — held out.
 batch_y (a county hospital's mini-program and village doctors' teleconsultation forms, 41 English, mostly told
 second-hand) on the round-20 code, then used for round 21 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_y (rounds 14-21), kept out to
+batch_z (a factory clinic and a migrant workers' night hotline, messages from abroad, 46 English) on the round-21
+code, and batch_aa (a sports club, a school nurse and a nursing home's night shift, 45 English) on the code after
+the first half of round 22; both then used for round 22 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_aa (rounds 14-22), kept out to
 measure it.
 """
 
@@ -57,7 +60,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -90,18 +93,18 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
     [
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
-        ("batch_f", (46, 46, 0), (39, 46, 0)),
+        ("batch_f", (46, 46, 0), (40, 46, 0)),
         ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
-        ("batch_i", (50, 50, 0), (44, 50, 0)),
-        ("batch_j", (50, 50, 0), (46, 50, 0)),
+        ("batch_i", (50, 50, 0), (45, 50, 0)),
+        ("batch_j", (50, 50, 0), (48, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
-        ("batch_n", (45, 45, 0), (39, 45, 0)),
+        ("batch_n", (45, 45, 0), (41, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (43, 45, 0)),
-        ("batch_q", (45, 45, 0), (44, 45, 0)),
+        ("batch_q", (45, 45, 0), (45, 45, 0)),
         # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
         ("batch_s", (48, 48, 0), (48, 48, 0)),
@@ -117,6 +120,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
         # raises soreness after a tug-of-war
         ("batch_y", (48, 48, 2), (48, 48, 1)),
+        # round 22: the net raises a chest wall bruise from a shelf corner (Z) and a rib elbowed at basketball and
+        # an osteoporotic back after a fall onto the bottom (AA); the rules alone raise none of them
+        ("batch_z", (48, 48, 1), (48, 48, 0)),
+        ("batch_aa", (48, 48, 2), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(

@@ -365,10 +365,12 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     cues = _cue_regexes()
     unc_spans = [m.span() for m in cues["uncertain"].finditer(norm) if not _covered(spans, *m.span())]
     unk_spans = [m.span() for m in cues["unknown"].finditer(norm) if not _covered(spans, *m.span())]
+    # a contrast word that holds a negator (不过 "but") breaks the clause and negates nothing
+    break_spans = [m.span() for m in cues["break_words"].finditer(norm) if not _covered(spans, *m.span())]
     neg_pre = [
         m
         for m in cues["neg_pre"].finditer(norm)
-        if not _covered(spans, *m.span()) and not _covered(unc_spans + unk_spans, *m.span())
+        if not _covered(spans, *m.span()) and not _covered(unc_spans + unk_spans + break_spans, *m.span())
     ]
     neg_pre = _without_double_negation(norm, neg_pre)
 
