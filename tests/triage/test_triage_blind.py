@@ -36,8 +36,10 @@ batch_y (a county hospital's mini-program and village doctors' teleconsultation 
 second-hand) on the round-20 code, then used for round 21 — held out.
 batch_z (a factory clinic and a migrant workers' night hotline, messages from abroad, 46 English) on the round-21
 code, and batch_aa (a sports club, a school nurse and a nursing home's night shift, 45 English) on the code after
-the first half of round 22; both then used for round 22 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_aa (rounds 14-22), kept out to
+the first half of round 22; both then used for round 22 — held out. batch_ab (a hospital's online booking form, a
+farm cooperative's group chat and a children's ward family line, 45 English) on the round-22 code, then used for
+round 23 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ab (rounds 14-23), kept out to
 measure it.
 """
 
@@ -60,7 +62,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -101,7 +103,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
-        ("batch_n", (45, 45, 0), (41, 45, 0)),
+        ("batch_n", (45, 45, 0), (42, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (43, 45, 0)),
         ("batch_q", (45, 45, 0), (45, 45, 0)),
@@ -120,10 +122,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
         # raises soreness after a tug-of-war
         ("batch_y", (48, 48, 2), (48, 48, 1)),
-        # round 22: the net raises a chest wall bruise from a shelf corner (Z) and a rib elbowed at basketball and
-        # an osteoporotic back after a fall onto the bottom (AA); the rules alone raise none of them
-        ("batch_z", (48, 48, 1), (48, 48, 0)),
-        ("batch_aa", (48, 48, 2), (48, 48, 0)),
+        # round 22: the net raises an osteoporotic back after a fall onto the bottom (AA); round 23 keeps it off
+        # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
+        ("batch_z", (48, 48, 0), (48, 48, 0)),
+        ("batch_aa", (48, 48, 1), (48, 48, 0)),
+        ("batch_ab", (48, 48, 0), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -375,3 +378,84 @@ def test_a_pull_after_a_dislocation_is_not_a_pulled_elbow() -> None:
     r = assess("胳膊肘脱臼了，我自己拽回去了，现在整个手发白发凉，手指头没知觉")
     assert "cond.nursemaid" not in [f.concept for f in r.findings] and r.urgency == "emergency"
 
+
+
+# Rounds 22-23 (blind batches Z, AA, AB): new phrasings of what those batches missed, none of them a batch sentence.
+ROUND_22 = {
+    "cauda_equina": [
+        "back pain since the weekend and when i wiped i couldnt feel a thing",
+        "my uncle's back is bad and he is passing urine in bed without knowing",
+        "since this morning she can't tell when she needs to pee, back pain shooting down both legs",
+        "back gone after lifting, I keep finding my pants wet",
+        "sciatica both legs, this morning he did not even know he had passed urine",
+        "disc trouble, now not just the left leg and uh I wet myself and didn't feel it",
+    ],
+    "stroke": [
+        "we are used to his back pain but tonight his right side went weak all of a sudden",
+        "her mouth is turning to one side and her speech is slurred since an hour",
+        "老公公讲闲话含含糊糊，嘴巴也歪了，肩膀老毛病多年了",
+    ],
+    "high_energy_trauma": [
+        "rolled the big rig on the interstate, back is killing me and my legs tingle",
+        "thrown from his horse this morning, landed on his back, legs feel tingly",
+        "我爸腰疼好多年了，昨天骑三轮让货车给撞倒了，现在腰疼得厉害，两条腿发麻",
+        "老汉颈椎不好好几年，今天从房顶上摔下来，有三米高，脖子疼，两只手麻",
+    ],
+    "compartment": [
+        "after the match my calf is rock hard and the painkillers are not helping",
+        "took a hockey puck off the forearm, arm is tight like a drum, it kills when i pull my fingers back",
+        "shin swollen and very very tight, pain 9/10 even after the injection",
+        "arm got stuck in the conveyor, now it's tight like it wants to burst",
+        "打完篮球小腿硬邦邦的，吃了止痛药也不管用",
+        "小腿骨裂打了石膏，石膏里胀煞，像要爆出来，止痛药用也呒没",
+    ],
+    "acute_coronary": [
+        "左边膀子酸到手臂，他讲落枕。不过胸口闷，透不过气，出冷汗",
+        "i am 71, my left arm aches and there is a heavy pain in my chest, i cant catch my breath on the stairs",
+    ],
+    "open_fracture": ["跌亲之后前臂弯咗，伤口入面见到少少白色嘅骨"],
+    "child_safeguarding": ["细伢子才两个月，手膀子肿了一动就哭，身上有几块青的", "兩歲細路個肚有一大片瘀青，佢話喺凳跌落嚟"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
+def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "我腰疼好几年了，前年摔过一跤，现在变天就酸",  # an old fall is no fresh injury
+    "上个月摔断了手腕，打了石膏，今天该复查了，挂哪个科",  # a month-old fracture's review is routine
+    "my ankle is swollen and very hard to walk on after the sprain",  # "hard to", not hard swelling
+    "cant do up my buttons since i cut my thumb on a tin",
+    "I used to play rugby, my knee aches on stairs",
+    "we are used to his knee pain, it is the same as always",
+    "前天搬东西胸口撞到桌角，按着疼，深吸气有点疼，不喘，没别的",  # a chest-wall knock, breath denied
+    "腰疼，不过大小便都正常，腿也不麻",
+    "被牛顶了一下，屁股青了一块，走路没事",
+    "打篮球拉伤大腿，酸痛，走路正常",
+])
+def test_round_22_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+def test_a_fresh_fracture_sent_to_fracture_clinic_is_urgent() -> None:
+    """The ED put on a cast two days ago and asked for fracture clinic within 72 h (BOA): urgent, not routine."""
+    r = assess("昨天摔断了手腕，急诊打了石膏托，医生讲两日内来骨科门诊复查，手指头会动，不麻不冷")
+    assert r.urgency == "urgent", (r.urgency, r.evidence[-2:])
+
+
+def test_a_tie_between_departments_is_broken_the_same_way_every_time() -> None:
+    """Scores were summed in frozenset order, so a tie (hand 4 : trauma 4) went either way between processes."""
+    import subprocess
+    import sys
+    code = ("from osteon.triage.engine import assess;"
+            "print(assess('右手腕摔后肿痛1天，手掌撑地，鼻烟窝压痛明显，外院拍片说没看到骨折').department)")
+    answers = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in (1, 2, 3, 4, 5)}
+    assert len(answers) == 1, answers

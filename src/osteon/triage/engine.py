@@ -152,7 +152,16 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
     # 拽/哭/吊起不动 read as emergencies to the net (T and W each had one raised); no written emergency had it
     pulled_elbow = any(f.concept == "cond.nursemaid" for f in findings if not f.negated) and not any(
         t in ctx.tags for t in ("mech.fall", "mech.high_energy", "mech.crush"))
-    if urgency != "emergency" and texts and not nonortho_lead and not followup and not pulled_elbow:
+    # nor a knock to the chest wall whose patient says they are not short of breath (Z, AA and AB each had one
+    # raised: 撞/胸/喘 read as emergencies); a knock with breathlessness, or a high-energy one, is the rules' to raise
+    chest_knock = (
+        any(t in ctx.tags for t in ("site.chest", "site.rib"))
+        and "mech.blow" in ctx.tags
+        and not any(t in ctx.tags for t in ("mech.high_energy", "sym.breathless", "sym.chest_pressure"))
+        and any(f.negated and "sym.breathless" in f.tags for f in findings)
+    )
+    if (urgency != "emergency" and texts and not nonortho_lead and not followup and not pulled_elbow
+            and not chest_knock):
         net = load_net().score(" ".join(texts))
         if net.raises:
             urgency, net_raised = "emergency", True

@@ -89,10 +89,14 @@ class Extraction:
 
 
 # ---------------------------------------------------------------- regexes (run on normalised text)
-_CHILD_WORDS = r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿|孙仔|孙囝|囝仔|囡仔)"
+_CHILD_WORDS = (r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿|孙仔|孙囝|"
+                r"囝仔|囡仔|细伢子|细伢|伢子|伢崽|伢儿|崽崽|细蚊仔|妹仔|细妹)")
 # the writer's own age, said as such: 我29岁 / 本人今年45岁 / i'm 29 years old / 31f (forum style)
 _AGE_SELF = re.compile(r"(?:(?<![他她它])我|本人)(?:今年|已经)?\s*(\d{1,3})\s*(?:周岁|岁)|\bi'?m (\d{1,3}) ?(?:years?|yrs?|y/?o)\b"
-                       r"|(?:^|[\s,(])(\d{2}) ?[mf](?=$|[\s,.)])")
+                       r"|(?:^|[\s,(])(\d{2}) ?[mf](?=$|[\s,.)])"
+                       # "i am 74 my left arm …": a bare two- or three-digit number that is no measure
+                       r"|\b(?:i am|i'm|im) (\d{2,3})\b(?![ -]?(?:kg|kilos?|lbs?|pounds?|cm|feet|foot|ft|min\w*|hours?|hrs?|days?|"
+                       r"weeks?|wks?|months?|%|percent|times|x\b|/|\.\d))")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
@@ -175,6 +179,7 @@ _REL_DUR = [
     (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
     (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
+    (re.compile(r"上个月|上月|last month"), 30),
     (re.compile(r"去年|last year"), 365),
     (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),
 ]
@@ -312,6 +317,28 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
     return days, said
 
 
+_SENTENCE_END = re.compile(r"[。.!?！？\n]")
+
+
+def _fresh_injury(text: str, findings: list[Finding], taken: list[tuple[int, int]]) -> tuple[float, str] | None:
+    """A recent time (today … a few days ago) earlier in the sentence of an injury mechanism, for a text whose first
+    duration is weeks or years old: "颈椎病好几年了 … 昨天让小轿车给刮倒了" is an injury from yesterday on top of an
+    old complaint, and yesterday dates what is wrong now."""
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    best: tuple[int, float, str] | None = None
+    for f in findings:
+        if f.negated or "mech.injury" not in f.tags or f.end <= f.start:
+            continue
+        lo = max(b for b in bounds if b <= f.start)
+        for rx, rel_days in _REL_DUR:
+            if rel_days > 3:
+                continue
+            for m in rx.finditer(text, lo, f.start):  # the time leads up to the injury: "昨天 … 给刮倒了"
+                if not _covered(taken, m.start(), m.end()) and (best is None or m.start() < best[0]):
+                    best = (m.start(), float(rel_days), m.group(0))
+    return (best[1], best[2]) if best else None
+
+
 def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]]]:
     """Return (age in years, spans used) from explicit age expressions."""
     m = _AGE_SELF.search(text)
@@ -438,6 +465,10 @@ def extract(text: str, utterance: int = 0) -> Extraction:
         elif any("person.older" in f.tags for f in findings):
             age_assumed = "older"
     days, dur_text = _duration(norm, age_spans)
+    if days is not None and days > 14:
+        fresh = _fresh_injury(norm, findings, age_spans)
+        if fresh is not None:
+            days, dur_text = fresh
     sev = None
     for m in _NRS.finditer(norm):
         sev = max(sev or 0, int(m.group(1)))
@@ -477,12 +508,22 @@ def _apply_after_site(findings: list[Finding], knowledge: Knowledge) -> None:
             findings[i] = replace(f, concept=alt.id, kind=alt.kind, std=alt.std, tags=alt.tags)
 
 
+# NegEx pseudo-negations (Chapman et al. 2001): a negator that does not deny what follows ("not just the right")
+_PSEUDO_NEG = re.compile(r"\s+(?:just|only|necessarily|much better|that bad)\b")
+# English pre-negation reaches this many words at most (NegEx's window), so an unpunctuated voice message
+# ("not just the right and uh this morning I wet myself") does not deny everything said after it
+_EN_NEG_WINDOW = 8
+_WORD = re.compile(r"[a-z0-9']+")
+
+
 def _without_double_negation(norm: str, cues: list[re.Match[str]]) -> list[re.Match[str]]:
-    """不是不麻 / 也不是没感觉 / 并不是不疼: 不是 followed at once by another negator affirms — both cues go."""
+    """不是不麻 / 也不是没感觉 / 并不是不疼: 不是 followed at once by another negator affirms — both cues go. An
+    English pseudo-negation ("not just", "not only") is no cue either."""
     drop: set[int] = set()
     for i, (a, b) in enumerate(pairwise(cues)):
         if a.group(0) == "不" and norm[a.end():b.start()] == "是" and i not in drop:
             drop |= {i, i + 1}
+    drop |= {i for i, c in enumerate(cues) if c.group(0).isascii() and _PSEUDO_NEG.match(norm, c.end())}
     return [c for i, c in enumerate(cues) if i not in drop]
 
 
@@ -501,6 +542,8 @@ def _apply_negation(
         for f in findings:
             if f.kind not in _NEGATABLE or f.start < cue.end() or clause[f.start] != c_clause:
                 continue
+            if cue.group(0).isascii() and len(_WORD.findall(norm, cue.end(), f.start)) > _EN_NEG_WINDOW:
+                break
             if short:
                 # a bare 不/没 negates the next predicate only (没胃口瘦了 -> only 胃口), not the whole clause
                 if last_end is None and f.start - cue.end() > 6:

@@ -78,10 +78,10 @@ class RuleContext:
         self.src: dict[str, list[Finding]] = defaultdict(list)
         for f in self.pos:
             mult = UNCERTAIN_WEIGHT if f.uncertain else 1.0
-            for t in f.tags:
+            for t in sorted(f.tags):  # sorted: the order departments are scored in (and so ties) must not vary
                 self.tags[t] = max(self.tags.get(t, 0.0), mult)
                 self.src[t].append(f)
-        for t in _derived_tags(self, facts, knowledge):
+        for t in sorted(_derived_tags(self, facts, knowledge)):
             self.tags.setdefault(t, 1.0)
 
     def has(self, alt: str) -> bool:
