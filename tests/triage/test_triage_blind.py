@@ -38,8 +38,10 @@ batch_z (a factory clinic and a migrant workers' night hotline, messages from ab
 code, and batch_aa (a sports club, a school nurse and a nursing home's night shift, 45 English) on the code after
 the first half of round 22; both then used for round 22 — held out. batch_ab (a hospital's online booking form, a
 farm cooperative's group chat and a children's ward family line, 45 English) on the round-22 code, then used for
-round 23 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ab (rounds 14-23), kept out to
+round 23 — held out. batch_ac (a construction site's safety officer, a township doctor's WeChat, a campus clinic's
+after-hours chat, grandchildren typing for grandparents, 45 English) on the round-23 code, then used for round 24 —
+held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ac (rounds 14-24), kept out to
 measure it.
 """
 
@@ -62,7 +64,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -95,10 +97,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
     [
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
-        ("batch_f", (46, 46, 0), (40, 46, 0)),
+        ("batch_f", (46, 46, 0), (41, 46, 0)),
         ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
-        ("batch_i", (50, 50, 0), (45, 50, 0)),
+        ("batch_i", (50, 50, 0), (46, 50, 0)),
         ("batch_j", (50, 50, 0), (48, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
@@ -127,6 +129,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_z", (48, 48, 0), (48, 48, 0)),
         ("batch_aa", (48, 48, 1), (48, 48, 0)),
         ("batch_ab", (48, 48, 0), (48, 48, 0)),
+        # round 24: the net raises a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent)
+        ("batch_ac", (48, 48, 1), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -413,9 +417,18 @@ ROUND_22 = {
         "左边膀子酸到手臂，他讲落枕。不过胸口闷，透不过气，出冷汗",
         "i am 71, my left arm aches and there is a heavy pain in my chest, i cant catch my breath on the stairs",
     ],
-    "open_fracture": ["跌亲之后前臂弯咗，伤口入面见到少少白色嘅骨"],
-    "child_safeguarding": ["细伢子才两个月，手膀子肿了一动就哭，身上有几块青的", "兩歲細路個肚有一大片瘀青，佢話喺凳跌落嚟"],
+    "open_fracture": ["跌亲之后前臂弯咗，伤口入面见到少少白色嘅骨",
+                      "caught his finger in the car door, the skin split and you can see something white inside"],
+    "child_safeguarding": ["细伢子才两个月，手膀子肿了一动就哭，身上有几块青的", "兩歲細路個肚有一大片瘀青，佢話喺凳跌落嚟",
+                           "one of the boys, 3 and a half, has bruises behind his ear and on his cheeks"],
+    # round 24 (blind batch AC)
+    "stroke_24": ["grandpa's left leg and left arm went week all at once and his speech is slirred",
+                  "she was talkin all slurry like she'd had a drink and her mouth was droopin",
+                  "阿爷讲嘢口齿唔清，把口有啲歪"],
+    "high_energy_trauma_24": ["rolled his pickup into the ditch, truck's totaled, now his back hurts and his legs feel funny"],
 }
+ROUND_22["stroke"] += ROUND_22.pop("stroke_24")
+ROUND_22["high_energy_trauma"] += ROUND_22.pop("high_energy_trauma_24")
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
@@ -438,6 +451,10 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "腰疼，不过大小便都正常，腿也不麻",
     "被牛顶了一下，屁股青了一块，走路没事",
     "打篮球拉伤大腿，酸痛，走路正常",
+    # round 24
+    "walked into a door frame yesterday, right side of my chest is sore to press, not short of breath",
+    "前年骑摩托摔了胳膊骨折上了钢板，现在都长好了，想问钢板啥时候取",
+    "numb thumb and fingers at night, I shake the hand to get the feeling back",
 ])
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)

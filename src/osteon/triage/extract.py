@@ -128,6 +128,9 @@ _AGE_OTHER = [
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:"
                r"day|week|month|year|hour|min|time|kg|cm|km|mile|lb|pound|am|pm|x)))"),
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter)\b[^.;!?]{0,40}, (\d{1,2})(?=\s*(?:$|[.;!?]))"),
+    # "one of my kids, 2 and a half, came in with bruises": the number set off by commas right after the child word
+    re.compile(r"\b(?:kids?|sons?|daughters?|boys?|girls?|child|toddlers?|nephews?|nieces?|grandsons?|granddaughters?),? "
+               r"(\d{1,2})(?: and a half)?(?=,)"),
     re.compile(r"\bi'?m (\d{1,3})\b(?! ?(?:kg|cm|weeks|days|months))"),
     # nurse notes and third-person posts: "young guy 24", "pt 67", "woman, 45" (round 20)
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
@@ -181,6 +184,7 @@ _REL_DUR = [
     (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
     (re.compile(r"上个月|上月|last month"), 30),
     (re.compile(r"去年|last year"), 365),
+    (re.compile(r"前年|year before last"), 730),
     (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),
 ]
 _NRS = re.compile(r"(?<![\d.])(10|[0-9])\s*(?:分(?!钟)|/10|out of 10)")
