@@ -22,6 +22,7 @@ from osteon.jobs import Worker
 from osteon.kit import problems
 from osteon.kit.bodylimit import BodyLimit
 from osteon.kit.domains import domain_modules
+from osteon.kit.headers import SecurityHeaders
 from osteon.security.crypto import load_cipher
 
 log = logging.getLogger("osteon")
@@ -89,17 +90,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Innermost, so a limit hit while the body streams reaches the problem handlers (a 413, not a 500).
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, rules=app.state.body_limits)
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next):
-        response = await call_next(request)
-        path = request.url.path
-        if path.startswith(("/api/", "/dicomweb")) and "cache-control" not in response.headers:
-            response.headers["Cache-Control"] = "no-store"  # SECURITY 18
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not path.startswith("/api/docs"):
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+    app.add_middleware(SecurityHeaders)  # SECURITY 18
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

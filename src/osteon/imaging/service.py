@@ -418,8 +418,7 @@ async def user_scope(session: AsyncSession, actor: Actor) -> ColumnElement[bool]
         return false()
     if actor.patient_id is not None:
         return repository.visible_to_user(actor, [])
-    return repository.visible_to_user(actor, await patients.fully_readable_ids(session, actor),
-                                      await patients.shared_refs(session, actor, "study"))
+    return repository.visible_to_user(actor, *await patients.sharing(session, actor, "study"))
 
 
 def to_read(study: Study, base: str = "") -> StudyRead:

@@ -45,12 +45,16 @@ async def active_grants(session: AsyncSession, actor: Actor, now: datetime,
     return list((await session.execute(q)).scalars())
 
 
-async def full_access_ids(session: AsyncSession, actor: Actor, now: datetime) -> list[uuid.UUID]:
+async def full_access_ids(session: AsyncSession, actor: Actor, now: datetime,
+                          grants: list[AccessGrant] | None = None) -> list[uuid.UUID]:
     """Shared patients whose whole record the actor may see: care relationships and unscoped grants
-    (break-the-glass); patients shared only through scoped grants (consultations) are not among them."""
+    (break-the-glass); patients shared only through scoped grants (consultations) are not among them.
+    ``grants``: the actor's active grants if the caller has already read them."""
     cared, _ = _shared_selects(actor, now)
     ids = set((await session.execute(cared)).scalars())
-    ids.update(g.patient_id for g in await active_grants(session, actor, now) if g.scope is None)
+    if grants is None:
+        grants = await active_grants(session, actor, now)
+    ids.update(g.patient_id for g in grants if g.scope is None)
     return list(ids)
 
 

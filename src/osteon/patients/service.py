@@ -252,9 +252,20 @@ async def fully_readable_ids(session: AsyncSession, actor: Actor) -> list[uuid.U
 
 async def shared_refs(session: AsyncSession, actor: Actor, kind: str) -> list[str]:
     """The ids of ``kind`` items ("study", "encounter", …) shared with the actor through scoped grants now."""
+    return _refs(await repository.active_grants(session, actor, utcnow()), kind)
+
+
+async def sharing(session: AsyncSession, actor: Actor, kind: str) -> tuple[list[uuid.UUID], list[str]]:
+    """:func:`fully_readable_ids` and :func:`shared_refs` together, reading the grants once (a DICOMweb query
+    needs both on every request)."""
+    now = utcnow()
+    grants = await repository.active_grants(session, actor, now)
+    return await repository.full_access_ids(session, actor, now, grants), _refs(grants, kind)
+
+
+def _refs(grants: list[AccessGrant], kind: str) -> list[str]:
     prefix = f"{kind}:"
-    return sorted({str(r)[len(prefix):] for g in await repository.active_grants(session, actor, utcnow())
-                   if g.scope for r in g.scope if str(r).startswith(prefix)})
+    return sorted({str(r)[len(prefix):] for g in grants if g.scope for r in g.scope if str(r).startswith(prefix)})
 
 
 # For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``.
