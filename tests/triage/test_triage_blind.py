@@ -40,8 +40,9 @@ the first half of round 22; both then used for round 22 — held out. batch_ab (
 farm cooperative's group chat and a children's ward family line, 45 English) on the round-22 code, then used for
 round 23 — held out. batch_ac (a construction site's safety officer, a township doctor's WeChat, a campus clinic's
 after-hours chat, grandchildren typing for grandparents, 45 English) on the round-23 code, then used for round 24 —
-held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ac (rounds 14-24), kept out to
+held out. batch_ad (long-distance truckers, a fishing village clinic, a ski resort's first-aid desk, a telehealth
+night queue, 47 English) on the round-24 code, then used for round 25 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ad (rounds 14-25), kept out to
 measure it.
 """
 
@@ -64,7 +65,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -105,7 +106,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
-        ("batch_n", (45, 45, 0), (42, 45, 0)),
+        ("batch_n", (45, 45, 0), (43, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (43, 45, 0)),
         ("batch_q", (45, 45, 0), (45, 45, 0)),
@@ -131,6 +132,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ab", (48, 48, 0), (48, 48, 0)),
         # round 24: the net raises a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent)
         ("batch_ac", (48, 48, 1), (48, 48, 0)),
+        # round 25: the net raises a stroke of two years ago whose weakness has not changed (routine neurology)
+        ("batch_ad", (48, 48, 1), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -426,7 +429,18 @@ ROUND_22 = {
                   "she was talkin all slurry like she'd had a drink and her mouth was droopin",
                   "阿爷讲嘢口齿唔清，把口有啲歪"],
     "high_energy_trauma_24": ["rolled his pickup into the ditch, truck's totaled, now his back hurts and his legs feel funny"],
+    # round 25 (blind batch AD)
+    "cauda_equina_25": ["my father, 72 years, back pain at night for weeks, since this morning he cannot pass urine"],
+    "open_fracture_25": ["fell skiing, his shin is at an angle and there is a small hole where the bone is pushing from inside",
+                         "his finger got caught in the winch, it's crooked with bone pokin' out the side"],
+    "septic_joint_25": ["my 4yo has a temp since last night (38.9 this morning), refusing to stand, cries when I move her hip"],
+    "neurovascular_25": ["個女打咗石膏，今晚啲手指好凍，變晒紫藍色，痺痺哋",
+                         "no pulse at my wrist since the fall and the hand's gone pale"],
+    "high_energy_trauma_25": ["阿叔喺棚架跌落嚟，大概兩層樓咁高，而家條腰好痛，兩隻腳痺"],
+    "dvt_25": ["knee scope a week ago then a long drive home, now the calf is swolen and warm"],
 }
+for _code in ("cauda_equina", "open_fracture", "septic_joint", "neurovascular", "high_energy_trauma", "dvt"):
+    ROUND_22.setdefault(_code, []).extend(ROUND_22.pop(f"{_code}_25"))
 ROUND_22["stroke"] += ROUND_22.pop("stroke_24")
 ROUND_22["high_energy_trauma"] += ROUND_22.pop("high_energy_trauma_24")
 
@@ -455,6 +469,9 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "walked into a door frame yesterday, right side of my chest is sore to press, not short of breath",
     "前年骑摩托摔了胳膊骨折上了钢板，现在都长好了，想问钢板啥时候取",
     "numb thumb and fingers at night, I shake the hand to get the feeling back",
+    # round 25
+    "孩子九岁，滑雪摔了几跤，小腿有两块青，教练也看见了，走路正常",
+    "broke my ankle twenty year ago, plate in, healed up, aches when the weather turns",
 ])
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)

@@ -136,6 +136,9 @@ _AGE_OTHER = [
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
                r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
+    re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|"
+               r"uncle|aunt|auntie|brother|sister)\b,? (?:is |aged? )?(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
     # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
     re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),
 ]
@@ -152,7 +155,8 @@ _AGE_EN_WORDS = [
 ]
 _DUR = re.compile(
     r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
-    r"|(\d+|a|an|one|two|three|few|a few|several|half an?)\s+(minutes?|mins?|hours?|days?|weeks?|months?|years?)(?! old)"
+    r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|few|"
+    r"a few|several|half an?)\s+(minutes?|mins?|hours?|days?|weeks?|months?|years?)(?! old)"
 )
 _UNIT_DAYS = {
     "分钟": 1 / 1440,
@@ -174,7 +178,8 @@ _UNIT_DAYS = {
     "year": 365,
 }
 _EN_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4, "half an": 0.5,
-           "half a": 0.5}
+           "half a": 0.5, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+           "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _REL_DUR = [
     # 今儿/今儿个 (北方/东北), 今日 (粤), 今朝 (吴), 今仔日 (闽南); 昨儿 (北方), 琴日/寻日 (粤), 前儿 (北方)
     (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight"), 0.5),
@@ -188,7 +193,9 @@ _REL_DUR = [
     (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),
 ]
 _NRS = re.compile(r"(?<![\d.])(10|[0-9])\s*(?:分(?!钟)|/10|out of 10)")
-_HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|滚|落|fell|fall)")
+_HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|滚|落|fell|fall)"
+                           # the fall first, the height after ("跌落嚟，大概两层楼咁高")
+                           r"|(?:摔|掉|跳|坠|跌|滚|落)[^。.;；]{0,12}?(\d{1,2})\s*(?:层楼|层|楼)(?:咁|那么|这么|那样)?高")
 _HEIGHT_M = [
     re.compile(r"(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|落)"),
     re.compile(
@@ -759,8 +766,10 @@ def _implied(findings: list[Finding], knowledge: Knowledge) -> list[Finding]:
 def _height(norm: str) -> float | None:
     """Fall height in metres from 从3楼摔下 / 摔下来3米 / fell from the second floor."""
     m = _HEIGHT_FLOOR.search(norm)
-    if m:
+    if m and m.group(1):  # from the 3rd floor: two storeys up
         return max(0.0, (int(m.group(1)) - 1) * 3.0)
+    if m:  # "两层楼咁高": as high as two storeys
+        return int(m.group(2)) * 3.0
     for rx in _HEIGHT_M:
         m = rx.search(norm)
         if m:

@@ -114,7 +114,7 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     s = re.sub(r"\b(?:masel|mysel)\b", "myself", s)
     s = re.sub(r"\b(giv|gett|walk|lift|com|go|hav|do|noth|someth|feel|work|hurt|ach|even|morn|try|sitt|stand|"
                r"bleed|swell|throbb|kill|pee|runn|limp|fall|slipp|wett|leak|shak|shiver|sweat|burn|tingl|dragg|"
-               r"bend|push|pull|carry|play|lyin|sleep|wak|mov|turn|twist|talk|say|act|droop|slurr|typ|drag|throw|bruis)in'?(?=\W|$)", r"\1ing", s)
+               r"bend|push|pull|carry|play|lyin|sleep|wak|mov|turn|twist|talk|say|act|droop|slurr|typ|drag|throw|bruis|pok|stick|hang)in'?(?=\W|$)", r"\1ing", s)
     # a carer writes about someone else ("he wet himself", "her hip"): reflexive and possessive pronouns are
     # folded to the first person, so the lexicon's English forms need not be written three times
     s = re.sub(r"\b(?:him|her|them|your)sel(?:f|ves)\b", "myself", s)
