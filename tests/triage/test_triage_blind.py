@@ -41,8 +41,10 @@ farm cooperative's group chat and a children's ward family line, 45 English) on 
 round 23 — held out. batch_ac (a construction site's safety officer, a township doctor's WeChat, a campus clinic's
 after-hours chat, grandchildren typing for grandparents, 45 English) on the round-23 code, then used for round 24 —
 held out. batch_ad (long-distance truckers, a fishing village clinic, a ski resort's first-aid desk, a telehealth
-night queue, 47 English) on the round-24 code, then used for round 25 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ad (rounds 14-25), kept out to
+night queue, 47 English) on the round-24 code, then used for round 25 — held out. batch_ae (a mountain county's
+night phone line, a marathon tent, a martial-arts school, a dialysis group, an expat forum, 45 English) on the
+round-25 code, then used for round 26 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ae (rounds 14-26), kept out to
 measure it.
 """
 
@@ -65,7 +67,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -134,6 +136,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ac", (48, 48, 1), (48, 48, 0)),
         # round 25: the net raises a stroke of two years ago whose weakness has not changed (routine neurology)
         ("batch_ad", (48, 48, 1), (48, 48, 0)),
+        # round 26: the net raises a 9-year-old's bruised shin after a bike fall his classmates saw
+        ("batch_ae", (48, 48, 1), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -438,7 +442,15 @@ ROUND_22 = {
                          "no pulse at my wrist since the fall and the hand's gone pale"],
     "high_energy_trauma_25": ["阿叔喺棚架跌落嚟，大概兩層樓咁高，而家條腰好痛，兩隻腳痺"],
     "dvt_25": ["knee scope a week ago then a long drive home, now the calf is swolen and warm"],
+    # round 26 (blind batch AE)
+    "high_energy_trauma_26": ["flipped the side-by-side this morning, his neck is sore and both hands tinglin since the wreck",
+                              "myelopathy for a year, tonight we were rear-ended and his legs are weaker than this morning",
+                              "他开三轮车拉货，在坡上翻到沟里去了，脖子痛，两只手有点麻"],
+    "cauda_equina_26": ["back pain waking her at night for weeks, now she's been leaking and didn't notice till she stood up"],
+    "open_fracture_26": ["小腿弯咗，皮穿咗个窿，见到有啲白白硬硬嘅嘢露出嚟"],
 }
+for _code in ("high_energy_trauma", "cauda_equina", "open_fracture"):
+    ROUND_22[_code].extend(ROUND_22.pop(f"{_code}_26"))
 for _code in ("cauda_equina", "open_fracture", "septic_joint", "neurovascular", "high_energy_trauma", "dvt"):
     ROUND_22.setdefault(_code, []).extend(ROUND_22.pop(f"{_code}_25"))
 ROUND_22["stroke"] += ROUND_22.pop("stroke_24")
@@ -472,10 +484,19 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     # round 25
     "孩子九岁，滑雪摔了几跤，小腿有两块青，教练也看见了，走路正常",
     "broke my ankle twenty year ago, plate in, healed up, aches when the weather turns",
+    # round 26
+    "training for the half marathon, both shins ache after runs, no swelling, shin splints?",
 ])
+
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+def test_an_achilles_rupture_told_without_the_word_is_urgent() -> None:
+    """A 'gunshot' at the heel, then no push-off, no tiptoe and a gap above the heel (round 26, blind batch AE)."""
+    r = assess("felt a gunshot at the back of my heel playing squash, can't stand on tiptoe, gap just above the heel")
+    assert r.urgency == "urgent", (r.urgency, r.evidence[-2:])
 
 
 def test_a_fresh_fracture_sent_to_fracture_clinic_is_urgent() -> None:

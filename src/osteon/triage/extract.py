@@ -182,7 +182,8 @@ _EN_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3
            "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 _REL_DUR = [
     # 今儿/今儿个 (北方/东北), 今日 (粤), 今朝 (吴), 今仔日 (闽南); 昨儿 (北方), 琴日/寻日 (粤), 前儿 (北方)
-    (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight"), 0.5),
+    (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight|tonight|"
+                r"this evening|this afternoon"), 0.5),
     (re.compile(r"昨天|昨晚|昨日|昨儿|昨夜|琴日|寻日|琴晚|yesterday|last night"), 1),
     (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),

@@ -106,7 +106,7 @@ def normalize(text: str, *, numerals: bool = True) -> str:
         m.group(1), m.group(1)) + "n't", s)
     s = re.sub(r"\bma\b", "my", s)
     # Jamaican and Caribbean English (round 20): "mi chest tight, cyaan catch mi breath", "di bone"
-    s = re.sub(r"\b(?:cyaan|kyaan|cyan't)\b", "can't", s)
+    s = re.sub(r"\b(?:cyaan|kyaan|cyan't|cain't|caint)\b", "can't", s)
     s = re.sub(r"\bmi\b", "my", s)
     s = re.sub(r"\bdi\b", "the", s)
     s = re.sub(r"\bnuh\b", "not", s)
