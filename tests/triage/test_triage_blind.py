@@ -43,8 +43,10 @@ after-hours chat, grandchildren typing for grandparents, 45 English) on the roun
 held out. batch_ad (long-distance truckers, a fishing village clinic, a ski resort's first-aid desk, a telehealth
 night queue, 47 English) on the round-24 code, then used for round 25 — held out. batch_ae (a mountain county's
 night phone line, a marathon tent, a martial-arts school, a dialysis group, an expat forum, 45 English) on the
-round-25 code, then used for round 26 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ae (rounds 14-26), kept out to
+round-25 code, then used for round 26 — held out. batch_af (a logging camp, a retirement village's alarm line, a rural
+PE teacher, a kidney/oncology group, long bus and train journeys, 45 English) on the round-26 code, then used for
+round 27 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_af (rounds 14-27), kept out to
 measure it.
 """
 
@@ -67,7 +69,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -138,6 +140,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ad", (48, 48, 1), (48, 48, 0)),
         # round 26: the net raises a 9-year-old's bruised shin after a bike fall his classmates saw
         ("batch_ae", (48, 48, 1), (48, 48, 0)),
+        # round 27: the net raises a 3-month-old's uneven thigh creases (DDH, routine), an 11-year-old's shin bruise
+        # from a tackle the teacher saw, and an old stroke's unchanged weakness
+        ("batch_af", (48, 48, 3), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -451,6 +456,15 @@ ROUND_22 = {
 }
 for _code in ("high_energy_trauma", "cauda_equina", "open_fracture"):
     ROUND_22[_code].extend(ROUND_22.pop(f"{_code}_26"))
+# round 27 (blind batch AF)
+ROUND_22["high_energy_trauma"] += ["he come down about four metres off the roof onto his back, legs feel funny",
+                                   "he cowped aff the trailer, must be three metre, neck sair and both hands tingly"]
+ROUND_22["compartment"] += ["a log rolled off the stack onto his shin, now the leg is tight like a football, shiny skin"]
+ROUND_22["child_safeguarding"] += ["my neighbour's bubba, he's 2 months, has bruises on his ear and tummy",
+                                   "孩子背上有好几条条状淤青，问他先说摔的，后来又改口"]
+ROUND_22["spinal_infection"] = ["pt 61F on tacro after renal tx, LBP x4d, T 38.4 tonight"]
+ROUND_22["stroke"] += ["俺爹今早起来说话拌蒜，嘴有点往一边歪歪"]
+ROUND_22["acute_coronary"] += ["胸口中间像被压住一样，痛到左边手杆子，气都喘不赢，出冷汗"]
 for _code in ("cauda_equina", "open_fracture", "septic_joint", "neurovascular", "high_energy_trauma", "dvt"):
     ROUND_22.setdefault(_code, []).extend(ROUND_22.pop(f"{_code}_25"))
 ROUND_22["stroke"] += ROUND_22.pop("stroke_24")
@@ -486,6 +500,8 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "broke my ankle twenty year ago, plate in, healed up, aches when the weather turns",
     # round 26
     "training for the half marathon, both shins ache after runs, no swelling, shin splints?",
+    # round 27
+    "宝宝四个月了，我天天抱娃，右手腕大拇指这边疼，是不是妈妈手",
 ])
 
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
@@ -514,3 +530,9 @@ def test_a_tie_between_departments_is_broken_the_same_way_every_time() -> None:
     answers = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in (1, 2, 3, 4, 5)}
     assert len(answers) == 1, answers
+
+
+def test_an_old_elderly_fall_with_a_short_turned_out_leg_is_an_emergency() -> None:
+    """"mrs kowalski 88 … can't get up … leg looks shorter and turned out": the age is read from name and number."""
+    r = assess("resident mrs novak 91 found on the floor, fell overnight, can't get up, right leg looks shorter and turned out")
+    assert r.urgency == "emergency" and any(e.get("rule") == "hip_fracture_older" for e in r.evidence), r.evidence[-2:]

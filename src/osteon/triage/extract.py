@@ -104,6 +104,8 @@ _AGE_MONTHS = [
     re.compile(rf"(?<!生完)(?<!生了){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
     re.compile(r"(\d{1,2})\s*个?月大(?!了)"),
     re.compile(r"(\d{1,2})[ -]?months?[ -]?old"),
+    # "my neighbour's bubba, he's 3 months": a pronoun, then months that are no "ago"
+    re.compile(r"\b(?:he|she)'s (?:only |just )?(\d{1,2})[ -]?(?:months?|mths?|mos?)\b(?! ago)"),
     # "the baby I take care is 3 months", "3 month baby"
     re.compile(r"\b(?:baby|infant|newborn|son|daughter|boy|girl|child|kid)\b[^,.;!?]{0,25}?\b(\d{1,2})[ -]?months?\b(?! ago)"),
     re.compile(r"\b(\d{1,2})[ -]?months?(?:-old)? (?:baby|infant|son|daughter|boy|girl)\b"),
@@ -136,6 +138,8 @@ _AGE_OTHER = [
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
                r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # "resident mrs kowalski 88 found on the floor": a title and a surname, then the age
+    re.compile(r"\b(?:mrs|mr|ms|miss)\.? [a-z'-]+,? (\d{2,3})\b(?![ -]?(?:kg|cm|lbs?|years? ago|%|/))"),
     # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
     re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|"
                r"uncle|aunt|auntie|brother|sister)\b,? (?:is |aged? )?(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
@@ -200,7 +204,8 @@ _HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|
 _HEIGHT_M = [
     re.compile(r"(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|落)"),
     re.compile(
-        r"(?:摔|掉|跳|坠|跌|fell|fall|落)[^。.;；]{0,24}?(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)"
+        r"(?:摔|掉|跳|坠|跌|fell|fall|落|come down|came down|cowped|tumbled|dropped)[^。.;；]{0,30}?"
+        r"(\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten)\s*(?:米|meters?|metres?|m\b)"
     ),
 ]
 _HEIGHT_EN_FLOOR = re.compile(
@@ -467,6 +472,9 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     kinds = {f.concept for f in findings if not f.negated}
     age, age_spans = _age(norm, kinds)
     age_assumed = None
+    if age is not None and age < 3 and "cond.de_quervain" in kinds:
+        # 妈妈手 (De Quervain) is the carer's: "宝宝四个月了，我天天抱娃，手腕疼" gives the baby's age, not the patient's
+        age, age_spans = None, []
     if age is None:
         if any("person.infant" in f.tags for f in findings):
             age, age_assumed = 0.3, "infant"
@@ -774,7 +782,7 @@ def _height(norm: str) -> float | None:
     for rx in _HEIGHT_M:
         m = rx.search(norm)
         if m:
-            return float(m.group(1))
+            return float(_EN_NUM.get(m.group(1), None) or m.group(1))
     m = _HEIGHT_EN_FLOOR.search(norm)
     if m:
         return (_EN_FLOORS[m.group(1)] - 1) * 3.0
