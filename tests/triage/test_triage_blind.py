@@ -45,8 +45,10 @@ night queue, 47 English) on the round-24 code, then used for round 25 — held o
 night phone line, a marathon tent, a martial-arts school, a dialysis group, an expat forum, 45 English) on the
 round-25 code, then used for round 26 — held out. batch_af (a logging camp, a retirement village's alarm line, a rural
 PE teacher, a kidney/oncology group, long bus and train journeys, 45 English) on the round-26 code, then used for
-round 27 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_af (rounds 14-27), kept out to
+round 27 — held out. batch_ag (a ferry and port union line, a village elder-care group, a kindergarten, a climbing
+gym, post-discharge calls after orthopedic surgery, 45 English; ids renamed bag… so they differ from batch_g's) on the
+round-27 code, then used for round 28 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ag (rounds 14-28), kept out to
 measure it.
 """
 
@@ -69,7 +71,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -106,7 +108,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (46, 50, 0)),
-        ("batch_j", (50, 50, 0), (48, 50, 0)),
+        ("batch_j", (50, 50, 0), (49, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
@@ -138,11 +140,13 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ac", (48, 48, 1), (48, 48, 0)),
         # round 25: the net raises a stroke of two years ago whose weakness has not changed (routine neurology)
         ("batch_ad", (48, 48, 1), (48, 48, 0)),
-        # round 26: the net raises a 9-year-old's bruised shin after a bike fall his classmates saw
-        ("batch_ae", (48, 48, 1), (48, 48, 0)),
-        # round 27: the net raises a 3-month-old's uneven thigh creases (DDH, routine), an 11-year-old's shin bruise
-        # from a tackle the teacher saw, and an old stroke's unchanged weakness
-        ("batch_af", (48, 48, 3), (48, 48, 0)),
+        # round 28 keeps the net off children's bruises from a fall someone saw (one each in AE, AF, AG before)
+        ("batch_ae", (48, 48, 0), (48, 48, 0)),
+        # the net raises a 3-month-old's uneven thigh creases (DDH, routine) and an old stroke's unchanged weakness
+        ("batch_af", (48, 48, 2), (48, 48, 0)),
+        # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
+        # foot's); the net raises a knee replacement healing normally and a cut finger that cannot bend (urgent)
+        ("batch_ag", (47, 48, 2), (47, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -454,8 +458,9 @@ ROUND_22 = {
     "cauda_equina_26": ["back pain waking her at night for weeks, now she's been leaking and didn't notice till she stood up"],
     "open_fracture_26": ["小腿弯咗，皮穿咗个窿，见到有啲白白硬硬嘅嘢露出嚟"],
 }
-for _code in ("high_energy_trauma", "cauda_equina", "open_fracture"):
-    ROUND_22[_code].extend(ROUND_22.pop(f"{_code}_26"))
+# rounds 24-26 keep their phrasings under "<flag>_<round>" keys in the table above; fold them into the flag
+for _key in [k for k in ROUND_22 if k[-3:-2] == "_" and k[-2:].isdigit()]:
+    ROUND_22.setdefault(_key[:-3], []).extend(ROUND_22.pop(_key))
 # round 27 (blind batch AF)
 ROUND_22["high_energy_trauma"] += ["he come down about four metres off the roof onto his back, legs feel funny",
                                    "he cowped aff the trailer, must be three metre, neck sair and both hands tingly"]
@@ -465,10 +470,10 @@ ROUND_22["child_safeguarding"] += ["my neighbour's bubba, he's 2 months, has bru
 ROUND_22["spinal_infection"] = ["pt 61F on tacro after renal tx, LBP x4d, T 38.4 tonight"]
 ROUND_22["stroke"] += ["俺爹今早起来说话拌蒜，嘴有点往一边歪歪"]
 ROUND_22["acute_coronary"] += ["胸口中间像被压住一样，痛到左边手杆子，气都喘不赢，出冷汗"]
-for _code in ("cauda_equina", "open_fracture", "septic_joint", "neurovascular", "high_energy_trauma", "dvt"):
-    ROUND_22.setdefault(_code, []).extend(ROUND_22.pop(f"{_code}_25"))
-ROUND_22["stroke"] += ROUND_22.pop("stroke_24")
-ROUND_22["high_energy_trauma"] += ROUND_22.pop("high_energy_trauma_24")
+# round 28 (blind batch AG)
+ROUND_22["dvt"] += ["the op on my ankle was a week ago, I'm stuck on the couch, and my calf has gone massive and warm"]
+ROUND_22["child_safeguarding"] += ["三岁的崽屁股后面好几道一条一条的青紫印子，奶奶讲是自己撞的"]
+ROUND_22["cauda_equina"] += ["阮阿爸腰痛两个月，这两日尿放袂出来，尻川周围麻麻"]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
@@ -502,6 +507,9 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "training for the half marathon, both shins ache after runs, no swelling, shin splints?",
     # round 27
     "宝宝四个月了，我天天抱娃，右手腕大拇指这边疼，是不是妈妈手",
+    # round 28: a child's bruise from a fall the teacher saw (the net no longer judges these)
+    "我是班主任，亲眼看到一个六岁的小朋友跑步摔倒，小腿前面一块瘀青，还能跑能跳",
+    "ah sure boy, my knee is grand, just a bit stiff after the walk",
 ])
 
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:

@@ -160,8 +160,11 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
         and not any(t in ctx.tags for t in ("mech.high_energy", "sym.breathless", "sym.chest_pressure"))
         and any(f.negated and "sym.breathless" in f.tags for f in findings)
     )
+    # nor a child's bruise from a fall or knock someone saw happen (AE, AF and AG each had one raised: 孩子/摔/青 read
+    # as safeguarding to the net); an unwitnessed or doubtful story stays with the safeguarding rules
+    witnessed_child = "ctx.witnessed" in ctx.tags and any(t in ctx.tags for t in ("person.child", "age.child"))
     if (urgency != "emergency" and texts and not nonortho_lead and not followup and not pulled_elbow
-            and not chest_knock):
+            and not chest_knock and not witnessed_child):
         net = load_net().score(" ".join(texts))
         if net.raises:
             urgency, net_raised = "emergency", True
