@@ -47,8 +47,10 @@ round-25 code, then used for round 26 — held out. batch_af (a logging camp, a 
 PE teacher, a kidney/oncology group, long bus and train journeys, 45 English) on the round-26 code, then used for
 round 27 — held out. batch_ag (a ferry and port union line, a village elder-care group, a kindergarten, a climbing
 gym, post-discharge calls after orthopedic surgery, 45 English; ids renamed bag… so they differ from batch_g's) on the
-round-27 code, then used for round 28 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ag (rounds 14-28), kept out to
+round-27 code, then used for round 28 — held out. batch_ah (an oil rig clinic, a tea plantation, a badminton club, a
+dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) was written after round 28 and scored
+once on the final code: it has not been used for any change.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ah (rounds 14-28 and the final estimate), kept out to
 measure it.
 """
 
@@ -71,7 +73,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -147,6 +149,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
         # foot's); the net raises a knee replacement healing normally and a cut finger that cannot bend (urgent)
         ("batch_ag", (47, 48, 2), (47, 48, 0)),
+        # batch_ah: written after round 28 and only scored (docs/triage.md) — never tuned on
+        ("batch_ah", (45, 48, 3), (43, 48, 1)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
