@@ -48,9 +48,9 @@ PE teacher, a kidney/oncology group, long bus and train journeys, 45 English) on
 round 27 — held out. batch_ag (a ferry and port union line, a village elder-care group, a kindergarten, a climbing
 gym, post-discharge calls after orthopedic surgery, 45 English; ids renamed bag… so they differ from batch_g's) on the
 round-27 code, then used for round 28 — held out. batch_ah (an oil rig clinic, a tea plantation, a badminton club, a
-dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) was written after round 28 and scored
-once on the final code: it has not been used for any change.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ah (rounds 14-28 and the final estimate), kept out to
+dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) on the round-28 code, then used for
+round 29 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ah (rounds 14-29), kept out to
 measure it.
 """
 
@@ -149,8 +149,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
         # foot's); the net raises a knee replacement healing normally and a cut finger that cannot bend (urgent)
         ("batch_ag", (47, 48, 2), (47, 48, 0)),
-        # batch_ah: written after round 28 and only scored (docs/triage.md) — never tuned on
-        ("batch_ah", (45, 48, 3), (43, 48, 1)),
+        # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
+        # soreness after three hours of badminton, and two emergencies are left to it
+        ("batch_ah", (48, 48, 1), (46, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -478,6 +479,10 @@ ROUND_22["acute_coronary"] += ["胸口中间像被压住一样，痛到左边手
 ROUND_22["dvt"] += ["the op on my ankle was a week ago, I'm stuck on the couch, and my calf has gone massive and warm"]
 ROUND_22["child_safeguarding"] += ["三岁的崽屁股后面好几道一条一条的青紫印子，奶奶讲是自己撞的"]
 ROUND_22["cauda_equina"] += ["阮阿爸腰痛两个月，这两日尿放袂出来，尻川周围麻麻"]
+# round 29 (blind batch AH)
+ROUND_22["cauda_equina"] += ["bad back at night for weeks, since yesterday I can't seem to empty my bladder and my bottom has gone to sleep"]
+ROUND_22["dvt"] += ["bone metastasis, they put a rod in his femur a week ago, pretty much in bed since, calf puffy and bigger than the other one"]
+ROUND_22["high_energy_trauma"] += ["我爸颈椎病好多年了，昨天骑摩托被小车撞了，今天四肢都冇么里力气，说等下个月复查再说"]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
@@ -514,6 +519,11 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     # round 28: a child's bruise from a fall the teacher saw (the net no longer judges these)
     "我是班主任，亲眼看到一个六岁的小朋友跑步摔倒，小腿前面一块瘀青，还能跑能跳",
     "ah sure boy, my knee is grand, just a bit stiff after the walk",
+    # round 29: Osgood-Schlatter and growing pains are no growing mass; a knee replacement bending to 95 is no calf pain
+    "my son is 12 and plays football, he has a bony bump just below both kneecaps that hurts when he kneels",
+    "she is 10, doctor said growing pains, legs ache at night sometimes, runs around fine all day",
+    "knee replaced 3 weeks ago, still a bit swollen, calf soft and not sore, bending to about 95",
+    "打乒乓球肋巴扇怼球台角上了，按着疼，喘气一点不费劲，不憋得慌",
 ])
 
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:

@@ -158,7 +158,7 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
         any(t in ctx.tags for t in ("site.chest", "site.rib"))
         and "mech.blow" in ctx.tags
         and not any(t in ctx.tags for t in ("mech.high_energy", "sym.breathless", "sym.chest_pressure"))
-        and any(f.negated and "sym.breathless" in f.tags for f in findings)
+        and any(f.negated and f.tags & {"sym.breathless", "sym.chest_tightness", "sym.chest_pressure"} for f in findings)
     )
     # nor a child's bruise from a fall or knock someone saw happen (AE, AF and AG each had one raised: 孩子/摔/青 read
     # as safeguarding to the net); an unwitnessed or doubtful story stays with the safeguarding rules
