@@ -49,8 +49,9 @@ round 27 — held out. batch_ag (a ferry and port union line, a village elder-ca
 gym, post-discharge calls after orthopedic surgery, 45 English; ids renamed bag… so they differ from batch_g's) on the
 round-27 code, then used for round 28 — held out. batch_ah (an oil rig clinic, a tea plantation, a badminton club, a
 dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) on the round-28 code, then used for
-round 29 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ah (rounds 14-29), kept out to
+round 29 — held out. batch_ai (a coal mine's first-aid room, a women's health line, a university team's physio, an
+oncology day unit, a toddler parents' WeChat group, 45 English) on the round-29 code, then used for round 30 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ai (rounds 14-30), kept out to
 measure it.
 """
 
@@ -73,7 +74,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -152,6 +153,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 1), (46, 48, 0)),
+        # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
+        # swollen arm stays urgent; the net raises DDH creases and an old stroke's unchanged weakness
+        ("batch_ai", (47, 48, 2), (45, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -483,6 +487,11 @@ ROUND_22["cauda_equina"] += ["阮阿爸腰痛两个月，这两日尿放袂出�
 ROUND_22["cauda_equina"] += ["bad back at night for weeks, since yesterday I can't seem to empty my bladder and my bottom has gone to sleep"]
 ROUND_22["dvt"] += ["bone metastasis, they put a rod in his femur a week ago, pretty much in bed since, calf puffy and bigger than the other one"]
 ROUND_22["high_energy_trauma"] += ["我爸颈椎病好多年了，昨天骑摩托被小车撞了，今天四肢都冇么里力气，说等下个月复查再说"]
+# round 30 (blind batch AI)
+ROUND_22["stroke"] += ["this morning her left arm is weak and the face on the left side is drop down, when she talk it is not clear"]
+ROUND_22["cauda_equina"] += ["cancer gone to her bones, back worse, she's not been to the loo since breakfast and doesn't feel the need"]
+ROUND_22["open_fracture"] += ["log rolled his ankle, there's a bone end poking right through his sock"]
+ROUND_22["compartment"] += ["cast on since yesterday, pain worse an worse, di painkilla dem nah do nutten, him bawl when we stretch him finger"]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
@@ -524,6 +533,10 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "she is 10, doctor said growing pains, legs ache at night sometimes, runs around fine all day",
     "knee replaced 3 weeks ago, still a bit swollen, calf soft and not sore, bending to about 95",
     "打乒乓球肋巴扇怼球台角上了，按着疼，喘气一点不费劲，不憋得慌",
+    # round 30
+    "I want to talk to someone, the doctor's words were not clear about my back",
+    "knee replacement 10 days ago, bending is 80 degrees, calf soft and the same size as the other",
+    "阿拉囡囡五岁，荡秋千跌下来，我就立在旁边看见的，小腿乌青两块，今朝蹦蹦跳跳",
 ])
 
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
