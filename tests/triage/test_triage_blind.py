@@ -51,7 +51,9 @@ round-27 code, then used for round 28 — held out. batch_ah (an oil rig clinic,
 dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) on the round-28 code, then used for
 round 29 — held out. batch_ai (a coal mine's first-aid room, a women's health line, a university team's physio, an
 oncology day unit, a toddler parents' WeChat group, 45 English) on the round-29 code, then used for round 30 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ai (rounds 14-30), kept out to
+batch_aj (a toll station, an orchard at harvest, a dance school, a pharmacy counter, a rehab ward's night log, 45
+English) was written after round 30 and scored once on the final code: it has not been used for any change.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_aj (rounds 14-30 and the final estimate), kept out to
 measure it.
 """
 
@@ -74,7 +76,7 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -156,6 +158,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
         # swollen arm stays urgent; the net raises DDH creases and an old stroke's unchanged weakness
         ("batch_ai", (47, 48, 2), (45, 48, 0)),
+        # batch_aj: written after round 30 and only scored on the final code (docs/triage.md) — never tuned on
+        ("batch_aj", (47, 48, 8), (46, 48, 3)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
