@@ -413,8 +413,14 @@ def test_a_pull_after_a_dislocation_is_not_a_pulled_elbow() -> None:
 
 
 
-# Rounds 22-23 (blind batches Z, AA, AB): new phrasings of what those batches missed, none of them a batch sentence.
+# Rounds 22-30 (blind batches Z … AI): new phrasings of what those batches missed, none of them a batch sentence,
+# grouped by the red flag they must raise (docs/triage.md lists what each round changed).
 ROUND_22 = {
+    "acute_coronary": [
+        "左边膀子酸到手臂，他讲落枕。不过胸口闷，透不过气，出冷汗",
+        "i am 71, my left arm aches and there is a heavy pain in my chest, i cant catch my breath on the stairs",
+        "胸口中间像被压住一样，痛到左边手杆子，气都喘不赢，出冷汗",
+    ],
     "cauda_equina": [
         "back pain since the weekend and when i wiped i couldnt feel a thing",
         "my uncle's back is bad and he is passing urine in bed without knowing",
@@ -422,17 +428,19 @@ ROUND_22 = {
         "back gone after lifting, I keep finding my pants wet",
         "sciatica both legs, this morning he did not even know he had passed urine",
         "disc trouble, now not just the left leg and uh I wet myself and didn't feel it",
+        "my father, 72 years, back pain at night for weeks, since this morning he cannot pass urine",
+        "back pain waking her at night for weeks, now she's been leaking and didn't notice till she stood up",
+        "阮阿爸腰痛两个月，这两日尿放袂出来，尻川周围麻麻",
+        "bad back at night for weeks, since yesterday I can't seem to empty my bladder and my bottom has gone to sleep",
+        "cancer gone to her bones, back worse, she's not been to the loo since breakfast and doesn't feel the need",
     ],
-    "stroke": [
-        "we are used to his back pain but tonight his right side went weak all of a sudden",
-        "her mouth is turning to one side and her speech is slurred since an hour",
-        "老公公讲闲话含含糊糊，嘴巴也歪了，肩膀老毛病多年了",
-    ],
-    "high_energy_trauma": [
-        "rolled the big rig on the interstate, back is killing me and my legs tingle",
-        "thrown from his horse this morning, landed on his back, legs feel tingly",
-        "我爸腰疼好多年了，昨天骑三轮让货车给撞倒了，现在腰疼得厉害，两条腿发麻",
-        "老汉颈椎不好好几年，今天从房顶上摔下来，有三米高，脖子疼，两只手麻",
+    "child_safeguarding": [
+        "细伢子才两个月，手膀子肿了一动就哭，身上有几块青的",
+        "兩歲細路個肚有一大片瘀青，佢話喺凳跌落嚟",
+        "one of the boys, 3 and a half, has bruises behind his ear and on his cheeks",
+        "my neighbour's bubba, he's 2 months, has bruises on his ear and tummy",
+        "孩子背上有好几条条状淤青，问他先说摔的，后来又改口",
+        "三岁的崽屁股后面好几道一条一条的青紫印子，奶奶讲是自己撞的",
     ],
     "compartment": [
         "after the match my calf is rock hard and the painkillers are not helping",
@@ -441,61 +449,57 @@ ROUND_22 = {
         "arm got stuck in the conveyor, now it's tight like it wants to burst",
         "打完篮球小腿硬邦邦的，吃了止痛药也不管用",
         "小腿骨裂打了石膏，石膏里胀煞，像要爆出来，止痛药用也呒没",
+        "a log rolled off the stack onto his shin, now the leg is tight like a football, shiny skin",
+        "cast on since yesterday, pain worse an worse, di painkilla dem nah do nutten, him bawl when we stretch him finger",
     ],
-    "acute_coronary": [
-        "左边膀子酸到手臂，他讲落枕。不过胸口闷，透不过气，出冷汗",
-        "i am 71, my left arm aches and there is a heavy pain in my chest, i cant catch my breath on the stairs",
+    "dvt": [
+        "knee scope a week ago then a long drive home, now the calf is swolen and warm",
+        "the op on my ankle was a week ago, I'm stuck on the couch, and my calf has gone massive and warm",
+        "bone metastasis, they put a rod in his femur a week ago, pretty much in bed since, calf puffy and bigger than the other one",
     ],
-    "open_fracture": ["跌亲之后前臂弯咗，伤口入面见到少少白色嘅骨",
-                      "caught his finger in the car door, the skin split and you can see something white inside"],
-    "child_safeguarding": ["细伢子才两个月，手膀子肿了一动就哭，身上有几块青的", "兩歲細路個肚有一大片瘀青，佢話喺凳跌落嚟",
-                           "one of the boys, 3 and a half, has bruises behind his ear and on his cheeks"],
-    # round 24 (blind batch AC)
-    "stroke_24": ["grandpa's left leg and left arm went week all at once and his speech is slirred",
-                  "she was talkin all slurry like she'd had a drink and her mouth was droopin",
-                  "阿爷讲嘢口齿唔清，把口有啲歪"],
-    "high_energy_trauma_24": ["rolled his pickup into the ditch, truck's totaled, now his back hurts and his legs feel funny"],
-    # round 25 (blind batch AD)
-    "cauda_equina_25": ["my father, 72 years, back pain at night for weeks, since this morning he cannot pass urine"],
-    "open_fracture_25": ["fell skiing, his shin is at an angle and there is a small hole where the bone is pushing from inside",
-                         "his finger got caught in the winch, it's crooked with bone pokin' out the side"],
-    "septic_joint_25": ["my 4yo has a temp since last night (38.9 this morning), refusing to stand, cries when I move her hip"],
-    "neurovascular_25": ["個女打咗石膏，今晚啲手指好凍，變晒紫藍色，痺痺哋",
-                         "no pulse at my wrist since the fall and the hand's gone pale"],
-    "high_energy_trauma_25": ["阿叔喺棚架跌落嚟，大概兩層樓咁高，而家條腰好痛，兩隻腳痺"],
-    "dvt_25": ["knee scope a week ago then a long drive home, now the calf is swolen and warm"],
-    # round 26 (blind batch AE)
-    "high_energy_trauma_26": ["flipped the side-by-side this morning, his neck is sore and both hands tinglin since the wreck",
-                              "myelopathy for a year, tonight we were rear-ended and his legs are weaker than this morning",
-                              "他开三轮车拉货，在坡上翻到沟里去了，脖子痛，两只手有点麻"],
-    "cauda_equina_26": ["back pain waking her at night for weeks, now she's been leaking and didn't notice till she stood up"],
-    "open_fracture_26": ["小腿弯咗，皮穿咗个窿，见到有啲白白硬硬嘅嘢露出嚟"],
+    "high_energy_trauma": [
+        "rolled the big rig on the interstate, back is killing me and my legs tingle",
+        "thrown from his horse this morning, landed on his back, legs feel tingly",
+        "我爸腰疼好多年了，昨天骑三轮让货车给撞倒了，现在腰疼得厉害，两条腿发麻",
+        "老汉颈椎不好好几年，今天从房顶上摔下来，有三米高，脖子疼，两只手麻",
+        "rolled his pickup into the ditch, truck's totaled, now his back hurts and his legs feel funny",
+        "阿叔喺棚架跌落嚟，大概兩層樓咁高，而家條腰好痛，兩隻腳痺",
+        "flipped the side-by-side this morning, his neck is sore and both hands tinglin since the wreck",
+        "myelopathy for a year, tonight we were rear-ended and his legs are weaker than this morning",
+        "他开三轮车拉货，在坡上翻到沟里去了，脖子痛，两只手有点麻",
+        "he come down about four metres off the roof onto his back, legs feel funny",
+        "he cowped aff the trailer, must be three metre, neck sair and both hands tingly",
+        "我爸颈椎病好多年了，昨天骑摩托被小车撞了，今天四肢都冇么里力气，说等下个月复查再说",
+    ],
+    "neurovascular": [
+        "個女打咗石膏，今晚啲手指好凍，變晒紫藍色，痺痺哋",
+        "no pulse at my wrist since the fall and the hand's gone pale",
+    ],
+    "open_fracture": [
+        "跌亲之后前臂弯咗，伤口入面见到少少白色嘅骨",
+        "caught his finger in the car door, the skin split and you can see something white inside",
+        "fell skiing, his shin is at an angle and there is a small hole where the bone is pushing from inside",
+        "his finger got caught in the winch, it's crooked with bone pokin' out the side",
+        "小腿弯咗，皮穿咗个窿，见到有啲白白硬硬嘅嘢露出嚟",
+        "log rolled his ankle, there's a bone end poking right through his sock",
+    ],
+    "septic_joint": [
+        "my 4yo has a temp since last night (38.9 this morning), refusing to stand, cries when I move her hip",
+    ],
+    "spinal_infection": [
+        "pt 61F on tacro after renal tx, LBP x4d, T 38.4 tonight",
+    ],
+    "stroke": [
+        "we are used to his back pain but tonight his right side went weak all of a sudden",
+        "her mouth is turning to one side and her speech is slurred since an hour",
+        "老公公讲闲话含含糊糊，嘴巴也歪了，肩膀老毛病多年了",
+        "grandpa's left leg and left arm went week all at once and his speech is slirred",
+        "she was talkin all slurry like she'd had a drink and her mouth was droopin",
+        "阿爷讲嘢口齿唔清，把口有啲歪",
+        "俺爹今早起来说话拌蒜，嘴有点往一边歪歪",
+        "this morning her left arm is weak and the face on the left side is drop down, when she talk it is not clear",
+    ],
 }
-# rounds 24-26 keep their phrasings under "<flag>_<round>" keys in the table above; fold them into the flag
-for _key in [k for k in ROUND_22 if k[-3:-2] == "_" and k[-2:].isdigit()]:
-    ROUND_22.setdefault(_key[:-3], []).extend(ROUND_22.pop(_key))
-# round 27 (blind batch AF)
-ROUND_22["high_energy_trauma"] += ["he come down about four metres off the roof onto his back, legs feel funny",
-                                   "he cowped aff the trailer, must be three metre, neck sair and both hands tingly"]
-ROUND_22["compartment"] += ["a log rolled off the stack onto his shin, now the leg is tight like a football, shiny skin"]
-ROUND_22["child_safeguarding"] += ["my neighbour's bubba, he's 2 months, has bruises on his ear and tummy",
-                                   "孩子背上有好几条条状淤青，问他先说摔的，后来又改口"]
-ROUND_22["spinal_infection"] = ["pt 61F on tacro after renal tx, LBP x4d, T 38.4 tonight"]
-ROUND_22["stroke"] += ["俺爹今早起来说话拌蒜，嘴有点往一边歪歪"]
-ROUND_22["acute_coronary"] += ["胸口中间像被压住一样，痛到左边手杆子，气都喘不赢，出冷汗"]
-# round 28 (blind batch AG)
-ROUND_22["dvt"] += ["the op on my ankle was a week ago, I'm stuck on the couch, and my calf has gone massive and warm"]
-ROUND_22["child_safeguarding"] += ["三岁的崽屁股后面好几道一条一条的青紫印子，奶奶讲是自己撞的"]
-ROUND_22["cauda_equina"] += ["阮阿爸腰痛两个月，这两日尿放袂出来，尻川周围麻麻"]
-# round 29 (blind batch AH)
-ROUND_22["cauda_equina"] += ["bad back at night for weeks, since yesterday I can't seem to empty my bladder and my bottom has gone to sleep"]
-ROUND_22["dvt"] += ["bone metastasis, they put a rod in his femur a week ago, pretty much in bed since, calf puffy and bigger than the other one"]
-ROUND_22["high_energy_trauma"] += ["我爸颈椎病好多年了，昨天骑摩托被小车撞了，今天四肢都冇么里力气，说等下个月复查再说"]
-# round 30 (blind batch AI)
-ROUND_22["stroke"] += ["this morning her left arm is weak and the face on the left side is drop down, when she talk it is not clear"]
-ROUND_22["cauda_equina"] += ["cancer gone to her bones, back worse, she's not been to the loo since breakfast and doesn't feel the need"]
-ROUND_22["open_fracture"] += ["log rolled his ankle, there's a bone end poking right through his sock"]
-ROUND_22["compartment"] += ["cast on since yesterday, pain worse an worse, di painkilla dem nah do nutten, him bawl when we stretch him finger"]
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
@@ -542,7 +546,6 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "knee replacement 10 days ago, bending is 80 degrees, calf soft and the same size as the other",
     "阿拉囡囡五岁，荡秋千跌下来，我就立在旁边看见的，小腿乌青两块，今朝蹦蹦跳跳",
 ])
-
 def test_round_22_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
