@@ -181,9 +181,9 @@ _UNIT_DAYS = {
     "month": 30,
     "year": 365,
 }
-_EN_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "few": 3, "a few": 3, "several": 4, "half an": 0.5,
-           "half a": 0.5, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-           "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+# number words in durations and heights: the age words (one … nineteen), the tens, and a few quantities
+_EN_NUM = {**{w: n for w, n in _EN_AGE_WORDS.items() if n}, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+           "a": 1, "an": 1, "few": 3, "a few": 3, "several": 4, "half an": 0.5, "half a": 0.5}
 _REL_DUR = [
     # 今儿/今儿个 (北方/东北), 今日 (粤), 今朝 (吴), 今仔日 (闽南); 昨儿 (北方), 琴日/寻日 (粤), 前儿 (北方)
     (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight|tonight|"
