@@ -65,6 +65,27 @@ def test_unknown_dialect_tag_is_rejected(tmp_path: Path, monkeypatch: pytest.Mon
         load_knowledge()
 
 
+def test_a_key_given_twice_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A concept with two 粤 lists would silently lose the first one's forms: loading names the file and line."""
+    for p in Path(K.DATA_DIR).glob("*.yaml"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    lex = (
+        (tmp_path / "lexicon.yaml")
+        .read_text(encoding="utf-8")
+        .replace("      川渝: [腰杆,", "      川渝: [腰眼子]\n      川渝: [腰杆,", 1)
+    )
+    (tmp_path / "lexicon.yaml").write_text(lex, encoding="utf-8")
+    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
+    K.load_knowledge.cache_clear()
+    try:
+        with pytest.raises(TriageDataError, match=r"(?s)lexicon\.yaml.*duplicate key '川渝'.*line \d+"):
+            K.load_knowledge()
+    finally:
+        monkeypatch.undo()
+        K.load_knowledge.cache_clear()
+        load_knowledge()
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
