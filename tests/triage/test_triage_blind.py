@@ -52,8 +52,10 @@ dialysis centre, a bed-bound grandparent's family chat, 45 English; ids bah…) 
 round 29 — held out. batch_ai (a coal mine's first-aid room, a women's health line, a university team's physio, an
 oncology day unit, a toddler parents' WeChat group, 45 English) on the round-29 code, then used for round 30 — held out.
 batch_aj (a toll station, an orchard at harvest, a dance school, a pharmacy counter, a rehab ward's night log, 45
-English) was written after round 30 and scored once on the final code: it has not been used for any change.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_aj (rounds 14-30 and the final estimate), kept out to
+English) was written after round 30 and scored once on the round-30 code, then used (with batch_ak) for round 31 — held
+out. batch_ak (a kindergarten and school nurse's office, a dance studio, a taxi drivers' group chat, 45 English) on the
+round-30 code, then used for round 31 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ak (rounds 14-31), kept out to
 measure it.
 """
 
@@ -76,7 +78,8 @@ BLIND = Path(__file__).parent / "blind"
 @pytest.mark.parametrize(
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
-             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj"]
+             "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
+             "batch_ak"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -112,7 +115,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_f", (46, 46, 0), (41, 46, 0)),
         ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
         ("batch_h", (45, 45, 0), (41, 45, 0)),
-        ("batch_i", (50, 50, 0), (46, 50, 0)),
+        ("batch_i", (50, 50, 0), (47, 50, 0)),  # round 31: 尿炕了自个儿都不知道 by the rules too
         ("batch_j", (50, 50, 0), (49, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
         ("batch_l", (45, 45, 0), (43, 45, 0)),
@@ -143,12 +146,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ab", (48, 48, 0), (48, 48, 0)),
         # round 24: the net raises a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent)
         ("batch_ac", (48, 48, 1), (48, 48, 0)),
-        # round 25: the net raises a stroke of two years ago whose weakness has not changed (routine neurology)
-        ("batch_ad", (48, 48, 1), (48, 48, 0)),
+        # round 25: the net raised a stroke of two years ago whose weakness has not changed (routine neurology); since
+        # round 31 an unchanged story is not the net's to judge (red_flags.yaml safety_net_vetoes)
+        ("batch_ad", (48, 48, 0), (48, 48, 0)),
         # round 28 keeps the net off children's bruises from a fall someone saw (one each in AE, AF, AG before)
         ("batch_ae", (48, 48, 0), (48, 48, 0)),
-        # the net raises a 3-month-old's uneven thigh creases (DDH, routine) and an old stroke's unchanged weakness
-        ("batch_af", (48, 48, 2), (48, 48, 0)),
+        # the net raised a 3-month-old's uneven thigh creases (DDH, routine) and an old stroke's unchanged weakness,
+        # both vetoed since round 31
+        ("batch_af", (48, 48, 0), (48, 48, 0)),
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
         # foot's); the net raises a knee replacement healing normally and a cut finger that cannot bend (urgent)
         ("batch_ag", (47, 48, 2), (47, 48, 0)),
@@ -156,10 +161,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 1), (46, 48, 0)),
         # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
-        # swollen arm stays urgent; the net raises DDH creases and an old stroke's unchanged weakness
-        ("batch_ai", (47, 48, 2), (45, 48, 0)),
-        # batch_aj: written after round 30 and only scored on the final code (docs/triage.md) — never tuned on
-        ("batch_aj", (47, 48, 8), (46, 48, 3)),
+        # swollen arm stays urgent; the net raised DDH creases and an old stroke's unchanged weakness (vetoed, round 31)
+        ("batch_ai", (47, 48, 0), (45, 48, 0)),
+        # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; still missed:
+        # bruises on a just-3-year-old at ballet (English); the net still raises a cut finger that cannot bend
+        # (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not" is left out: 冒汗, 冒血) as a septic
+        # joint
+        ("batch_aj", (47, 48, 2), (46, 48, 1)),
+        # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
+        # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
+        ("batch_ak", (48, 48, 1), (48, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -578,3 +589,70 @@ def test_an_old_elderly_fall_with_a_short_turned_out_leg_is_an_emergency() -> No
     """"mrs kowalski 88 … can't get up … leg looks shorter and turned out": the age is read from name and number."""
     r = assess("resident mrs novak 91 found on the floor, fell overnight, can't get up, right leg looks shorter and turned out")
     assert r.urgency == "emergency" and any(e.get("rule") == "hip_fracture_older" for e in r.evidence), r.evidence[-2:]
+
+
+# Round 31 (blind batches AJ and AK): new phrasings of what they missed, none of them a batch sentence.
+ROUND_31 = {
+    "compartment": ["kicked in the calf at football this afternoon, calf is rock hard, when my dad bends my toes back I hit the roof"],
+    "stroke": ["his mouth is twisting to the left when he speaks, it started ten minutes ago"],
+    "cauda_equina": [
+        "back pain two weeks, today she passed stool on herself and did not notice",
+        "老爷子腰疼老毛病了，今早尿床了自个儿都不知道",
+    ],
+    "neurovascular": ["fell on his outstretched arm, elbow swollen, his fingers look paler than the other hand"],
+    "spinal_infection": ["spine surgery 3 weeks ago, back pain worse again, temps of 38.6 at night, I take prednisolone"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_31.items() for t in ts])
+def test_round_31_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    # an unchanged old deficit, DDH creases, a weather ache, a complaint getting better: not the net's to judge
+    "脑梗三年了，右边手脚一直没劲，一直这样没变化，想做康复",
+    "宝宝三个月，洗澡时发现屁股纹好像不对称，吃奶正常也不哭",
+    "十几年前摔断过小腿，早就长好了，一到下雨天就酸",
+    "knee replacement 6 days ago, the pain is getting better every day, calf soft, no fever",
+    # a bra (胸围) is no chest; sleep is no fall; 冒得 is 湘 "not"; heartburn is no fever
+    "我扣胸围嘅时候膊头好痛，手举唔高成半年",
+    "fell asleep on the sofa with my arm under me, woke up with it numb and tingling, fine after an hour",
+    "伢子膝盖有点痛，冒得发烧，跑跳都冒得问题",
+    "食完饭心口有啲烧，反酸，我腰骨都有啲痛",
+    # bruises of several ages only on a walking child's shins; a back strained lifting with the cauda screen answered
+    "幼儿园小朋友四岁，两条小腿前面好几块青，新旧都有，天天爬上爬下，精神好",
+    "今天早上搬箱子腰闪了，直不起腰，小便正常，腿不麻",
+    # an operation's incision is no cut
+    "换膝盖一周了，刀口干干净净的，膝盖还有点肿，小腿不肿",
+])
+def test_round_31_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+def test_a_back_strain_with_a_bladder_change_is_still_the_nets_to_judge() -> None:
+    """The back-strain veto needs the bladder said to be normal: a bladder change keeps the rules' cauda equina."""
+    r = assess("今天早上搬箱子腰闪了，直不起腰，小便解不出来")
+    assert r.urgency == "emergency" and "cauda_equina" in r.red_flags, r.red_flags
+
+
+@pytest.mark.parametrize(("vetoed", "judged"), [
+    ("脑梗三年了，右边手脚没劲，一直这样没变化，想做康复", "脑梗三年了，右边手脚没劲，想做康复"),
+    ("宝宝三个月，大腿皮纹不对称，吃奶正常", "宝宝三个月，大腿不对称，吃奶正常"),
+    ("十年前摔断过小腿，一到下雨天就酸", "十年前摔断过小腿，这两天酸"),
+    ("换膝盖一周了，膝盖酸痛，一天比一天好", "换膝盖一周了，膝盖酸痛，这几天走路多"),
+    ("今天早上搬箱子腰闪了，直不起腰，小便正常", "今天早上搬箱子腰闪了，直不起腰"),
+    ("四岁小朋友两条小腿前面好几块青，天天爬上爬下", "四岁小朋友身上好几块青，天天爬上爬下"),
+])
+def test_the_net_does_not_judge_a_vetoed_story(monkeypatch: pytest.MonkeyPatch, vetoed: str, judged: str) -> None:
+    """red_flags.yaml safety_net_vetoes: with a net that raises everything, the vetoed story stays as the rules left it
+    and the same story without the veto's words is raised. (The net reads Chinese only: safety_net.MIN_SIZE.)"""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=0.0))
+    assert assess(vetoed).urgency != "emergency", assess(vetoed).evidence[-1:]
+    assert assess(judged).urgency == "emergency"

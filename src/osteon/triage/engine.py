@@ -145,13 +145,6 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
     # (no emergency the net alone caught in the written sets had "other" leading)
     ortho_best = max((s for d, s in scores.items() if d not in ("other", "emergency")), default=0.0)
     nonortho_lead = scores.get("other", 0.0) > 0 and scores.get("other", 0.0) >= ortho_best
-    # nor a visit about an old fracture's hardware or healing (钢板取出, 骨不连): the story of the original injury
-    # is full of emergency n-grams (摔下来, 骨折); no net-only catch in the written sets had this context
-    followup = any("cond.trauma_followup" in f.tags for f in findings if not f.negated)
-    # nor a toddler's pulled elbow told as such (a hand pulled or lifted, crying, the arm held still, no fall):
-    # 拽/哭/吊起不动 read as emergencies to the net (T and W each had one raised); no written emergency had it
-    pulled_elbow = any(f.concept == "cond.nursemaid" for f in findings if not f.negated) and not any(
-        t in ctx.tags for t in ("mech.fall", "mech.high_energy", "mech.crush"))
     # nor a knock to the chest wall whose patient says they are not short of breath (Z, AA and AB each had one
     # raised: 撞/胸/喘 read as emergencies); a knock with breathlessness, or a high-energy one, is the rules' to raise
     chest_knock = (
@@ -160,11 +153,10 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
         and not any(t in ctx.tags for t in ("mech.high_energy", "sym.breathless", "sym.chest_pressure"))
         and any(f.negated and f.tags & {"sym.breathless", "sym.chest_tightness", "sym.chest_pressure"} for f in findings)
     )
-    # nor a child's bruise from a fall or knock someone saw happen (AE, AF and AG each had one raised: 孩子/摔/青 read
-    # as safeguarding to the net); an unwitnessed or doubtful story stays with the safeguarding rules
-    witnessed_child = "ctx.witnessed" in ctx.tags and any(t in ctx.tags for t in ("person.child", "age.child"))
-    if (urgency != "emergency" and texts and not nonortho_lead and not followup and not pulled_elbow
-            and not chest_knock and not witnessed_child):
+    # nor a story listed in red_flags.yaml safety_net_vetoes (an old fracture's follow-up, a pulled elbow, an
+    # unchanged old deficit …)
+    vetoed = any(ctx.rule(v) is not None for v in kn.net_vetoes)
+    if urgency != "emergency" and texts and not nonortho_lead and not chest_knock and not vetoed:
         net = load_net().score(" ".join(texts))
         if net.raises:
             urgency, net_raised = "emergency", True

@@ -92,6 +92,8 @@ DERIVED_TAGS = (
     "bilateral",
     "ortho",
     "polyarticular",
+    "bruise.shins",
+    "denied.sphincter",
     "sex.male",
     "sex.female",
 )
@@ -157,6 +159,8 @@ class Knowledge:
     patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # compose.yaml: (concept, regex, veto regex or None); a veto word in the clause drops the match
     compositions: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = ()
+    # red_flags.yaml safety_net_vetoes: stories the statistical safety net does not judge (the rules still do)
+    net_vetoes: tuple[Rule, ...] = ()
 
     @property
     def known_tags(self) -> frozenset[str]:
@@ -450,6 +454,9 @@ def load_knowledge() -> Knowledge:
         red_flags=red,
         urgency_rules=_parse_rules(
             rf.get("urgency_rules"), "red_flags.yaml", "urgency_rules", known, red=False
+        ),
+        net_vetoes=_parse_rules(
+            rf.get("safety_net_vetoes"), "red_flags.yaml", "safety_net_vetoes", known, red=False
         ),
         interview=iv,
         typos=load_typos(),

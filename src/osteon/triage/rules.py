@@ -73,6 +73,7 @@ class RuleContext:
 
     def __init__(self, findings: list[Finding], facts: Facts, knowledge: Knowledge) -> None:
         """Collect positive tags (with certainty multipliers) and add derived tags."""
+        self.findings = findings
         self.pos = [f for f in findings if not f.negated]
         self.tags: dict[str, float] = {}
         self.src: dict[str, list[Finding]] = defaultdict(list)
@@ -175,6 +176,17 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     }
     if len(joints) >= 3:
         out.add("polyarticular")  # three or more joint regions: think inflammatory arthritis
+    # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
+    # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site)
+    # the patient says bladder and bowel are normal (屙尿正常, 大小便没问题, "peeing fine"): the cauda equina screen
+    # was answered
+    if any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings) and not (
+        ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}
+    ):
+        out.add("denied.sphincter")
+    bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
+    if bruises and all(f.site in ("site.calf", "site.knee") for f in bruises):
+        out.add("bruise.shins")
     ortho = knowledge.orthopaedic
     for f in ctx.pos:
         if any(w > 0 and dept in ortho for t in f.tags for dept, w in knowledge.weights.get(t, {}).items()):
