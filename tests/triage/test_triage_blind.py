@@ -163,11 +163,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
         # swollen arm stays urgent; the net raised DDH creases and an old stroke's unchanged weakness (vetoed, round 31)
         ("batch_ai", (47, 48, 0), (45, 48, 0)),
-        # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; still missed:
-        # bruises on a just-3-year-old at ballet (English); the net still raises a cut finger that cannot bend
-        # (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not" is left out: 冒汗, 冒血) as a septic
-        # joint
-        ("batch_aj", (47, 48, 2), (46, 48, 1)),
+        # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
+        # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
+        # is left out: 冒汗, 冒血) as a septic joint
+        ("batch_aj", (48, 48, 2), (47, 48, 1)),
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
         ("batch_ak", (48, 48, 1), (48, 48, 0)),
@@ -601,6 +600,8 @@ ROUND_31 = {
     ],
     "neurovascular": ["fell on his outstretched arm, elbow swollen, his fingers look paler than the other hand"],
     "spinal_infection": ["spine surgery 3 weeks ago, back pain worse again, temps of 38.6 at night, I take prednisolone"],
+    # an age said as a birthday ("just turned 2") makes bruises on the ears a TEN-4 sign
+    "child_safeguarding": ["the little one just turned 2, she has bruises on both ears and on her tummy, nobody knows how"],
 }
 
 

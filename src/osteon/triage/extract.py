@@ -138,6 +138,8 @@ _AGE_OTHER = [
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
                r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # "little maid, just turned 3": a birthday said as a number (round 31)
+    re.compile(r"\b(?:just |only |recently )?turned (\d{1,3})\b(?! ?(?:degrees?|°|times?|%|kg|cm|am|pm|o'clock|mins?|minutes?))"),
     # "resident mrs kowalski 88 found on the floor": a title and a surname, then the age
     re.compile(r"\b(?:mrs|mr|ms|miss)\.? [a-z'-]+,? (\d{2,3})\b(?![ -]?(?:kg|cm|lbs?|years? ago|%|/))"),
     # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
