@@ -54,8 +54,9 @@ oncology day unit, a toddler parents' WeChat group, 45 English) on the round-29 
 batch_aj (a toll station, an orchard at harvest, a dance school, a pharmacy counter, a rehab ward's night log, 45
 English) was written after round 30 and scored once on the round-30 code, then used (with batch_ak) for round 31 — held
 out. batch_ak (a kindergarten and school nurse's office, a dance studio, a taxi drivers' group chat, 45 English) on the
-round-30 code, then used for round 31 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ak (rounds 14-31), kept out to
+round-30 code, then used for round 31 — held out. batch_ao (a building-materials market, a nursing student's ward
+notes, an overseas family's WhatsApp group, 45 English) on the round-31 code, then used for round 32 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-32), kept out to
 measure it.
 """
 
@@ -79,7 +80,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak"]
+             "batch_ak", "batch_ao"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -130,8 +131,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last,
         # and a toddler's pulled elbow (牵到娃娃的手往上一提) is recognised, so the net no longer raises it
         ("batch_t", (48, 48, 0), (48, 48, 0)),
-        # round 17: a bench-press chest wall strain, tender to the touch, is still read as possibly cardiac
-        ("batch_u", (48, 48, 1), (48, 48, 1)),
+        # round 17: a bench-press chest wall strain, tender to the touch, was read as possibly cardiac until round 32
+        # (chest.wall: pain brought on by pressing, breathlessness or sweating denied)
+        ("batch_u", (48, 48, 0), (48, 48, 0)),
         # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
         ("batch_v", (48, 48, 2), (48, 48, 0)),
         ("batch_w", (48, 48, 0), (48, 48, 0)),
@@ -155,8 +157,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # both vetoed since round 31
         ("batch_af", (48, 48, 0), (48, 48, 0)),
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
-        # foot's); the net raises a knee replacement healing normally and a cut finger that cannot bend (urgent)
-        ("batch_ag", (47, 48, 2), (47, 48, 0)),
+        # foot's); the net raises a knee replacement healing normally (a cut finger that cannot bend: vetoed, round 32)
+        ("batch_ag", (47, 48, 1), (47, 48, 0)),
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 1), (46, 48, 0)),
@@ -170,6 +172,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
         ("batch_ak", (48, 48, 1), (48, 48, 0)),
+        # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
+        ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -657,3 +661,45 @@ def test_the_net_does_not_judge_a_vetoed_story(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=0.0))
     assert assess(vetoed).urgency != "emergency", assess(vetoed).evidence[-1:]
     assert assess(judged).urgency == "emergency"
+
+
+# Round 32 (blind batch AO): new phrasings of what it missed or over-raised, none of them a batch sentence.
+ROUND_32 = {
+    "acute_coronary": ["my father 66 has pain in the left arm since 30 min and some uneasiness in the chest, breathlessness on walking"],
+    "dvt": ["Bed 7, 79M, POD4 total hip. R calf swollen and tender, bigger than the left"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_32.items() for t in ts])
+def test_round_32_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    # chest pain brought on by pressing after exertion, breathlessness denied: chest wall
+    "did 100 push-ups yesterday, my right chest hurts when I press on it, not short of breath, no sweating",
+    "昨天搬了一下午花盆，今天左边胸口按着痛，不喘，也没出汗",
+    # a cut finger that will not bend is an urgent cut tendon; dizziness alone; the ward's absorption fever
+    "削苹果割到了右手中指，血止住了，可是中指最后一节弯不下去",
+    "早上起床一转头就天旋地转，几十秒就好，手脚有劲，说话清楚",
+    "换髋关节术后第1天，体温37.9度，医生说是吸收热，伤口不红",
+])
+def test_round_32_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("阮阿公手袂灵活，纽仔扣袂起来，行路若踏着膨纱", "spine", "urgent"),  # 闽: myelopathy
+    ("我爸抽了几十年烟，肋骨疼，一到黑了疼得更厉害，人瘦得皮包骨", "bone_tumor", "urgent"),  # night pain, weight loss
+    ("my back went bending to pick up my son, no pain down the legs", "spine", "routine"),  # the son is not the patient
+    ("我个BB四个月，对脚有啲O型，踢得好有力", "pediatric", "routine"),  # 粤 BB is a baby
+    ("仔仔十二岁踢波，膝头下面鼓起个包，跪低就痛", "pediatric", "routine"),  # Osgood-Schlatter
+])
+def test_round_32_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (text, r.department, r.urgency, r.alternatives)

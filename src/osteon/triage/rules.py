@@ -184,6 +184,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}
     ):
         out.add("denied.sphincter")
+    # chest pain the patient brings on by pressing, with breathlessness or sweating denied: chest-wall pain (pain
+    # reproduced by palpation, LR ≈ 0.2-0.3 for ACS — Swap & Nagurney, JAMA 2005), not the bare-chest-pain clause's
+    if any(
+        "sym.tender" in f.tags and (f.site in ("site.chest", "site.rib") or (f.site is None and "site.chest" in ctx.tags))
+        for f in ctx.pos
+    ) and any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings):
+        out.add("chest.wall")
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
     if bruises and all(f.site in ("site.calf", "site.knee") for f in bruises):
         out.add("bruise.shins")
