@@ -56,7 +56,9 @@ English) was written after round 30 and scored once on the round-30 code, then u
 out. batch_ak (a kindergarten and school nurse's office, a dance studio, a taxi drivers' group chat, 45 English) on the
 round-30 code, then used for round 31 — held out. batch_ao (a building-materials market, a nursing student's ward
 notes, an overseas family's WhatsApp group, 45 English) on the round-31 code, then used for round 32 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-32), kept out to
+batch_an (a county hospital's registration desk, a village doctor's phone, a university team's chat, 44 English) on
+the round-32 code, then used for round 33 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-33), kept out to
 measure it.
 """
 
@@ -80,7 +82,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_ao"]
+             "batch_ak", "batch_an", "batch_ao"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -172,6 +174,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
         ("batch_ak", (48, 48, 1), (48, 48, 0)),
+        # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
+        ("batch_an", (48, 48, 0), (47, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
         ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
@@ -703,3 +707,33 @@ def test_round_32_decoys_stay_non_emergency(text: str) -> None:
 def test_round_32_department_and_urgency(text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (text, r.department, r.urgency, r.alternatives)
+
+
+# Round 33 (blind batch AN): new phrasings of what it missed or over-raised, none of them a batch sentence.
+ROUND_33 = {
+    "cauda_equina": ["my father has back pain for a week, since last night no control on motion and both legs weak"],
+    "acute_coronary": ["my uncle 60 has pain in his jaw and left arm since this morning and is short of breath climbing one step"],
+    "high_energy_trauma": ["a worker came off the roof, about second storey, now his lower back is sore but he is walking"],
+    "septic_joint": ["my son is 5, hotness of body for two days and now he cannot walk, crying for his left hip"],
+    "stroke": ["mum sounds strange on the phone, like she has been drinking, and she can't lift her left arm since lunch"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_33.items() for t in ts])
+def test_round_33_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "after heavy bench press my left chest and armpit are sore, pressing on the muscle hurts, breathing is fine",
+    "发烧两天，咳嗽，喉咙痛，全身骨头酸痛，腰也痛，家里人都感冒了",  # flu aches, not a spinal infection
+    "脖子后面的富贵包越来越大，不痛不麻，想问能不能消掉",  # a dowager's hump that grows is a fat pad
+    "腿上打着石膏一个礼拜了，里面痒得要命，晚上痒得睡不着，脚趾头热乎乎的能动",  # a cast that itches
+])
+def test_round_33_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])

@@ -211,7 +211,8 @@ _HEIGHT_M = [
     ),
 ]
 _HEIGHT_EN_FLOOR = re.compile(
-    r"(?:fell|fall|jumped)[^,.;]{0,20}?(second|third|fourth|fifth|2nd|3rd|4th|5th) (?:floor|storey)"
+    r"(?:fell|fall|falls|falling|jumped|came off|come off|coming off|dropped|tumbled|slipped off)[^.;]{0,40}?"
+    r"(second|third|fourth|fifth|2nd|3rd|4th|5th) (?:floor|storey|story|level)"
 )
 _EN_FLOORS = {"second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 _TEMP = re.compile(r"(3[5-9]|4[0-2])(?:\.(\d))?\s*(?:度|℃|°c|°)(\d)?")

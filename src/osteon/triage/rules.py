@@ -187,9 +187,14 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # chest pain the patient brings on by pressing, with breathlessness or sweating denied: chest-wall pain (pain
     # reproduced by palpation, LR ≈ 0.2-0.3 for ACS — Swap & Nagurney, JAMA 2005), not the bare-chest-pain clause's
     if any(
-        "sym.tender" in f.tags and (f.site in ("site.chest", "site.rib") or (f.site is None and "site.chest" in ctx.tags))
+        "sym.tender" in f.tags
+        and "site.chest" in ctx.tags
+        and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder", "site.axilla")
         for f in ctx.pos
-    ) and any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings):
+    ) and (
+        "ctx.breathing_normal" in ctx.tags
+        or any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings)
+    ):
         out.add("chest.wall")
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
     if bruises and all(f.site in ("site.calf", "site.knee") for f in bruises):
