@@ -57,8 +57,11 @@ out. batch_ak (a kindergarten and school nurse's office, a dance studio, a taxi 
 round-30 code, then used for round 31 — held out. batch_ao (a building-materials market, a nursing student's ward
 notes, an overseas family's WhatsApp group, 45 English) on the round-31 code, then used for round 32 — held out.
 batch_an (a county hospital's registration desk, a village doctor's phone, a university team's chat, 44 English) on
-the round-32 code, then used for round 33 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-33), kept out to
+the round-32 code, then used for round 33 — held out. batch_al (an elderly care home, a square-dancing group, food
+delivery riders' hotline) and batch_am (a fishing village clinic, a hospital car park and security desk, a hotel gym
+and pool), 45 English each, were written before round 31, kept unread, scored once on the round-33 code as its
+untuned estimate, then used for round 34 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-34), kept out to
 measure it.
 """
 
@@ -82,7 +85,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_an", "batch_ao"]
+             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -137,7 +140,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # (chest.wall: pain brought on by pressing, breathlessness or sweating denied)
         ("batch_u", (48, 48, 0), (48, 48, 0)),
         # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
-        ("batch_v", (48, 48, 2), (48, 48, 0)),
+        ("batch_v", (48, 48, 1), (48, 48, 0)),  # round 34: 冇坐稳一屁股墩 is how she fell, not a hip
         ("batch_w", (48, 48, 0), (48, 48, 0)),
         ("batch_x", (48, 48, 0), (48, 48, 0)),
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
@@ -174,6 +177,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
         ("batch_ak", (48, 48, 1), (48, 48, 0)),
+        # batch_al and batch_am: written before round 31 and scored once on the round-33 code (AL 47/48, 7 false; AM
+        # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises an old man's dinner-fork
+        # wrist (urgent) and a knee replacement's weeping wound without fever (urgent)
+        ("batch_al", (48, 48, 2), (44, 48, 0)),
+        ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
         ("batch_an", (48, 48, 0), (47, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
@@ -735,5 +743,39 @@ def test_round_33_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "腿上打着石膏一个礼拜了，里面痒得要命，晚上痒得睡不着，脚趾头热乎乎的能动",  # a cast that itches
 ])
 def test_round_33_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+# Round 34 (blind batches AL and AM): new phrasings of what they missed or over-raised, none of them a batch sentence.
+ROUND_34 = {
+    "spinal_infection": ["dad is diabetic on insulin, his back has been getting worse for ten days and he's running temps at night"],
+    "neurovascular": ["his leg got pinned between a reversing car and the wall, the foot has gone bluey-grey and tingly"],
+    "septic_joint": ["my 2 y/o had a fever of 39 last night and today won't put weight on her right leg"],
+    "high_energy_trauma": ["she went over the edge of the loading bay, about 3 metres, and her back hurts in the middle"],
+    "cauda_equina": ["sciatica in both legs now and I couldn't wee properly since this morning, it feels odd when I wipe"],
+    "child_safeguarding": ["toddler aged 2 with burns in a grid pattern on both hands, the boyfriend says he touched the heater"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_34.items() for t in ts])
+def test_round_34_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+@pytest.mark.parametrize("text", [
+    "passed out on the sofa after a few beers with my arm over the edge, woke with it dead, fine after ten minutes",
+    "cut my thumb on a broken glass in the sink, small cut, bleeding stopped",  # broken glass is no broken bone
+    "my leg was plated after a break eight years ago, long healed, the calf aches when it is cold",  # no VTE risk today
+    "rear-ended at walking pace in a car park yesterday, a bit of a stiff neck, no numbness",
+    "老毛病痛风又犯了，大脚趾红肿，被子碰一下都疼，没发烧",  # a known gout flare
+    "我奶奶八十了，前天没坐稳一屁股墩在地上，腰疼，大小便正常，腿不麻",  # a low fall onto the bottom: urgent
+    "最近手不灵活，写字歪七扭八，走路像踩棉花",  # myelopathy is urgent, 歪七扭八 is no twist injury
+])
+def test_round_34_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])

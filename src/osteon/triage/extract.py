@@ -122,7 +122,7 @@ _AGE_OTHER = [
     re.compile(r"今年\s*(\d{2,3})(?![\d年个天月周])"),
     re.compile(r"(?<![\d.])([2-9]\d|1[01]\d)(几)?(多)?了(?=$|[,。.，;；!！?？ ])"),
     re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?)[ -]?old"),
-    re.compile(r"\b(\d{1,3})\s?yo\b"),
+    re.compile(r"\b(\d{1,3})\s?(?:yo|y/o|y\.o\.?|yr old|yrs old)(?![a-z])"),
     # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
     re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
     # "my son 17 play basketball", "my son runs cross-country, 16.": a bare number right after the child word,
@@ -206,7 +206,7 @@ _HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|
 _HEIGHT_M = [
     re.compile(r"(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|落)"),
     re.compile(
-        r"(?:摔|掉|跳|坠|跌|fell|fall|落|come down|came down|cowped|tumbled|dropped)[^。.;；]{0,30}?"
+        r"(?:摔|掉|跳|坠|跌|fell|fall|落|come down|came down|cowped|tumbled|dropped|went over|went off|over the edge)[^。.;；]{0,45}?"
         r"(\d+(?:\.\d+)?|two|three|four|five|six|seven|eight|nine|ten)\s*(?:米|meters?|metres?|m\b)"
     ),
 ]
