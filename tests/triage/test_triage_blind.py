@@ -60,8 +60,10 @@ batch_an (a county hospital's registration desk, a village doctor's phone, a uni
 the round-32 code, then used for round 33 — held out. batch_al (an elderly care home, a square-dancing group, food
 delivery riders' hotline) and batch_am (a fishing village clinic, a hospital car park and security desk, a hotel gym
 and pool), 45 English each, were written before round 31, kept unread, scored once on the round-33 code as its
-untuned estimate, then used for round 34 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ao (rounds 14-34), kept out to
+untuned estimate, then used for round 34 — held out. batch_ap (a highway service area's first-aid room, a family
+doctor's follow-up list, a community centre's exercise class, 45 English) on the round-34 code, then used for round
+35 — held out.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_ap (rounds 14-35), kept out to
 measure it.
 """
 
@@ -85,7 +87,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao"]
+             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -184,6 +186,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
         ("batch_an", (48, 48, 0), (47, 48, 0)),
+        # batch_ap: written during round 34 and scored once on its code (46/48, 4 false — docs/triage.md), then used for
+        # round 35 (two English phrasings; a Cantonese chest-wall strain the net raised); still raised: a knee
+        # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
+        # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina)
+        ("batch_ap", (48, 48, 3), (47, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
         ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
@@ -779,3 +786,25 @@ def test_round_34_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
 def test_round_34_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+
+
+# Round 35 (blind batch AP, after its untuned scoring)
+ROUND_35 = {
+    "compartment": ["he slept on his arm drunk all night, the forearm is tight like a balloon, pain is insane when we straighten his fingers"],
+    "open_fracture": ["fell off a step, the wrist looks like a fork and there is a puncture hole over the bump, bleeding"],
+}
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_35.items() for t in ts])
+def test_round_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+    """By the rules alone (the net switched off), so the data files are what is tested."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    r = assess(text)
+    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
+
+
+def test_a_gym_chest_strain_pressed_sore_is_not_the_nets_to_raise() -> None:
+    """粤: pain on moving and on pressing after bench press, no breathlessness or sweating (chest.wall veto)."""
+    r = assess("琴日喺健身房推胸，左边心口一郁就痛，按落去都痛，冇气喘，冇出汗")
+    assert r.urgency != "emergency", r.evidence[-1:]
