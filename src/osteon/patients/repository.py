@@ -5,7 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.patients.models import Patient, PatientIdentifier
@@ -43,6 +59,35 @@ async def active_grants(session: AsyncSession, actor: Actor, now: datetime,
     if patient_id is not None:
         q = q.where(AccessGrant.patient_id == patient_id)
     return list((await session.execute(q)).scalars())
+
+
+def _sharing_statement() -> CompoundSelect:
+    """(is_grant, patient_id, scope) of a user's open care relationships and active grants, one UNION ALL."""
+    user, now = bindparam("user_id"), bindparam("now")
+    granted = select(literal_column("1", Integer), AccessGrant.patient_id, AccessGrant.scope).where(
+        AccessGrant.grantee_id == user, AccessGrant.revoked_at.is_(None), AccessGrant.starts_at <= now,
+        AccessGrant.ends_at > now)
+    cared = select(literal_column("0", Integer), CareRelationship.patient_id, cast(null(), JSON)).where(
+        CareRelationship.user_id == user, or_(CareRelationship.ends_at.is_(None), CareRelationship.ends_at > now))
+    return granted.union_all(cared)
+
+
+# Built once: a DICOMweb query runs it on every request, and building it costs more Python time than running it.
+_SHARING = _sharing_statement()
+
+
+async def shared_with(session: AsyncSession, actor: Actor, now: datetime
+                      ) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, list[str] | None]]]:
+    """The actor's open care relationships (patient ids) and active grants ((patient id, scope)), read together in
+    one statement — the same conditions as :func:`_shared_selects` and :func:`active_grants`."""
+    cared: list[uuid.UUID] = []
+    grants: list[tuple[uuid.UUID, list[str] | None]] = []
+    for is_grant, patient_id, scope in await session.execute(_SHARING, {"user_id": actor.user_id, "now": now}):
+        if is_grant:
+            grants.append((patient_id, scope))
+        else:
+            cared.append(patient_id)
+    return cared, grants
 
 
 async def full_access_ids(session: AsyncSession, actor: Actor, now: datetime,
