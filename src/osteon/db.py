@@ -83,6 +83,7 @@ class Database:
                 yield session
                 await audit.write_pending(session)
                 await session.commit()
+                audit.committed(session)
             except BaseException:
                 await session.rollback()
                 await self._run_on_failure(session)
