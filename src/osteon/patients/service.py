@@ -272,8 +272,10 @@ def _refs_in(scopes: list[list[str] | None], kind: str) -> list[str]:
     return sorted({str(r)[len(prefix):] for scope in scopes if scope for r in scope if str(r).startswith(prefix)})
 
 
-# For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``.
+# For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``;
+# ``readable_now(actor)`` is the same with bound parameters, for statements built once.
 readable_by = repository.readable_by
+readable_now = repository.readable_now
 
 
 async def readable_condition(session: AsyncSession, actor: Actor) -> ColumnElement[bool]:
