@@ -44,12 +44,27 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _reset_only_open_transactions(engine: Engine) -> None:
+    """The pool's reset on return for an aiosqlite engine created with ``pool_reset_on_return=None``: roll back
+    only a connection that is still inside a transaction. After a commit — every successful request — SQLite
+    has nothing to roll back, and the default unconditional rollback costs a round trip through aiosqlite's
+    thread per request."""
+
+    @event.listens_for(engine, "reset")
+    def _reset(_dbapi_conn: Any, record: Any, state: Any) -> None:
+        if not state.asyncio_safe or state.transaction_was_reset:
+            return  # what the default reset skips too
+        if record.driver_connection.in_transaction:  # sqlite3_get_autocommit(): exact, no thread hop
+            record.dbapi_connection.rollback()
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and serialised writers. ``pooled=False`` opens a
     connection per use (for callers that drive the app from several event loops, like test clients)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None)
         configure_sqlite(engine.sync_engine)
+        _reset_only_open_transactions(engine.sync_engine)
         return engine
     if not pooled:
         return create_async_engine(url, echo=echo, poolclass=NullPool)
@@ -83,6 +98,7 @@ class Database:
                 yield session
                 await audit.write_pending(session)
                 await session.commit()
+                audit.committed(session)
             except BaseException:
                 await session.rollback()
                 await self._run_on_failure(session)

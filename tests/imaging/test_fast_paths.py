@@ -15,7 +15,7 @@ from osteon.imaging.models import Instance, InstanceConflict, Series, Study
 from osteon.security.models import AuditEvent
 from tests.conftest import login
 from tests.consultations.factories import create, hospitals, soon
-from tests.factories import make_user, make_world
+from tests.factories import make_patient, make_user, make_world
 from tests.imaging.dicomgen import ct_slice, to_bytes
 from tests.imaging.test_dicomweb import _multipart
 
@@ -170,3 +170,46 @@ async def test_a_consultation_expert_gets_frames_of_the_shared_study_only(app, d
     assert (await client.get(frame(shared), headers=ex)).status_code == 200
     assert (await client.get(frame(private), headers=ex)).status_code == 404
     assert (await client.get(frame(private), headers={**h.doctor.headers, "Accept": FRAME_ACCEPT})).status_code == 200
+
+
+async def test_the_frame_statement_built_once_binds_each_users_own_scope(app, db, settings, client):
+    """The one-statement frame check is built once per kind of user; interleaved users of every kind get exactly
+    what their own scope allows, and a care relationship counts from the next request until it ends."""
+    from osteon.kit.models import utcnow
+    from osteon.patients.service import add_care_relationship
+    from osteon.security.models import CareRelationship, User
+
+    world, other = await make_world(db), await make_world(db)
+    spine_patient = await make_patient(db, app.state.cipher, world, department=world.spine)
+    someone_else = await make_patient(db, app.state.cipher, world, department=world.spine)
+    cipher = app.state.cipher
+    users = {
+        "spine": await make_user(db, settings, cipher, world, department=world.spine),
+        "ortho": await make_user(db, settings, cipher, world),  # spine is a unit of orthopaedics
+        "radiology": await make_user(db, settings, cipher, world, department=world.radiology),
+        "tech": await make_user(db, settings, cipher, world, role="technician", department=None),
+        "other_tech": await make_user(db, settings, cipher, other, role="technician", department=None),
+        "the_patient": await make_user(db, settings, cipher, world, role="patient", department=None,
+                                       patient_id=spine_patient.id),
+        "another_patient": await make_user(db, settings, cipher, world, role="patient", department=None,
+                                           patient_id=someone_else.id),
+    }
+    headers = {k: {**await login(client, u, pw), "Accept": FRAME_ACCEPT} for k, (u, pw) in users.items()}
+    ds = ct_slice(patient_id=spine_patient.mrn, size=32)
+    assert (await _post(client, headers["ortho"], [ds])).status_code == 200
+    url = (f"/dicomweb/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}/instances/"
+           f"{ds.SOPInstanceUID}/frames/1")
+    expected = {"spine": 200, "ortho": 200, "radiology": 404, "tech": 200, "other_tech": 404, "the_patient": 200,
+                "another_patient": 404}
+    for _ in range(2):
+        for who in ["radiology", "spine", "other_tech", "tech", "another_patient", "the_patient", "ortho"]:
+            assert (await client.get(url, headers=headers[who])).status_code == expected[who], who
+    async with db.transaction() as s:
+        rad = (await s.execute(select(User.id).where(User.username == users["radiology"][0]))).scalar_one()
+        await add_care_relationship(s, rad, spine_patient.id)
+    assert (await client.get(url, headers=headers["radiology"])).status_code == 200
+    assert (await client.get(url, headers=headers["other_tech"])).status_code == 404
+    async with db.transaction() as s:
+        rel = (await s.execute(select(CareRelationship).where(CareRelationship.user_id == rad))).scalar_one()
+        rel.ends_at = utcnow()
+    assert (await client.get(url, headers=headers["radiology"])).status_code == 404

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from osteon.db import Database
 from osteon.migrations import upgrade_async
@@ -189,3 +189,69 @@ async def test_audit_search_accepts_dates_without_a_time_zone(client, app, db, s
     headers = await login(client, auditor, pw, totp=pyotp.TOTP(secret).now())
     r = await client.get("/api/v1/audit/events", params={"since": "2020-01-01T00:00:00", "until": "2099-01-01"}, headers=headers)
     assert r.status_code == 200 and r.json()["total"] >= 1
+
+
+async def _append(database: Database, *actions: str) -> None:
+    async with database.transaction() as s:
+        for action in actions:
+            audit.record(s, action, username="t")
+
+
+async def test_control_13_a_stale_cached_chain_head_never_breaks_the_chain(tmp_path):
+    """Each process remembers the chain head it last committed to skip reading it; another process appending
+    meanwhile, a rolled-back append and a database restored to an older state all make that guess stale — the
+    next append must still continue from the true last row."""
+    url = await fresh_database_url(tmp_path, "audit_head")
+    await upgrade_async(url)
+    one, two = Database(url), Database(url)  # two engines: two processes as far as the cache is concerned
+    try:
+        await _append(one, "a.1", "a.2")
+        await _append(two, "b.1", "b.2", "b.3")  # one's remembered head (row 2) is now stale
+        await _append(one, "a.3", "a.4")
+        with pytest.raises(RuntimeError):
+            async with one.transaction() as s:
+                audit.record(s, "a.rolled_back", username="t")
+                await audit.write_pending(s)
+                raise RuntimeError("the request failed after its audit rows were written")
+        await asyncio.gather(*[_append(db_, f"c.{i}") for i, db_ in enumerate([one, two] * 4)])
+        async with one.sessionmaker() as s:
+            result = await audit.verify(s)
+            rows = (await s.execute(select(AuditEvent.seq, AuditEvent.action).order_by(AuditEvent.seq))).all()
+        assert result.ok and result.checked == 15, result
+        assert [r[0] for r in rows] == list(range(1, 16)) and "a.rolled_back" not in {r[1] for r in rows}
+        # A restore to an older state under a running process: rows 14–15 are gone, its remembered head with them.
+        async with one.transaction() as s:
+            if one.is_sqlite:
+                await s.execute(text("DROP TRIGGER audit_events_no_delete"))
+            else:
+                await s.execute(text("DROP TRIGGER audit_events_no_change ON audit_events"))
+            await s.execute(text("DELETE FROM audit_events WHERE seq > 13"))
+        await _append(one, "after.restore")
+        async with one.sessionmaker() as s:
+            result = await audit.verify(s)
+        assert result.ok and result.checked == 14, result
+    finally:
+        await one.dispose()
+        await two.dispose()
+
+
+async def test_an_append_after_this_process_own_commit_does_not_read_the_chain_head(tmp_path):
+    url = await fresh_database_url(tmp_path, "audit_head_fast")
+    await upgrade_async(url)
+    database = Database(url)
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    try:
+        await _append(database, "first")
+        event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+        await _append(database, "second", "third")
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+        async with database.sessionmaker() as s:
+            assert (await audit.verify(s)).ok
+    finally:
+        await database.dispose()
+    assert not [s for s in statements if "ORDER BY audit_events.seq DESC" in s]
+    assert len([s for s in statements if s.lstrip().startswith("INSERT INTO audit_events")]) == 2

@@ -8,7 +8,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Update, and_, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.imaging.models import (
@@ -29,7 +41,7 @@ from osteon.orders.models import Order
 # Imaging filters studies by the patients a user may see *inside* the SQL query (pagination must count
 # only visible rows), so it reuses the patients domain's own predicate rather than re-implementing it.
 from osteon.patients.models import Patient
-from osteon.patients.service import readable_by
+from osteon.patients.service import readable_by, readable_now
 from osteon.security.deps import Actor
 from osteon.security.models import AccessGrant
 
@@ -57,22 +69,38 @@ async def instance_by_uid(session: AsyncSession, sop_uid: str) -> Instance | Non
     return (await session.execute(select(Instance).where(Instance.sop_instance_uid == sop_uid))).scalar_one_or_none()
 
 
+def _instance_file_statement(readable_patient: ColumnElement[bool]) -> Select:
+    """The statement of :func:`instance_file_with_access` for one kind of actor (see ``readable_now``)."""
+    now, user_id = bindparam("r_now"), bindparam("r_user_id")
+    readable = select(Patient.id).where(Patient.id == Study.patient_id, readable_patient).exists()
+    granted = select(AccessGrant.patient_id).where(
+        AccessGrant.patient_id == Study.patient_id, AccessGrant.grantee_id == user_id,
+        AccessGrant.revoked_at.is_(None), AccessGrant.starts_at <= now, AccessGrant.ends_at > now).exists()
+    return (select(Instance.file_hash, Instance.transfer_syntax_uid, Study.patient_id, readable.label("readable"),
+                   granted.label("granted"))
+            .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Instance.study_id)
+            .where(Study.study_instance_uid == bindparam("study_uid"),
+                   Series.series_instance_uid == bindparam("series_uid"),
+                   Instance.sop_instance_uid == bindparam("sop_uid")).limit(1))
+
+
+# One statement per kind of actor, built once: building it cost more Python time than running it (every frame).
+_INSTANCE_FILE: dict[str, Select] = {}
+
+
 async def instance_file_with_access(session: AsyncSession, actor: Actor, study_uid: str, series_uid: str,
                                     sop_uid: str, now: datetime) -> Any | None:
     """One instance's (file_hash, transfer_syntax_uid, patient_id, readable, granted) in one statement:
     ``readable`` = the study's patient passes the patients domain's own visibility condition
-    (:func:`readable_by` with its care-relationship and grant subqueries), ``granted`` = the actor holds an
-    active access grant on that patient (then the patients domain must decide what is shared)."""
-    readable = select(Patient.id).where(Patient.id == Study.patient_id, readable_by(actor, now)).exists()
-    granted = select(AccessGrant.patient_id).where(
-        AccessGrant.patient_id == Study.patient_id, AccessGrant.grantee_id == actor.user_id,
-        AccessGrant.revoked_at.is_(None), AccessGrant.starts_at <= now, AccessGrant.ends_at > now).exists()
-    q = (select(Instance.file_hash, Instance.transfer_syntax_uid, Study.patient_id, readable.label("readable"),
-                granted.label("granted"))
-         .join(Series, Series.id == Instance.series_id).join(Study, Study.id == Instance.study_id)
-         .where(Study.study_instance_uid == study_uid, Series.series_instance_uid == series_uid,
-                Instance.sop_instance_uid == sop_uid).limit(1))
-    return (await session.execute(q)).first()
+    (``readable_now``: :func:`readable_by` with its care-relationship and grant subqueries, the actor's values
+    bound), ``granted`` = the actor holds an active access grant on that patient (then the patients domain
+    must decide what is shared)."""
+    kind, readable_patient, params = readable_now(actor)
+    statement = _INSTANCE_FILE.get(kind)
+    if statement is None:
+        statement = _INSTANCE_FILE[kind] = _instance_file_statement(readable_patient)
+    params.update(r_now=now, study_uid=study_uid, series_uid=series_uid, sop_uid=sop_uid)
+    return (await session.execute(statement, params)).first()
 
 
 async def study_by_uid(session: AsyncSession, study_uid: str) -> Study | None:

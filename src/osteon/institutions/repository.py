@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import CTE, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from osteon.institutions.models import Department, Institution, Ward
 
@@ -47,6 +48,17 @@ async def department_parents(session: AsyncSession, department_id: uuid.UUID) ->
     inst = select(Department.institution_id).where(Department.id == department_id).scalar_subquery()
     rows = await session.execute(select(Department.id, Department.parent_id).where(Department.institution_id == inst))
     return [(r[0], r[1]) for r in rows]
+
+
+def subtree_cte(roots: Select) -> CTE:
+    """The departments whose ids ``roots`` selects and every unit under them (same institution), as a recursive
+    CTE with an ``id`` column — for callers that need the subtree inside their own statement."""
+    tree = (select(Department.id, Department.institution_id).where(Department.id.in_(roots))
+            .cte("department_tree", recursive=True))
+    child = aliased(Department)
+    # UNION, not UNION ALL: a parent_id cycle ends the recursion instead of looping.
+    return tree.union(select(child.id, child.institution_id).join(
+        tree, and_(child.parent_id == tree.c.id, child.institution_id == tree.c.institution_id)))
 
 
 async def list_wards(session: AsyncSession, institution_id: uuid.UUID) -> list[Ward]:

@@ -16,6 +16,8 @@ list_wards = repository.list_wards
 get_department = repository.get_department
 get_institution_by_code = repository.get_institution_by_code
 get_department_by_code = repository.get_department_by_code
+# For other domains' SQL: the subtree of the departments a select picks (one statement with the caller's query).
+subtree_cte = repository.subtree_cte
 
 
 class InstitutionNotFound(NotFound):

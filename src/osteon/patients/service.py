@@ -256,20 +256,26 @@ async def shared_refs(session: AsyncSession, actor: Actor, kind: str) -> list[st
 
 
 async def sharing(session: AsyncSession, actor: Actor, kind: str) -> tuple[list[uuid.UUID], list[str]]:
-    """:func:`fully_readable_ids` and :func:`shared_refs` together, reading the grants once (a DICOMweb query
-    needs both on every request)."""
-    now = utcnow()
-    grants = await repository.active_grants(session, actor, now)
-    return await repository.full_access_ids(session, actor, now, grants), _refs(grants, kind)
+    """:func:`fully_readable_ids` and :func:`shared_refs` together, from one statement (a DICOMweb query needs
+    both on every request)."""
+    cared, grants = await repository.shared_with(session, actor, utcnow())
+    full = set(cared).union(patient_id for patient_id, scope in grants if scope is None)
+    return list(full), _refs_in([scope for _, scope in grants], kind)
 
 
 def _refs(grants: list[AccessGrant], kind: str) -> list[str]:
+    return _refs_in([g.scope for g in grants], kind)
+
+
+def _refs_in(scopes: list[list[str] | None], kind: str) -> list[str]:
     prefix = f"{kind}:"
-    return sorted({str(r)[len(prefix):] for g in grants if g.scope for r in g.scope if str(r).startswith(prefix)})
+    return sorted({str(r)[len(prefix):] for scope in scopes if scope for r in scope if str(r).startswith(prefix)})
 
 
-# For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``.
+# For other domains' SQL: ``readable_by(actor, now)`` is the visibility condition on ``Patient``;
+# ``readable_now(actor)`` is the same with bound parameters, for statements built once.
 readable_by = repository.readable_by
+readable_now = repository.readable_now
 
 
 async def readable_condition(session: AsyncSession, actor: Actor) -> ColumnElement[bool]:

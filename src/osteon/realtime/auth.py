@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.config import Settings
 from osteon.kit.models import utcnow
-from osteon.security.deps import Actor, _department_scope, hash_token
-from osteon.security.models import AuthSession, User
+from osteon.security import repository
+from osteon.security.deps import Actor, hash_token
+from osteon.security.models import AuthSession
 from osteon.security.permissions import permissions_of
 
 
@@ -22,15 +22,10 @@ async def resolve_token(session: AsyncSession, settings: Settings, token: str | 
     """
     if not token:
         return None
-    row = (
-        await session.execute(
-            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == hash_token(token))
-        )
-    ).first()
+    row = await repository.session_by_token_hash(session, hash_token(token))
     if row is None:
         return None
-    auth, user = row
+    auth, user, department_ids = row
     now = utcnow()
     idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if auth.revoked_at is not None or not user.is_active or now >= auth.expires_at or now >= idle_limit:
@@ -40,7 +35,7 @@ async def resolve_token(session: AsyncSession, settings: Settings, token: str | 
     return Actor(
         user_id=user.id, username=user.username, full_name=user.full_name, role=user.role,
         institution_id=user.institution_id, department_id=user.department_id,
-        department_ids=await _department_scope(session, user.department_id),  # type: ignore[arg-type]
+        department_ids=department_ids,
         patient_id=user.patient_id, permissions=permissions_of(user.role), session_id=auth.id,
         client_ip=client_ip, must_change_password=False, is_demo=user.is_demo,
     )

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, bindparam, exists, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.kit.models import utcnow
@@ -165,17 +166,58 @@ def chain_rows(pending: list[Pending], last: tuple[int, str] | None) -> list[dic
     return rows
 
 
+# The chain's last row as this process last committed it, per database: a guess that saves reading the head
+# (one round trip) on the next append. Never trusted: the append below checks it in the same statement.
+_HEAD: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
+
+
+def _append_after_statement() -> Any:
+    """INSERT one chain row only if row ``after_seq`` is there with hash ``after_hash`` and no row follows it —
+    i.e. only if the cached head is still the chain's head. Portable SQL (INSERT … SELECT … WHERE)."""
+    columns = AuditEvent.__table__.c
+    names = [c.name for c in columns]
+    values = select(*[bindparam(n, type_=columns[n].type) for n in names]).where(
+        exists().where(columns.seq == bindparam("after_seq"), columns.hash == bindparam("after_hash")),
+        ~exists().where(columns.seq > bindparam("after_seq")),
+    )
+    return insert(AuditEvent.__table__).from_select(names, values)
+
+
+_APPEND_AFTER = _append_after_statement()
+
+
 async def write_pending(session: AsyncSession) -> int:
-    """Append this transaction's events to the chain; called right before commit."""
+    """Append this transaction's events to the chain; called right before commit.
+
+    The chain lock is held (SQLite's write lock, PostgreSQL's advisory lock), so appends never interleave. The
+    first row goes in after the head this process last committed, in one statement that checks that head is
+    still the last row (another process or the C-STORE fast path may have appended since); if it is not, the
+    head is read and the rows appended after it, as before. Either way each row hashes its true predecessor."""
     pending: list[Pending] = session.info.get("audit_pending", [])
     if not pending:
         return 0
     session.info["audit_pending"] = []
     await _lock_chain(session)
-    last = (await session.execute(LAST_EVENT)).first()
-    session.add_all(AuditEvent(**row) for row in chain_rows(pending, tuple(last) if last else None))
-    await session.flush()
+    engine = session.bind.sync_engine if session.bind is not None else None
+    head = _HEAD.get(engine) if engine is not None else None
+    rows = chain_rows(pending, head) if head is not None else []
+    if rows and (await session.execute(
+            _APPEND_AFTER, {**rows[0], "after_seq": head[0], "after_hash": head[1]})).rowcount == 1:
+        rest = rows[1:]
+    else:
+        last = (await session.execute(LAST_EVENT)).first()
+        rows = rest = chain_rows(pending, tuple(last) if last else None)
+    if rest:
+        await session.execute(insert(AuditEvent.__table__), rest)
+    session.info["audit_head"] = (engine, (rows[-1]["seq"], rows[-1]["hash"]))
     return len(pending)
+
+
+def committed(session: AsyncSession) -> None:
+    """After the commit: remember where this transaction left the chain (see :func:`write_pending`)."""
+    engine, head = session.info.pop("audit_head", (None, None))
+    if engine is not None:
+        _HEAD[engine] = head
 
 
 @dataclass

@@ -11,14 +11,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.config import Settings
 from osteon.db import DbSession, on_failure
 from osteon.kit.errors import Forbidden, Unauthorized
 from osteon.kit.models import utcnow
-from osteon.security.models import AuthSession, User
+from osteon.security import repository
+from osteon.security.models import AuthSession
 from osteon.security.permissions import permissions_of
 
 SESSION_COOKIE = "osteon_session"
@@ -87,14 +87,6 @@ def _token_from(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-async def _department_scope(session: DbSession, department_id: uuid.UUID | None) -> frozenset[uuid.UUID]:
-    from osteon.institutions import service as institutions
-
-    if department_id is None:
-        return frozenset()
-    return frozenset(await institutions.department_subtree(session, department_id))
-
-
 async def authenticate(request: Request, session: DbSession) -> Actor:
     """Resolve the session token to an Actor, enforcing idle/absolute timeouts and CSRF."""
     from osteon.security import audit
@@ -105,16 +97,10 @@ async def authenticate(request: Request, session: DbSession) -> Actor:
     token, from_cookie = _token_from(request)
     if not token:
         raise Unauthorized()
-    row = (
-        await session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.token_hash == hash_token(token))
-        )
-    ).first()
+    row = await repository.session_by_token_hash(session, hash_token(token))
     if row is None:
         raise Unauthorized()
-    auth, user = row
+    auth, user, department_ids = row
     now = utcnow()
     idle_limit = auth.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if auth.revoked_at is not None or not user.is_active or now >= auth.expires_at or now >= idle_limit:
@@ -146,7 +132,7 @@ async def authenticate(request: Request, session: DbSession) -> Actor:
         role=user.role,
         institution_id=user.institution_id,
         department_id=user.department_id,
-        department_ids=await _department_scope(session, user.department_id),
+        department_ids=department_ids,
         patient_id=user.patient_id,
         permissions=permissions_of(user.role),
         session_id=auth.id,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from osteon.institutions import service as institutions
 from osteon.security.models import AuditEvent, AuthSession, User
 
 
@@ -19,6 +20,29 @@ async def get_user_by_username(session: AsyncSession, username: str) -> User | N
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     """An account by id."""
     return await session.get(User, user_id)
+
+
+def _session_lookup() -> Select:
+    """Session ⋈ user ⋈ the user's department subtree, for one token hash (built once: see below)."""
+    by_token = AuthSession.token_hash == bindparam("token_hash")
+    tree = institutions.subtree_cte(select(User.department_id).join(AuthSession, AuthSession.user_id == User.id)
+                                    .where(by_token))
+    return (select(AuthSession, User, tree.c.id).join(User, User.id == AuthSession.user_id)
+            .outerjoin(tree, true()).where(by_token))
+
+
+# Built once per process: constructing this statement costs more Python time than running it.
+_SESSION_LOOKUP = _session_lookup()
+
+
+async def session_by_token_hash(session: AsyncSession, token_hash: str
+                                ) -> tuple[AuthSession, User, frozenset[uuid.UUID]] | None:
+    """A session, its user and the user's department subtree (own department and its units; empty without a
+    department) in one statement — every authenticated request starts with this, so one round trip, not two."""
+    rows = (await session.execute(_SESSION_LOOKUP, {"token_hash": token_hash})).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], frozenset(r[2] for r in rows if r[2] is not None)
 
 
 async def list_users(session: AsyncSession, institution_id: uuid.UUID | None, limit: int, offset: int) -> tuple[list[User], int]:
