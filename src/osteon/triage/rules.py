@@ -176,8 +176,6 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     }
     if len(joints) >= 3:
         out.add("polyarticular")  # three or more joint regions: think inflammatory arthritis
-    # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
-    # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site)
     # the patient says bladder and bowel are normal (屙尿正常, 大小便没问题, "peeing fine"): the cauda equina screen
     # was answered
     if any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings) and not (
@@ -189,13 +187,15 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if any(
         "sym.tender" in f.tags
         and "site.chest" in ctx.tags
-        and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder", "site.axilla")
+        and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder")
         for f in ctx.pos
     ) and (
         "ctx.breathing_normal" in ctx.tags
         or any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings)
     ):
         out.add("chest.wall")
+    # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
+    # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
     if bruises and all(f.site in ("site.calf", "site.knee") for f in bruises):
         out.add("bruise.shins")
