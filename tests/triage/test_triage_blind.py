@@ -445,7 +445,6 @@ def test_a_pull_after_a_dislocation_is_not_a_pulled_elbow() -> None:
     assert "cond.nursemaid" not in [f.concept for f in r.findings] and r.urgency == "emergency"
 
 
-
 # Rounds 22-30 (blind batches Z … AI): new phrasings of what those batches missed, none of them a batch sentence,
 # grouped by the red flag they must raise (docs/triage.md lists what each round changed).
 ROUND_22 = {
@@ -628,16 +627,7 @@ ROUND_31 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_31.items() for t in ts])
-def test_round_31_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
-    """By the rules alone (the net switched off), so the data files are what is tested."""
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
-    r = assess(text)
-    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
-
-
-@pytest.mark.parametrize("text", [
+ROUND_31_DECOYS = [
     # an unchanged old deficit, DDH creases, a weather ache, a complaint getting better: not the net's to judge
     "脑梗三年了，右边手脚一直没劲，一直这样没变化，想做康复",
     "宝宝三个月，洗澡时发现屁股纹好像不对称，吃奶正常也不哭",
@@ -653,10 +643,7 @@ def test_round_31_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "今天早上搬箱子腰闪了，直不起腰，小便正常，腿不麻",
     # an operation's incision is no cut
     "换膝盖一周了，刀口干干净净的，膝盖还有点肿，小腿不肿",
-])
-def test_round_31_decoys_stay_non_emergency(text: str) -> None:
-    r = assess(text)
-    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+]
 
 
 def test_a_back_strain_with_a_bladder_change_is_still_the_nets_to_judge() -> None:
@@ -689,16 +676,7 @@ ROUND_32 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_32.items() for t in ts])
-def test_round_32_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
-    """By the rules alone (the net switched off), so the data files are what is tested."""
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
-    r = assess(text)
-    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
-
-
-@pytest.mark.parametrize("text", [
+ROUND_32_DECOYS = [
     # chest pain brought on by pressing after exertion, breathlessness denied: chest wall
     "did 100 push-ups yesterday, my right chest hurts when I press on it, not short of breath, no sweating",
     "昨天搬了一下午花盆，今天左边胸口按着痛，不喘，也没出汗",
@@ -706,10 +684,7 @@ def test_round_32_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "削苹果割到了右手中指，血止住了，可是中指最后一节弯不下去",
     "早上起床一转头就天旋地转，几十秒就好，手脚有劲，说话清楚",
     "换髋关节术后第1天，体温37.9度，医生说是吸收热，伤口不红",
-])
-def test_round_32_decoys_stay_non_emergency(text: str) -> None:
-    r = assess(text)
-    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+]
 
 
 @pytest.mark.parametrize(("text", "department", "urgency"), [
@@ -734,24 +709,12 @@ ROUND_33 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_33.items() for t in ts])
-def test_round_33_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
-    """By the rules alone (the net switched off), so the data files are what is tested."""
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
-    r = assess(text)
-    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
-
-
-@pytest.mark.parametrize("text", [
+ROUND_33_DECOYS = [
     "after heavy bench press my left chest and armpit are sore, pressing on the muscle hurts, breathing is fine",
     "发烧两天，咳嗽，喉咙痛，全身骨头酸痛，腰也痛，家里人都感冒了",  # flu aches, not a spinal infection
     "脖子后面的富贵包越来越大，不痛不麻，想问能不能消掉",  # a dowager's hump that grows is a fat pad
     "腿上打着石膏一个礼拜了，里面痒得要命，晚上痒得睡不着，脚趾头热乎乎的能动",  # a cast that itches
-])
-def test_round_33_decoys_stay_non_emergency(text: str) -> None:
-    r = assess(text)
-    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+]
 
 
 # Round 34 (blind batches AL and AM): new phrasings of what they missed or over-raised, none of them a batch sentence.
@@ -765,16 +728,7 @@ ROUND_34 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_34.items() for t in ts])
-def test_round_34_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
-    """By the rules alone (the net switched off), so the data files are what is tested."""
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
-    r = assess(text)
-    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
-
-
-@pytest.mark.parametrize("text", [
+ROUND_34_DECOYS = [
     "passed out on the sofa after a few beers with my arm over the edge, woke with it dead, fine after ten minutes",
     "cut my thumb on a broken glass in the sink, small cut, bleeding stopped",  # broken glass is no broken bone
     "my leg was plated after a break eight years ago, long healed, the calf aches when it is cold",  # no VTE risk today
@@ -782,10 +736,7 @@ def test_round_34_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "老毛病痛风又犯了，大脚趾红肿，被子碰一下都疼，没发烧",  # a known gout flare
     "我奶奶八十了，前天没坐稳一屁股墩在地上，腰疼，大小便正常，腿不麻",  # a low fall onto the bottom: urgent
     "最近手不灵活，写字歪七扭八，走路像踩棉花",  # myelopathy is urgent, 歪七扭八 is no twist injury
-])
-def test_round_34_decoys_stay_non_emergency(text: str) -> None:
-    r = assess(text)
-    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+]
 
 
 # Round 35 (blind batch AP, after its untuned scoring)
@@ -795,8 +746,17 @@ ROUND_35 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_35.items() for t in ts])
-def test_round_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+def test_a_gym_chest_strain_pressed_sore_is_not_the_nets_to_raise() -> None:
+    """粤: pain on moving and on pressing after bench press, no breathlessness or sweating (chest.wall veto)."""
+    r = assess("琴日喺健身房推胸，左边心口一郁就痛，按落去都痛，冇气喘，冇出汗")
+    assert r.urgency != "emergency", r.evidence[-1:]
+
+
+ROUNDS_31_35 = (ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35)
+
+
+@pytest.mark.parametrize(("code", "text"), [(c, t) for r in ROUNDS_31_35 for c, ts in r.items() for t in ts])
+def test_rounds_31_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
     """By the rules alone (the net switched off), so the data files are what is tested."""
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
@@ -804,7 +764,7 @@ def test_round_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
 
 
-def test_a_gym_chest_strain_pressed_sore_is_not_the_nets_to_raise() -> None:
-    """粤: pain on moving and on pressing after bench press, no breathlessness or sweating (chest.wall veto)."""
-    r = assess("琴日喺健身房推胸，左边心口一郁就痛，按落去都痛，冇气喘，冇出汗")
-    assert r.urgency != "emergency", r.evidence[-1:]
+@pytest.mark.parametrize("text", ROUND_31_DECOYS + ROUND_32_DECOYS + ROUND_33_DECOYS + ROUND_34_DECOYS)
+def test_rounds_31_35_decoys_stay_non_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])

@@ -23,93 +23,33 @@ def test_data_files_cite_sources() -> None:
         assert head.startswith("#") and ("Source" in head or "source" in head), path.name
 
 
-def test_bad_data_names_file_and_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A broken entry gives a clear error naming the file and the entry."""
-    for p in Path(K.DATA_DIR).glob("*.yaml"):
-        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    bad = (
-        (tmp_path / "red_flags.yaml")
-        .read_text(encoding="utf-8")
-        .replace("all: [sym.bone_exposed]", "all: [sym.bone_exposd]")
-    )
-    (tmp_path / "red_flags.yaml").write_text(bad, encoding="utf-8")
-    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
-    K.load_knowledge.cache_clear()
-    try:
-        with pytest.raises(TriageDataError, match=r"red_flags\.yaml.*open_fracture.*sym\.bone_exposd"):
-            K.load_knowledge()
-    finally:
-        monkeypatch.undo()
-        K.load_knowledge.cache_clear()
-        load_knowledge()
-
-
-def test_unknown_dialect_tag_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Dialect tags are validated."""
-    for p in Path(K.DATA_DIR).glob("*.yaml"):
-        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    lex = (
-        (tmp_path / "lexicon.yaml")
-        .read_text(encoding="utf-8")
-        .replace("      川渝: [腰杆,", "      火星: [腰杆,", 1)
-    )
-    (tmp_path / "lexicon.yaml").write_text(lex, encoding="utf-8")
-    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
-    K.load_knowledge.cache_clear()
-    try:
-        with pytest.raises(TriageDataError, match=r"lexicon\.yaml.*site\.low_back.*火星"):
-            K.load_knowledge()
-    finally:
-        monkeypatch.undo()
-        K.load_knowledge.cache_clear()
-        load_knowledge()
-
-
-def test_a_key_given_twice_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A concept with two 粤 lists would silently lose the first one's forms: loading names the file and line."""
-    for p in Path(K.DATA_DIR).glob("*.yaml"):
-        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    lex = (
-        (tmp_path / "lexicon.yaml")
-        .read_text(encoding="utf-8")
-        .replace("      川渝: [腰杆,", "      川渝: [腰眼子]\n      川渝: [腰杆,", 1)
-    )
-    (tmp_path / "lexicon.yaml").write_text(lex, encoding="utf-8")
-    monkeypatch.setattr(K, "DATA_DIR", tmp_path)
-    K.load_knowledge.cache_clear()
-    try:
-        with pytest.raises(TriageDataError, match=r"(?s)lexicon\.yaml.*duplicate key '川渝'.*line \d+"):
-            K.load_knowledge()
-    finally:
-        monkeypatch.undo()
-        K.load_knowledge.cache_clear()
-        load_knowledge()
-
-
 @pytest.mark.parametrize(
-    ("old", "new", "message"),
+    ("name", "old", "new", "message"),
     [
-        (
-            'template: "{BLADDER}{g8n}{BLADDER_BAD}"',
-            'template: "{BLADDER}{g8n}{BLADER_BAD}"',
-            r"compose\.yaml.*compositions\[0\].*BLADER_BAD",
-        ),
-        (
-            "  - concept: sym.bladder_incontinence\n",
-            "  - concept: sym.bladder_incontinance\n",
-            r"compose\.yaml.*sym\.bladder_incontinance",
-        ),
+        # a broken entry names the file and the entry
+        ("red_flags.yaml", "all: [sym.bone_exposed]", "all: [sym.bone_exposd]",
+         r"red_flags\.yaml.*open_fracture.*sym\.bone_exposd"),
+        # dialect tags are validated
+        ("lexicon.yaml", "      川渝: [腰杆,", "      火星: [腰杆,", r"lexicon\.yaml.*site\.low_back.*火星"),
+        # a concept with two 川渝 lists would silently lose the first one's forms: the file and line are named
+        ("lexicon.yaml", "      川渝: [腰杆,", "      川渝: [腰眼子]\n      川渝: [腰杆,",
+         r"(?s)lexicon\.yaml.*duplicate key '川渝'.*line \d+"),
+        # compose.yaml: unknown classes and concepts stop loading with a clear message
+        ("compose.yaml", 'template: "{BLADDER}{g8n}{BLADDER_BAD}"', 'template: "{BLADDER}{g8n}{BLADER_BAD}"',
+         r"compose\.yaml.*compositions\[0\].*BLADER_BAD"),
+        ("compose.yaml", "  - concept: sym.bladder_incontinence\n", "  - concept: sym.bladder_incontinance\n",
+         r"compose\.yaml.*sym\.bladder_incontinance"),
     ],
 )
-def test_bad_composition_names_file_and_entry(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, message: str
+def test_bad_data_stops_loading_with_a_message_naming_file_and_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, old: str, new: str, message: str
 ) -> None:
-    """compose.yaml is validated at start: unknown classes and concepts stop loading with a clear message."""
+    """The data files are validated at start; a copy with one entry broken fails to load with a clear message."""
     for p in Path(K.DATA_DIR).glob("*.yaml"):
         (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    text = (tmp_path / "compose.yaml").read_text(encoding="utf-8")
+    text = (tmp_path / name).read_text(encoding="utf-8")
     assert old in text
-    (tmp_path / "compose.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
+    (tmp_path / name).write_text(text.replace(old, new, 1), encoding="utf-8")
     monkeypatch.setattr(K, "DATA_DIR", tmp_path)
     K.load_knowledge.cache_clear()
     try:
