@@ -62,9 +62,10 @@ delivery riders' hotline) and batch_am (a fishing village clinic, a hospital car
 and pool), 45 English each, were written before round 31, kept unread, scored once on the round-33 code as its
 untuned estimate, then used for round 34 — held out. batch_ap (a highway service area's first-aid room, a family
 doctor's follow-up list, a community centre's exercise class, 45 English) on the round-34 code, then used for round
-35 — held out.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_ap (rounds 14-35), kept out to
-measure it.
+35 — held out. batch_aq (a mountain rescue station, a cross-border clinic's chat, an international school's parents'
+group, 45 English) was written after round 35 and scored once on the final code: it has not been used for any change.
+Since round 10 every scored batch also trains the safety net, except batch_r … batch_aq (rounds 14-35 and the final
+estimate), kept out to measure it.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap"]
+             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -191,6 +192,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
         # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina)
         ("batch_ap", (48, 48, 3), (47, 48, 3)),
+        # batch_aq: written after round 35 and only scored on the final code (docs/triage.md) — never tuned on
+        ("batch_aq", (42, 48, 7), (38, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
         ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
