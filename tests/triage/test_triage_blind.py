@@ -537,16 +537,7 @@ ROUND_22 = {
 }
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for c, ts in ROUND_22.items() for t in ts])
-def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
-    """By the rules alone (the net switched off), so the data files are what is tested."""
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
-    r = assess(text)
-    assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
-
-
-@pytest.mark.parametrize("text", [
+ROUND_22_DECOYS = [
     "我腰疼好几年了，前年摔过一跤，现在变天就酸",  # an old fall is no fresh injury
     "上个月摔断了手腕，打了石膏，今天该复查了，挂哪个科",  # a month-old fracture's review is routine
     "my ankle is swollen and very hard to walk on after the sprain",  # "hard to", not hard swelling
@@ -580,10 +571,7 @@ def test_round_22_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, 
     "I want to talk to someone, the doctor's words were not clear about my back",
     "knee replacement 10 days ago, bending is 80 degrees, calf soft and the same size as the other",
     "阿拉囡囡五岁，荡秋千跌下来，我就立在旁边看见的，小腿乌青两块，今朝蹦蹦跳跳",
-])
-def test_round_22_decoys_stay_non_emergency(text: str) -> None:
-    r = assess(text)
-    assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
+]
 
 
 def test_an_achilles_rupture_told_without_the_word_is_urgent() -> None:
@@ -755,11 +743,11 @@ def test_a_gym_chest_strain_pressed_sore_is_not_the_nets_to_raise() -> None:
     assert r.urgency != "emergency", r.evidence[-1:]
 
 
-ROUNDS_31_35 = (ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35)
+ROUNDS = (ROUND_22, ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35)
 
 
-@pytest.mark.parametrize(("code", "text"), [(c, t) for r in ROUNDS_31_35 for c, ts in r.items() for t in ts])
-def test_rounds_31_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
+@pytest.mark.parametrize(("code", "text"), [(c, t) for r in ROUNDS for c, ts in r.items() for t in ts])
+def test_round_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
     """By the rules alone (the net switched off), so the data files are what is tested."""
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
@@ -767,7 +755,7 @@ def test_rounds_31_35_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPat
     assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
 
 
-@pytest.mark.parametrize("text", ROUND_31_DECOYS + ROUND_32_DECOYS + ROUND_33_DECOYS + ROUND_34_DECOYS)
-def test_rounds_31_35_decoys_stay_non_emergency(text: str) -> None:
+@pytest.mark.parametrize("text", ROUND_22_DECOYS + ROUND_31_DECOYS + ROUND_32_DECOYS + ROUND_33_DECOYS + ROUND_34_DECOYS)
+def test_round_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])

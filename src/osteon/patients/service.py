@@ -252,7 +252,7 @@ async def fully_readable_ids(session: AsyncSession, actor: Actor) -> list[uuid.U
 
 async def shared_refs(session: AsyncSession, actor: Actor, kind: str) -> list[str]:
     """The ids of ``kind`` items ("study", "encounter", …) shared with the actor through scoped grants now."""
-    return _refs(await repository.active_grants(session, actor, utcnow()), kind)
+    return _refs_in([g.scope for g in await repository.active_grants(session, actor, utcnow())], kind)
 
 
 async def sharing(session: AsyncSession, actor: Actor, kind: str) -> tuple[list[uuid.UUID], list[str]]:
@@ -261,10 +261,6 @@ async def sharing(session: AsyncSession, actor: Actor, kind: str) -> tuple[list[
     cared, grants = await repository.shared_with(session, actor, utcnow())
     full = set(cared).union(patient_id for patient_id, scope in grants if scope is None)
     return list(full), _refs_in([scope for _, scope in grants], kind)
-
-
-def _refs(grants: list[AccessGrant], kind: str) -> list[str]:
-    return _refs_in([g.scope for g in grants], kind)
 
 
 def _refs_in(scopes: list[list[str] | None], kind: str) -> list[str]:

@@ -155,8 +155,8 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
     )
     # nor a story listed in red_flags.yaml safety_net_vetoes (an old fracture's follow-up, a pulled elbow, an
     # unchanged old deficit …)
-    vetoed = any(ctx.rule(v) is not None for v in kn.net_vetoes)
-    if urgency != "emergency" and texts and not nonortho_lead and not chest_knock and not vetoed:
+    if (urgency != "emergency" and texts and not nonortho_lead and not chest_knock
+            and not any(ctx.rule(v) is not None for v in kn.net_vetoes)):
         net = load_net().score(" ".join(texts))
         if net.raises:
             urgency, net_raised = "emergency", True
