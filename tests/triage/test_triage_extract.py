@@ -165,6 +165,23 @@ def test_temperature_over_threshold_is_fever() -> None:
     assert any(f.concept == "sym.fever" and f.negated for f in extract("体温36.5度").findings)
 
 
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("早上量了一下39.2，膝盖肿", "pos"),  # a reading without its unit
+        ("he measured 38.9 in the morning", "pos"),
+        ("temp 102F since last night", "pos"),  # Fahrenheit: 38.9 ℃
+        ("temp was 98.6 f", "neg"),  # 37.0 ℃
+        ("体重38.5公斤，膝盖痛", "absent"),  # a weight, a length, an age are no temperature
+        ("she weighs 38.5 kg", "absent"),
+        ("my boy is 36.5 inches tall and 37.5 lbs", "absent"),
+    ],
+)
+def test_temperature_without_a_unit_and_in_fahrenheit(text: str, state: str) -> None:
+    """Session 2026-12-06: a bare one-decimal reading of 35.0-42.9 and a reading in Fahrenheit are temperatures."""
+    assert _state(text, "sym.fever") == state
+
+
 def test_local_heat_after_site_is_not_fever() -> None:
     """膝盖发热 = the knee feels hot."""
     concepts = [f.concept for f in extract("膝盖发热").findings]

@@ -216,6 +216,14 @@ _HEIGHT_EN_FLOOR = re.compile(
 )
 _EN_FLOORS = {"second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 _TEMP = re.compile(r"(3[5-9]|4[0-2])(?:\.(\d))?\s*(?:度|℃|°c|°)(\d)?")
+# a reading without its unit ("woke with 38.9", "烧到39.2了"): one decimal between 35.0 and 42.9, not a weight, a
+# length, a price or an age
+_TEMP_BARE = re.compile(
+    r"(?<![\d.])(3[5-9]|4[0-2])\.(\d)(?![\d.])(?!\s*(?:kg|kilos?\b|lbs?\b|pounds?\b|公斤|斤|g\b|cm|mm|厘米|毫米|米|m\b|%|km|公里|mg|ml|元|块|岁|周|w\b|"
+    r"years?\b|yrs?\b|weeks?\b|wks?\b|hours?\b|hrs?\b|min|inch|feet|ft\b))"
+)
+# Fahrenheit, as American and Filipino writers give it ("102F", "temp 101.5 f")
+_TEMP_F = re.compile(r"(?<![\d.])(9[5-9]|10[0-9])(?:\.(\d))?\s*(?:°\s*f\b|℉|f\b|fahrenheit|degrees f)")
 _MALE = re.compile(
     r"男|先生|儿子|个仔|孙子|老爷子|爷爷|我爸|老汉儿|\bman\b|\bmale\b|\bhe\b|\bhis\b|my son|my father|my dad"
 )
@@ -225,7 +233,7 @@ _FEMALE = re.compile(
 
 
 # a past time said as a date: 2020年, 十几年前, in 2019, three years ago
-_PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|months?) ago")
+_PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
 _SENTENCE_END = re.compile(r"[。.!?！？\n]+")
 
 
@@ -408,6 +416,11 @@ def extract(text: str, utterance: int = 0) -> Extraction:
                 continue
             pattern_hits.append((cid, pm))
             spans.append(pm.span())
+    # a filler composition ("a broken wine glass") hides the lexicon words inside it, as a filler form does
+    filler = [pm.span() for cid, pm in pattern_hits if knowledge.concepts[cid].kind == "filler"]
+    if filler:
+        matches = [m for m in matches if not _covered(filler, m.start, m.end)]
+        pattern_hits = [(cid, pm) for cid, pm in pattern_hits if knowledge.concepts[cid].kind != "filler"]
     clause = _clause_ids(norm, spans, knowledge) if norm else []
     cues = _cue_regexes()
     unc_spans = [m.span() for m in cues["uncertain"].finditer(norm) if not _covered(spans, *m.span())]
@@ -804,6 +817,17 @@ def _sex(norm: str) -> str | None:
     return None
 
 
+def _temperature(n: str) -> tuple[float, re.Match[str]] | None:
+    """The first measured body temperature in ℃, and where it was said (with a unit, without one, or in ℉)."""
+    if m := _TEMP.search(n):
+        return float(m.group(1)) + int(m.group(2) or m.group(3) or 0) / 10, m
+    if m := _TEMP_BARE.search(n):
+        return float(m.group(1)) + int(m.group(2)) / 10, m
+    if m := _TEMP_F.search(n):
+        return (float(m.group(1)) + int(m.group(2) or 0) / 10 - 32) * 5 / 9, m
+    return None
+
+
 def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
     """Add findings computed from numbers: fall height, measured temperature, NRS >= 7."""
     c = knowledge.concepts
@@ -840,9 +864,9 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
                 source="number",
             )
         )
-    m = _TEMP.search(n)
-    if m:
-        temp = float(m.group(1)) + (int(m.group(2) or m.group(3) or 0) / 10)
+    reading = _temperature(n)
+    if reading:
+        temp, m = reading
         fv = c["sym.fever"]
         # >= 37.3 ℃ is fever in Chinese practice (口腔/腋温 upper limit 37.2-37.3)
         ex.findings.append(

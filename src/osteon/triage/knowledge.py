@@ -94,6 +94,7 @@ DERIVED_TAGS = (
     "polyarticular",
     "bruise.shins",
     "denied.sphincter",
+    "denied.injury",
     "chest.wall",
     "sex.male",
     "sex.female",

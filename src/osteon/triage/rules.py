@@ -182,6 +182,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}
     ):
         out.add("denied.sphincter")
+    # an injury the patient denies ("no injury", "没有受伤"), with no injury told elsewhere
+    if any(f.negated and "mech.injury" in f.tags for f in ctx.findings) and "mech.injury" not in ctx.tags:
+        out.add("denied.injury")
     # chest pain the patient brings on by pressing, with breathlessness or sweating denied: chest-wall pain (pain
     # reproduced by palpation, LR ≈ 0.2-0.3 for ACS — Swap & Nagurney, JAMA 2005), not the bare-chest-pain clause's
     if any(
