@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from osteon.triage import engine
 from osteon.triage.engine import NET_REASON, assess
 from osteon.triage.interview import Interview
 from osteon.triage.safety_net import (
-    MIN_SIZE,
+    ENGLISH_MODEL_PATH,
+    MIN_WORDS,
     MODEL_PATH,
     content_size,
+    english_grams,
+    english_training_cases,
+    language,
     load_net,
     prepare,
     training_cases,
@@ -26,16 +28,17 @@ ONLY_THE_NET = "我爸八十了，腰疼了半个月，这两天裤子老是湿�
 @pytest.fixture
 def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(2.0))
 
 
 @pytest.fixture
 def net_always(monkeypatch: pytest.MonkeyPatch) -> None:
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=0.0))
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
 
 
-def test_the_shipped_model_is_what_its_training_data_gives_and_scores_as_scikit_learn_does() -> None:
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_shipped_model_is_what_its_training_data_gives_and_scores_as_scikit_learn_does(lang: str) -> None:
     """Refit with the shipped settings on the shipped training sets: same vocabulary, same probabilities."""
     np = pytest.importorskip("numpy")
     import json
@@ -43,23 +46,29 @@ def test_the_shipped_model_is_what_its_training_data_gives_and_scores_as_scikit_
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    doc = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    cases, sources = training_cases()
+    path, (cases, sources) = (MODEL_PATH, training_cases()) if lang == "zh" else (ENGLISH_MODEL_PATH, english_training_cases())
+    doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["trained_on"] == sources and doc["cases"] == len(cases)
     # every batch was scored blind before it joined the training data (docs/triage.md, round 10)
     assert {f"blind/batch_{b}.jsonl" for b in "abcdefghijklmnopq"} <= set(sources)
+    # the English model's held-out test: batches AK onwards (docs/triage.md, "An English safety net")
+    assert not {s for s in sources if s.startswith(("blind/batch_ak", "blind/batch_aq"))}
     texts = [prepare(without_negated_clauses(c["text"])) for c in cases]
-    vec = TfidfVectorizer(analyzer="char", ngram_range=tuple(doc["ngram_range"]), sublinear_tf=True, lowercase=False)
+    if lang == "zh":
+        vec = TfidfVectorizer(analyzer="char", ngram_range=tuple(doc["ngram_range"]), sublinear_tf=True, lowercase=False)
+    else:
+        assert all(language(t) == "en" for t in texts)
+        vec = TfidfVectorizer(analyzer=english_grams, sublinear_tf=True)
     x = vec.fit_transform(texts)
     clf = LogisticRegression(C=doc["C"], max_iter=5000, class_weight="balanced").fit(
         x, np.array([c["urgency"] == "emergency" for c in cases])
     )
     assert set(vec.vocabulary_) == set(doc["features"])
-    net = load_net()
+    model = getattr(load_net(), "chinese" if lang == "zh" else "english")
     probe = [c["text"] for c in cases[::37]] + ["腰疼", "lower back pain, can't feel the toilet paper", "膝盖疼两年"]
     expected = clf.predict_proba(vec.transform([prepare(without_negated_clauses(t)) for t in probe]))[:, 1]
     for text, p in zip(probe, expected):
-        assert net.score(text).probability == pytest.approx(p, abs=1e-3), text
+        assert model.score(prepare(without_negated_clauses(text))).probability == pytest.approx(p, abs=1e-3), text
 
 
 def test_the_net_raises_what_the_rules_miss_without_inventing_a_red_flag(rules_only: None) -> None:
@@ -93,7 +102,7 @@ def test_the_net_never_lowers_what_the_rules_decided(monkeypatch: pytest.MonkeyP
     emergency = "腰疼，今天尿不出来，屁股周围麻"
     assert assess(emergency).urgency == "emergency"
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=1.0))  # never raises
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(1.0))  # never raises
     r = assess(emergency)
     assert r.urgency == "emergency" and "cauda_equina" in r.red_flags
     assert not [e for e in r.evidence if e.get("type") == "safety_net"]
@@ -106,14 +115,53 @@ def test_when_the_net_fires_on_an_urgent_case_urgency_only_goes_up(net_always: N
 
 @pytest.mark.parametrize(
     "text",
-    ["膝盖疼了两年", "左 小腿疼", "拉肚子发烧", "left leg hurts", "super tight calves after my run, hot and cold packs"],
+    ["膝盖疼了两年", "左 小腿疼", "拉肚子发烧", "left leg hurts", "super tight calves after my run", "腰疼 since 3 days ago"],
 )
-def test_short_or_english_texts_are_left_to_the_rules(net_always: None, text: str) -> None:
-    """Below MIN_SIZE Chinese characters the net does not raise, whatever its probability."""
-    assert content_size(prepare(text)) < MIN_SIZE
+def test_short_texts_are_left_to_the_rules(net_always: None, text: str) -> None:
+    """Below MIN_SIZE Chinese characters and MIN_WORDS English words the net does not raise, whatever its probability."""
+    assert language(prepare(text)) is None
+    assert not load_net().score(text).judged
     r = assess(text)
     assert r.urgency != "emergency"
     assert not [e for e in r.evidence if e.get("type") == "safety_net"]
+
+
+def test_each_text_is_judged_by_the_model_of_its_language() -> None:
+    assert language(prepare("我爸腰疼了半个月，这两天裤子老是湿的")) == "zh"
+    assert language(prepare("my dad has had back pain for two weeks and now wets himself")) == "en"
+    assert len(["super", "tight", "calves", "after", "my", "run"]) < MIN_WORDS
+    # a few English words in a Chinese text leave it to the Chinese model
+    assert language(prepare("我爸腰疼了半个月，这两天裤子老是湿的 since Monday he says it is getting worse")) == "zh"
+
+
+# batch_ag (the English model's training set): a calf swelling in a three-week cast, told in Haitian-Creole English;
+# no rule reads it (the swelling is taken as the foot's) — the English model does
+ONLY_THE_ENGLISH_NET = (
+    "Bonjou, is my mother, she have the plaster on she foot since three weeks for the broken ankle and she sitting down "
+    "all day. Since yesterday the calf on that same foot swell up big big, it tight and hurting she when she stand. Mwen "
+    "think is the plaster too tight only. She not short of breath. We could wait till Monday clinic?"
+)
+
+
+def test_the_english_model_raises_what_the_rules_miss(rules_only: None) -> None:
+    assert assess(ONLY_THE_ENGLISH_NET).urgency != "emergency"
+
+
+def test_with_the_english_model_the_story_goes_to_the_emergency_department() -> None:
+    r = assess(ONLY_THE_ENGLISH_NET)
+    assert (r.urgency, r.department, r.red_flags) == ("emergency", "emergency", [])
+    ev = [e for e in r.evidence if e.get("type") == "safety_net"]
+    assert len(ev) == 1 and ev[0]["probability"] >= ev[0]["threshold"]
+    # what the nurse is shown: words and word pairs of the text, no character fragments, no function words alone
+    words = prepare(ONLY_THE_ENGLISH_NET)
+    assert ev[0]["ngrams"] and all(g in words and not g.startswith("~") for g, _ in ev[0]["ngrams"])
+    assert not {g for g, _ in ev[0]["ngrams"]} & {"the", "and", "she", "is", "on"}
+
+
+def test_english_grams_are_words_pairs_and_marked_character_grams() -> None:
+    grams = english_grams("calf swolen")
+    assert {"calf", "swolen", "calf swolen", "~ ca", "~wolen", "~olen "} <= set(grams)
+    assert "~calf swo" not in grams  # character grams stay inside a word
 
 
 def test_content_size_counts_chinese_characters() -> None:

@@ -7,29 +7,38 @@ regression (TF-IDF over characters 1–4 of the normalised text) trained on ever
 character n-grams carry over to unseen phrasings far better than phrase lists (屙/尿/裤子湿, 白花花/露/戳破,
 凉/没血色). Measured held out, batch by batch, in docs/triage.md.
 
+There are two models, each judging its own language: the Chinese one above, and an English one (word 1–2-grams
+plus character 3–5-grams inside words, ``english_grams``) trained on the English vignettes. English wording varies
+by word rather than by character, and the English misses of the blind batches were stories told in plain words the
+rules had no composition for ("cannot hold my poop", "leg bent at middle of the shin and skin is torn").
+
 Rules of use, the same as for the LLM backend:
 - it runs only when the rules have not already decided ``emergency`` and can only RAISE urgency to emergency;
-- it judges only texts with at least ``MIN_SIZE`` Chinese characters (no short complaints, no English), and not
-  complaints the rules place outside orthopedics or visits about an old fracture's hardware (engine.decide);
+- it judges a text with at least ``MIN_SIZE`` Chinese characters with the Chinese model, else one of at least
+  ``MIN_WORDS`` English words with the English model; short complaints are left to the rules, and so are
+  complaints the rules place outside orthopedics and the stories in red_flags.yaml's vetoes (engine.decide);
 - it never adds or removes a red-flag code (those stay deterministic); it adds one evidence entry with its
-  probability, the threshold and the character n-grams that weighed most, and the patient instruction says it
+  probability, the threshold and the n-grams that weighed most, and the patient instruction says it
   was an automatic check a triage nurse should confirm;
-- the model is data (``data/safety_net.json``: vocabulary, IDF, weights, threshold, what it was trained on and its
-  cross-validated figures), scored here in plain Python; scikit-learn is needed only to retrain it:
+- the models are data (``data/safety_net.json``, ``data/safety_net_en.json``: vocabulary, IDF, weights, threshold,
+  what each was trained on and its cross-validated figures), scored here in plain Python; scikit-learn is needed
+  only to retrain them:
 
-    python -m osteon.triage.safety_net --out src/osteon/triage/data/safety_net.json
+    python -m osteon.triage.safety_net --out src/osteon/triage/data/safety_net.json \
+        --out-english src/osteon/triage/data/safety_net_en.json
 
-The threshold is chosen on 5-fold cross-validation of the training set so that about 3 % of non-emergencies
-would be raised (the over-triage budget is 5 %).
+The threshold is chosen on 5-fold cross-validation of the training set so that about 3 % (Chinese) or 1.5 %
+(English) of non-emergencies would be raised (the over-triage budget is 5 %).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +47,7 @@ from osteon.triage.extract import extract
 from osteon.triage.normalize import is_cjk, normalize
 
 MODEL_PATH = Path(__file__).parent / "data" / "safety_net.json"
+ENGLISH_MODEL_PATH = Path(__file__).parent / "data" / "safety_net_en.json"
 REPO_TESTS = Path(__file__).resolve().parents[3] / "tests" / "triage"
 # what the shipped model is trained on: every labelled vignette in the repo; each blind batch (F–Q) was scored on
 # the code before it joined (docs/triage.md), and the next blind batch is the held-out test
@@ -46,22 +56,64 @@ TRAINING_SETS = ("vignettes.jsonl", "blind/batch_a.jsonl", "blind/batch_b.jsonl"
                  "blind/batch_h.jsonl", "blind/batch_i.jsonl", "blind/batch_j.jsonl", "blind/batch_k.jsonl",
                  "blind/batch_l.jsonl", "blind/batch_m.jsonl", "blind/batch_n.jsonl", "blind/batch_o.jsonl",
                  "blind/batch_p.jsonl", "blind/batch_q.jsonl")
+# the English model learns from the English texts of these and of batches R–AJ, written before it was designed;
+# batches AK onwards are its held-out test (docs/triage.md, "Session 2026-12-06: an English safety net")
+ENGLISH_TRAINING_SETS = TRAINING_SETS + tuple(
+    f"blind/batch_{b}.jsonl" for b in ("r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "ab", "ac", "ad", "ae",
+                                       "af", "ag", "ah", "ai", "aj")
+)
 _WHITESPACE = re.compile(r"\s\s+")
 _WORDLIKE = re.compile(r"[^\W\d_]+")
 _CLAUSE = re.compile(r"[^，,。.;；！!？?、\s]+")
+_ENGLISH_WORD = re.compile(r"[a-z']+")
+# not shown to the nurse as the words that weighed (they weigh, but say nothing)
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for",
+    "from", "had", "has", "have", "he", "her", "him", "his", "how", "i", "i'm", "in", "is", "it", "it's", "its",
+    "me", "my", "no", "not", "now", "of", "off", "on", "or", "our", "out", "she", "so", "that", "the", "their",
+    "them", "then", "there", "they", "this", "to", "too", "up", "us", "was", "we", "were", "what", "when", "which",
+    "who", "will", "with", "would", "you", "your"
+})
 
 
-# The net reads Chinese: a text with fewer Chinese characters than this is left to the rules. Short complaints
-# ("左 小腿疼", "拉肚子发烧" were raised) give it one or two n-grams to go on, and the rules cover them best; every
-# emergency the net alone caught in the written vignette sets (≈1,800 texts) had ≥ 14 characters. English is not
-# judged at all: 119 English vignettes are too few for character n-grams (it raised "super tight calves after my
-# run" on "tight", "cold" …), and the English lexicon carries those texts (tests/triage/test_triage_english.py).
+# The Chinese model reads a text with at least this many Chinese characters. Short complaints ("左 小腿疼",
+# "拉肚子发烧" were raised) give it one or two n-grams to go on, and the rules cover them best; every emergency the
+# net alone caught in the written vignette sets (≈1,800 texts) had ≥ 14 characters.
 MIN_SIZE = 10
+# The English model reads a text with fewer Chinese characters than that and at least this many English words:
+# "super tight calves after my run" and "left leg hurts" are the rules' (the shortest English emergency the rules
+# missed in the blind batches had 19 words).
+MIN_WORDS = 8
 
 
 def content_size(doc: str) -> int:
     """How many Chinese characters the net has to read."""
     return sum(1 for ch in doc if is_cjk(ch))
+
+
+def english_words(doc: str) -> list[str]:
+    """The English words of a prepared (lower-case) text."""
+    return _ENGLISH_WORD.findall(doc)
+
+
+def english_grams(doc: str) -> list[str]:
+    """The English model's features: words and word pairs, and (marked ``~``) character 3–5-grams of each word
+    padded with spaces, which carry over misspellings and inflections ("swolen", "poop"/"pooped")."""
+    words = english_words(doc)
+    grams = words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+    for word in words:
+        padded = f" {word} "
+        grams += [f"~{padded[i:i + n]}" for n in range(3, 6) for i in range(len(padded) - n + 1)]
+    return grams
+
+
+def language(doc: str) -> str | None:
+    """Which model judges a prepared text: ``zh``, ``en``, or None (too short: the rules' alone)."""
+    if content_size(doc) >= MIN_SIZE:
+        return "zh"
+    if len(english_words(doc)) >= MIN_WORDS:
+        return "en"
+    return None
 
 
 def prepare(text: str) -> str:
@@ -90,60 +142,97 @@ class NetScore:
     probability: float
     threshold: float
     ngrams: list[tuple[str, float]]  # the n-grams that pushed most towards emergency, with their weight
-    size: int = MIN_SIZE  # how many Chinese characters it read (content_size)
+    judged: bool = True  # False: too short for either model, left to the rules (``language``)
 
     @property
     def raises(self) -> bool:
-        """True when the text should go to the emergency department (and had enough Chinese to judge)."""
-        return self.size >= MIN_SIZE and self.probability >= self.threshold
+        """True when the text should go to the emergency department (and was long enough to judge)."""
+        return self.judged and self.probability >= self.threshold
 
 
 @dataclass(frozen=True)
-class SafetyNet:
-    """Scores a text with the shipped weights (same arithmetic as scikit-learn's TfidfVectorizer + LR)."""
+class Model:
+    """One language's weights, scored with the same arithmetic as scikit-learn's TfidfVectorizer + LR."""
 
+    analyzer: str  # "char" (character n-grams min_n..max_n) or "english" (english_grams)
     min_n: int
     max_n: int
     intercept: float
     threshold: float
     features: dict[str, tuple[float, float]]  # n-gram -> (idf, coefficient)
 
-    def score(self, text: str) -> NetScore:
-        """Probability that ``text`` describes an emergency, and the n-grams behind it."""
-        doc = prepare(without_negated_clauses(text))
-        counts: Counter[str] = Counter(
-            doc[i:i + n] for n in range(self.min_n, self.max_n + 1) for i in range(len(doc) - n + 1)
-        )
+    def grams(self, doc: str) -> list[str]:
+        """The features of a prepared text, as the vectorizer cut them in training."""
+        if self.analyzer == "english":
+            return english_grams(doc)
+        return [doc[i:i + n] for n in range(self.min_n, self.max_n + 1) for i in range(len(doc) - n + 1)]
+
+    def score(self, doc: str) -> NetScore:
+        """Probability that a prepared text describes an emergency, and the n-grams behind it."""
+        counts = Counter(self.grams(doc))
         values = {g: (1.0 + math.log(c)) * self.features[g][0] for g, c in counts.items() if g in self.features}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         contrib = {g: v / norm * self.features[g][1] for g, v in values.items()}
         z = self.intercept + sum(contrib.values())
         p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-        # what a nurse can read: word-like n-grams (2+ Chinese or 3+ Latin characters, no punctuation, space or digits)
-        shown = [(g, w) for g, w in contrib.items() if w > 0 and len(g) > (2 if g.isascii() else 1) and _WORDLIKE.fullmatch(g)]
+        # what a nurse can read: English words and word pairs; Chinese n-grams of 2+ characters (no punctuation,
+        # space or digits)
+        if self.analyzer == "english":
+            shown = [(g, w) for g, w in contrib.items()
+                     if w > 0 and not g.startswith("~") and not set(g.split()) <= _FUNCTION_WORDS]
+        else:
+            shown = [(g, w) for g, w in contrib.items()
+                     if w > 0 and len(g) > (2 if g.isascii() else 1) and _WORDLIKE.fullmatch(g)]
         top = sorted(shown, key=lambda x: -x[1])[:5]
-        return NetScore(p, self.threshold, [(g, round(w, 3)) for g, w in top], content_size(doc))
+        return NetScore(p, self.threshold, [(g, round(w, 3)) for g, w in top])
+
+    @classmethod
+    def read(cls, path: Path) -> Model:
+        """A model file written by ``main``."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        lo, hi = data["ngram_range"]
+        return cls(
+            analyzer=data.get("analyzer", "char"),
+            min_n=lo,
+            max_n=hi,
+            intercept=data["intercept"],
+            threshold=data["threshold"],
+            features={g: (v[0], v[1]) for g, v in data["features"].items()},
+        )
+
+
+@dataclass(frozen=True)
+class SafetyNet:
+    """The Chinese and the English model; each text is judged by the one of its language."""
+
+    chinese: Model
+    english: Model
+
+    def score(self, text: str) -> NetScore:
+        """Probability that ``text`` describes an emergency, and the n-grams behind it."""
+        doc = prepare(without_negated_clauses(text))
+        lang = language(doc)
+        if lang is None:
+            return NetScore(0.0, self.chinese.threshold, [], judged=False)
+        return (self.chinese if lang == "zh" else self.english).score(doc)
+
+    def with_threshold(self, threshold: float) -> SafetyNet:
+        """The same net with both thresholds set (tests: 0 raises everything judged, above 1 nothing)."""
+        return SafetyNet(replace(self.chinese, threshold=threshold), replace(self.english, threshold=threshold))
 
 
 @lru_cache(maxsize=1)
-def load_net(path: str | None = None) -> SafetyNet:
-    """Load the shipped model (once per process)."""
-    data = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-    lo, hi = data["ngram_range"]
-    return SafetyNet(
-        min_n=lo,
-        max_n=hi,
-        intercept=data["intercept"],
-        threshold=data["threshold"],
-        features={g: (v[0], v[1]) for g, v in data["features"].items()},
-    )
+def load_net() -> SafetyNet:
+    """Load the shipped models (once per process)."""
+    return SafetyNet(Model.read(MODEL_PATH), Model.read(ENGLISH_MODEL_PATH))
 
 
 # --------------------------------------------------------------------------- training (needs scikit-learn)
 
-def train(cases: list[dict[str, Any]], *, c: float = 4.0, ngram_range: tuple[int, int] = (1, 4),
-          target_fpr: float = 0.03, sources: list[str] | None = None) -> dict[str, Any]:
-    """Fit the net on labelled vignettes; returns the JSON document ``load_net`` reads."""
+def train(cases: list[dict[str, Any]], *, analyzer: str = "char", c: float = 4.0,
+          ngram_range: tuple[int, int] = (1, 4), target_fpr: float = 0.03,
+          sources: list[str] | None = None) -> dict[str, Any]:
+    """Fit one model on labelled vignettes; returns the JSON document ``Model.read`` reads."""
     import numpy as np
     import sklearn
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -152,7 +241,10 @@ def train(cases: list[dict[str, Any]], *, c: float = 4.0, ngram_range: tuple[int
 
     texts = [prepare(without_negated_clauses(x["text"])) for x in cases]
     y = np.array([x["urgency"] == "emergency" for x in cases])
-    vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False)
+    if analyzer == "english":
+        vec = TfidfVectorizer(analyzer=english_grams, sublinear_tf=True)
+    else:
+        vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False)
     x_all = vec.fit_transform(texts)
     clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -162,13 +254,14 @@ def train(cases: list[dict[str, Any]], *, c: float = 4.0, ngram_range: tuple[int
     coef = clf.coef_[0]
     features = {g: [round(float(vec.idf_[j]), 6), round(float(coef[j]), 6)] for g, j in sorted(vec.vocabulary_.items())}
     return {
-        "about": "Triage safety net: character n-gram TF-IDF + logistic regression; see osteon/triage/safety_net.py",
+        "about": "Triage safety net: TF-IDF + logistic regression; see osteon/triage/safety_net.py",
+        "analyzer": analyzer,
         "trained_on": sources or [],
         "cases": len(cases),
         "emergencies": int(y.sum()),
         "scikit_learn": sklearn.__version__,
         "C": c,
-        "ngram_range": list(ngram_range),
+        "ngram_range": list(ngram_range) if analyzer == "char" else [3, 5],
         "target_fpr": target_fpr,
         "cross_validation": {
             "folds": 5,
@@ -181,26 +274,41 @@ def train(cases: list[dict[str, Any]], *, c: float = 4.0, ngram_range: tuple[int
     }
 
 
-def training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
-    """The labelled vignettes the shipped model is trained on."""
+def training_cases(root: Path = REPO_TESTS, sets: tuple[str, ...] = TRAINING_SETS) -> tuple[list[dict[str, Any]], list[str]]:
+    """The labelled vignettes a shipped model is trained on."""
     cases: list[dict[str, Any]] = []
-    for name in TRAINING_SETS:
+    for name in sets:
         with open(root / name, encoding="utf-8") as fh:
             cases += [json.loads(line) for line in fh if line.strip()]
-    return cases, list(TRAINING_SETS)
+    return cases, list(sets)
+
+
+def english_training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
+    """The English model's: the texts of ENGLISH_TRAINING_SETS it would judge (``language`` is ``en``)."""
+    cases, sources = training_cases(root, ENGLISH_TRAINING_SETS)
+    return [c for c in cases if language(prepare(without_negated_clauses(c["text"]))) == "en"], sources
+
+
+ENGLISH_TARGET_FPR = 0.015
+
+
+def _write(doc: dict[str, Any], out: str) -> None:
+    Path(out).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in doc.items() if k != "features"}, ensure_ascii=False, indent=1))
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Retrain and write the model file."""
+    """Retrain and write both model files."""
     import argparse
 
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("--out", default=str(MODEL_PATH))
+    ap.add_argument("--out-english", default=str(ENGLISH_MODEL_PATH))
     args = ap.parse_args(argv)
     cases, sources = training_cases()
-    doc = train(cases, sources=sources)
-    Path(args.out).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(json.dumps({k: v for k, v in doc.items() if k != "features"}, ensure_ascii=False, indent=1))
+    _write(train(cases, sources=sources), args.out)
+    cases, sources = english_training_cases()
+    _write(train(cases, analyzer="english", target_fpr=ENGLISH_TARGET_FPR, sources=sources), args.out_english)
 
 
 if __name__ == "__main__":
