@@ -63,14 +63,18 @@ and pool), 45 English each, were written before round 31, kept unread, scored on
 untuned estimate, then used for round 34 — held out. batch_ap (a highway service area's first-aid room, a family
 doctor's follow-up list, a community centre's exercise class, 45 English) on the round-34 code, then used for round
 35 — held out. batch_aq (a mountain rescue station, a cross-border clinic's chat, an international school's parents'
-group, 45 English) was written after round 35 and scored once on the final code: it has not been used for any change.
-Since round 10 every scored batch also trains the safety net, except batch_r … batch_aq (rounds 14-35 and the final
-estimate), kept out to measure it.
+group, 45 English) was written after round 35 and scored once on its final code, then used in session 2026-12-06 (an
+English safety net and the round-36 phrasings). batch_ar (a railway station's first-aid post, a county hospital's
+Spring Festival night WeChat, an expat parents' group) and batch_as (a marathon's medical tents, a home-care nursing
+team, an online second-opinion service), 45 English each, were written in that session and scored once on its final
+code: they have not been used for any change.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_as, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_as are held out
+from both.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -88,7 +92,7 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq"]
+             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -133,7 +137,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (43, 45, 0)),
         ("batch_q", (45, 45, 0), (45, 45, 0)),
-        # held out from the net: the net's one false emergency is a stiff neck after a day of cards (落枕)
+        # held out from the Chinese net (the English net learns from R-AJ since session 2026-12-06, so their English
+        # texts are in-sample for it): R's one false emergency is a stiff neck after a day of cards (落枕)
         ("batch_r", (48, 48, 1), (48, 48, 0)),
         ("batch_s", (48, 48, 0), (48, 48, 0)),
         # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last,
@@ -166,7 +171,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_af", (48, 48, 0), (48, 48, 0)),
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
         # foot's); the net raises a knee replacement healing normally (a cut finger that cannot bend: vetoed, round 32)
-        ("batch_ag", (47, 48, 1), (47, 48, 0)),
+        ("batch_ag", (48, 48, 1), (47, 48, 0)),
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 1), (46, 48, 0)),
@@ -192,8 +197,15 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
         # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina)
         ("batch_ap", (48, 48, 3), (47, 48, 3)),
-        # batch_aq: written after round 35 and only scored on the final code (docs/triage.md) — never tuned on
-        ("batch_aq", (42, 48, 7), (38, 48, 3)),
+        # batch_aq: written after round 35 and scored once on its final code (42/48, 7 false; rules alone 38/48, 3
+        # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
+        # still raises a gout flare told without 痛风, a chest-wall strain (按到就痛，不闷不喘), thighs stiff after a
+        # first gym day and a neck stiff a month after a crash checked in the ER
+        ("batch_aq", (48, 48, 4), (40, 48, 0)),
+        # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone and scored once
+        # on its final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_ar", (48, 48, 4), (41, 48, 3)),
+        ("batch_as", (47, 48, 3), (43, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
         ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
@@ -205,7 +217,7 @@ def test_held_out_batch_figures_match_the_docs(
     cases = load_vignettes(BLIND / f"{name}.jsonl")
     assert _emergencies_found(cases) == with_net
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(2.0))
     assert _emergencies_found(cases) == rules_alone
 
 
@@ -650,12 +662,15 @@ def test_a_back_strain_with_a_bladder_change_is_still_the_nets_to_judge() -> Non
     ("换膝盖一周了，膝盖酸痛，一天比一天好", "换膝盖一周了，膝盖酸痛，这几天走路多"),
     ("今天早上搬箱子腰闪了，直不起腰，小便正常", "今天早上搬箱子腰闪了，直不起腰"),
     ("四岁小朋友两条小腿前面好几块青，天天爬上爬下", "四岁小朋友身上好几块青，天天爬上爬下"),
+    # the English net (session 2026-12-06): a healing fracture seen after the cast came off
+    ("my son's cast came off yesterday after his wrist fracture, the arm looks thin and stiff",
+     "my son's wrist fracture, the arm looks thin and stiff since yesterday"),
 ])
 def test_the_net_does_not_judge_a_vetoed_story(monkeypatch: pytest.MonkeyPatch, vetoed: str, judged: str) -> None:
     """red_flags.yaml safety_net_vetoes: with a net that raises everything, the vetoed story stays as the rules left it
-    and the same story without the veto's words is raised. (The net reads Chinese only: safety_net.MIN_SIZE.)"""
+    and the same story without the veto's words is raised. (The nets judge only texts long enough: safety_net.language.)"""
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=0.0))
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert assess(vetoed).urgency != "emergency", assess(vetoed).evidence[-1:]
     assert assess(judged).urgency == "emergency"
 
@@ -743,19 +758,43 @@ def test_a_gym_chest_strain_pressed_sore_is_not_the_nets_to_raise() -> None:
     assert r.urgency != "emergency", r.evidence[-1:]
 
 
-ROUNDS = (ROUND_22, ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35)
+# Session 2026-12-06 (blind batch AQ, after its untuned scoring): new phrasings, none of them a batch sentence
+ROUND_36 = {
+    "cauda_equina": [
+        "my lower back has been killing me for a week and my poop comes out without me knowing",
+        "her back has been bad for days and she can't control her bladder anymore",
+    ],
+    "septic_joint": [
+        "my son's knee is red and swollen, he won't walk on it and has a temp of 102F",  # Fahrenheit
+        "my grandad's knee is hot and swollen and he measured 38.9 this morning, can't bend it",  # no unit
+    ],
+}
+
+
+ROUND_36_DECOYS = [
+    "there is a bone coming out sideways at the base of my big toe, no injury, it rubs on my shoes",  # a bunion
+    "stepped on a broken beer bottle, small cut on the sole, bleeding stopped",  # a broken bottle is no broken bone
+    "I can't hold my pee when I sneeze since having the baby, no back pain",
+    "my daughter is 12, weighs 38.5 kg, knee hurts after netball, no swelling",
+    "I had a slipped disk years back, now my back aches after gardening, no leg numbness",
+]
+
+
+ROUNDS = (ROUND_22, ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35, ROUND_36)
 
 
 @pytest.mark.parametrize(("code", "text"), [(c, t) for r in ROUNDS for c, ts in r.items() for t in ts])
 def test_round_phrasings_raise_the_red_flag(monkeypatch: pytest.MonkeyPatch, code: str, text: str) -> None:
     """By the rules alone (the net switched off), so the data files are what is tested."""
     net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: dataclasses.replace(net, threshold=2.0))
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(2.0))
     r = assess(text)
     assert r.urgency == "emergency" and code in r.red_flags, (text, r.urgency, r.red_flags)
 
 
-@pytest.mark.parametrize("text", ROUND_22_DECOYS + ROUND_31_DECOYS + ROUND_32_DECOYS + ROUND_33_DECOYS + ROUND_34_DECOYS)
+@pytest.mark.parametrize(
+    "text", ROUND_22_DECOYS + ROUND_31_DECOYS + ROUND_32_DECOYS + ROUND_33_DECOYS + ROUND_34_DECOYS + ROUND_36_DECOYS
+)
 def test_round_decoys_stay_non_emergency(text: str) -> None:
     r = assess(text)
     assert r.urgency != "emergency", (text, r.red_flags, r.evidence[-1:])
