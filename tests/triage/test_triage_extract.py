@@ -182,6 +182,31 @@ def test_temperature_without_a_unit_and_in_fahrenheit(text: str, state: str) -> 
     assert _state(text, "sym.fever") == state
 
 
+@pytest.mark.parametrize(
+    ("text", "concept", "state"),
+    [
+        # a body part said to be as usual (cues.yaml site_normal_post) — not after a symptom
+        ("Back is fine.", "site.low_back", "neg"),
+        ("his back is the same as always", "site.low_back", "neg"),
+        ("her back's no worse than usual", "site.low_back", "neg"),
+        ("腰杆脚杆都跟往常一样", "site.leg", "neg"),
+        ("my back pain is the same as always", "sym.pain", "pos"),
+        # a fever, a swelling that is over (gone_post) — not one brought down or back, not a loss that is the sign
+        ("fever gone for 4 days", "sym.fever", "neg"),
+        ("烧已经退了", "sym.fever", "neg"),
+        ("fever went down with calpol but now he won't walk", "sym.fever", "pos"),
+        ("烧退了又烧起来", "sym.fever", "pos"),
+        ("my bladder control is gone", "sym.bladder_bowel_general", "pos"),
+        # a sign asked about, not had
+        ("what if her leg swells on the long flight", "sym.swelling", "neg"),
+        ("万一腿肿了怎么办", "sym.swelling", "neg"),
+    ],
+)
+def test_round_37_normal_parts_fevers_that_are_over_and_hypotheticals(text: str, concept: str, state: str) -> None:
+    """Session 2026-12-06 (blind batches AR and AS)."""
+    assert _state(text, concept) == state
+
+
 def test_local_heat_after_site_is_not_fever() -> None:
     """膝盖发热 = the knee feels hot."""
     concepts = [f.concept for f in extract("膝盖发热").findings]

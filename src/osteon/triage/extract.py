@@ -234,6 +234,8 @@ _FEMALE = re.compile(
 
 # a past time said as a date: 2020年, 十几年前, in 2019, three years ago
 _PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
+# after "fever gone / 烧退了": it was brought down or came back, so it is not over
+_GONE_BUT = re.compile(r"\s*(?:with|after|on|but|then|and then|until|till|又|吃了|吃药|用了|打了|一会|过一会|了又)")
 _SENTENCE_END = re.compile(r"[。.!?！？\n]+")
 
 
@@ -246,12 +248,14 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         parts = []
         for w in sorted({normalize(i, numerals=False) for i in items}, key=len, reverse=True):
             esc = re.escape(w)
-            parts.append(rf"(?<![a-z']){esc}(?![a-z])" if w.isascii() else esc)
+            parts.append(rf"(?<![a-z']){esc}(?![a-z])" if w.isascii() and w[0] != "'" else esc)
         return re.compile("|".join(parts))
 
     return {
         "neg_pre": alt(kn.cues["negation_pre"]),
         "neg_post": alt(kn.cues["negation_post"]),
+        "site_normal_post": alt(kn.cues["site_normal_post"]),
+        "gone_post": alt(kn.cues["gone_post"]),
         "uncertain": alt(kn.cues["uncertain"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
@@ -589,21 +593,28 @@ def _apply_negation(
                 last_end = f.end
             f.negated = True
     gap_chars = set(load_knowledge().cues.get("post_gap_chars", "倒也都还是"))
-    post = cues["neg_post"]
+    post, site_post, gone_post = cues["neg_post"], cues["site_normal_post"], cues["gone_post"]
+    gone_concepts = set(load_knowledge().cues["gone_post_concepts"])
     for i, f in enumerate(findings):
         if f.kind not in _NEGATABLE or f.negated:
             continue
         j = f.end
         while j < len(norm) and j - f.end < 3 and norm[j] in gap_chars:
             j += 1
-        m = post.match(norm, j)
+        m = (
+            post.match(norm, j)
+            or (site_post.match(norm, j) if f.kind == "site" else None)
+            or (gone_post.match(norm, j) if f.concept in gone_concepts else None)
+        )
+        if m and m.re is gone_post and _GONE_BUT.match(norm, m.end()):
+            continue  # "fever went down with Calpol", "烧退了又烧起来": treated or back, not over
         if not m:
             continue
         if clause[m.start()] != clause[f.start] and _clause_goes_on(norm, clause, m.end()):
             continue  # "瘦了好多 冇么个胃口": a cue that opens the next clause negates what follows it there
         nxt = findings[i + 1] if i + 1 < len(findings) else None
-        if nxt is not None and nxt.start < m.end():
-            continue  # the cue is part of the next finding (没有感觉, 没劲)
+        if nxt is not None and nxt.start < m.end() and not (m.re is site_post and nxt.kind == "context"):
+            continue  # the cue is part of the next finding (没有感觉, 没劲), unless it is "as usual" (ctx.unchanged)
         if re.match(r"好转|减轻|缓解|改善|变化|用", norm[m.end() : m.end() + 2]):
             continue  # 疼没有好转 = still hurts
         f.negated = True
@@ -751,7 +762,10 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
         resolved = cues["history_resolved"].search(sentence)
         past = cues["history_past"].search(sentence, 0, resolved.start()) if resolved else None
         if resolved and past:
-            close(start, start + resolved.start(), sentence, start + past.start())
+            story_from = start + past.start()
+            if past.group(0).endswith(("ago", "back")):  # "Broke my wrist about 10 yrs ago": the story is before it
+                story_from = next(i for i in range(start, story_from + 1) if clause[i] == clause[story_from])
+            close(start, start + resolved.start(), sentence, story_from)
         elif resolved and resolved.start() <= 12 and previous is not None:
             p_start, p_sentence = previous
             if cues["history_past"].search(p_sentence):

@@ -407,6 +407,9 @@ def load_knowledge() -> Knowledge:
     for key in (
         "negation_pre",
         "negation_post",
+        "site_normal_post",
+        "gone_post",
+        "gone_post_concepts",
         "uncertain",
         "unknown",
         "answer_yes",
