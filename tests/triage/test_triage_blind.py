@@ -67,9 +67,13 @@ group, 45 English) was written after round 35 and scored once on its final code,
 English safety net and the round-36 phrasings). batch_ar (a railway station's first-aid post, a county hospital's
 Spring Festival night WeChat, an expat parents' group) and batch_as (a marathon's medical tents, a home-care nursing
 team, an online second-opinion service), 45 English each, were written in that session and scored once on its final
-code: they have not been used for any change.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_as, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_as are held out
+code, then used for round 37 (urgent knee, Achilles and wrist injuries, a pathological fracture, a part "as usual",
+a fever that is over, a sign asked about). batch_at and batch_au (an internet hospital's night triage box, elder-care
+volunteers, a rugby club and hotel concierge; a steel mill and warehouse health office, school parents and a
+children's phone line, international students), 45 English each, were written in that session and scored once on
+its final code: they have not been used for any change.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_au, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_au are held out
 from both.
 """
 
@@ -92,7 +96,8 @@ BLIND = Path(__file__).parent / "blind"
     "name", ["batch_a", "batch_b", "batch_c", "batch_d", "batch_e", "batch_f", "batch_g", "batch_h", "batch_i", "batch_j", "batch_k",
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
-             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as"]
+             "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
+             "batch_at", "batch_au"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -202,12 +207,19 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # still raises a gout flare told without 痛风, a chest-wall strain (按到就痛，不闷不喘), thighs stiff after a
         # first gym day and a neck stiff a month after a crash checked in the ER
         ("batch_aq", (48, 48, 4), (40, 48, 0)),
-        # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone and scored once
-        # on its final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_ar", (48, 48, 4), (41, 48, 3)),
-        ("batch_as", (47, 48, 3), (43, 48, 2)),
-        # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32
-        ("batch_ao", (48, 48, 0), (46, 48, 0)),
+        # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone, scored once on
+        # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
+        # docs/triage.md), then used for round 37 — held out from both nets; the net still raises AR's small kitchen
+        # cut told in 粤
+        ("batch_ar", (48, 48, 1), (41, 48, 0)),
+        ("batch_as", (48, 48, 0), (44, 48, 0)),
+        # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
+        # final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_at", (47, 48, 4), (46, 48, 3)),
+        ("batch_au", (48, 48, 5), (42, 48, 3)),
+        # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
+        # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
+        ("batch_ao", (48, 48, 1), (46, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(
@@ -662,6 +674,8 @@ def test_a_back_strain_with_a_bladder_change_is_still_the_nets_to_judge() -> Non
     ("换膝盖一周了，膝盖酸痛，一天比一天好", "换膝盖一周了，膝盖酸痛，这几天走路多"),
     ("今天早上搬箱子腰闪了，直不起腰，小便正常", "今天早上搬箱子腰闪了，直不起腰"),
     ("四岁小朋友两条小腿前面好几块青，天天爬上爬下", "四岁小朋友身上好几块青，天天爬上爬下"),
+    # round 37: a new foot drop with bladder and bowel said to be normal
+    ("卧床的老人这两天脚背翘不起来，走路拖脚，大小便都正常", "卧床的老人这两天脚背翘不起来，走路拖脚"),
     # the English net (session 2026-12-06): a healing fracture seen after the cast came off
     ("my son's cast came off yesterday after his wrist fracture, the arm looks thin and stiff",
      "my son's wrist fracture, the arm looks thin and stiff since yesterday"),
@@ -778,6 +792,41 @@ ROUND_36_DECOYS = [
     "my daughter is 12, weighs 38.5 kg, knee hurts after netball, no swelling",
     "I had a slipped disk years back, now my back aches after gardening, no leg numbness",
 ]
+
+
+# Session 2026-12-06, round 37 (blind batches AR and AS, after their untuned scoring): new phrasings, none of them a
+# batch sentence — urgent injuries the rules left routine, a pathological fracture, and the decoys they over-raised
+ROUND_37_URGENCY = [
+    ("我妈得过肺癌，这几个月胳膊晚上疼，今天提水壶咔一声，胳膊动不了了", "emergency"),  # pathological fracture
+    ("打羽毛球转身膝盖嘣一声，马上就肿了，今天走路打软腿", "urgent"),  # acute haemarthrosis (ACL)
+    ("昨天踢球膝盖扭了，听到啪一声，一下子肿起来了", "urgent"),
+    ("jogging this morning felt a pop at the back of my ankle, now I can't go up on my toes on that side", "urgent"),
+    ("tripped on the stairs this morning and put my hand out, my wrist is swollen, fingers move fine", "urgent"),
+    # decoys: a question about a sign not had, flu aches in a child running around, an old fracture in the cold,
+    # a fever that is over
+    ("what if her calf swells on the flight? she had a hip replacement in March and is doing great", "routine"),
+    ("my 8 year old has flu, 38.4, says his legs hurt, but he is running around the flat", "routine"),
+    ("old fracture of the shin from 2015 with a nail in it, aches when it is cold outside", "routine"),
+    ("the fever's gone since yesterday but his knee is a bit sore after he fell at football", "routine"),
+]
+
+
+@pytest.mark.parametrize(("text", "urgency"), ROUND_37_URGENCY)
+def test_round_37_urgency(monkeypatch: pytest.MonkeyPatch, text: str, urgency: str) -> None:
+    """By the rules alone (the net switched off)."""
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(2.0))
+    r = assess(text)
+    assert r.urgency == urgency, (text, r.urgency, r.red_flags, r.evidence[-2:])
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    ("孩子拉稀三天，肚子有点痛，腰腿都跟平时一样", "other"),  # a body part "as usual" is not the complaint
+    ("Mum has a tummy bug and the runs, her back's the same as always, no fever", "other"),
+    ("我们屋头老汉儿这两天拉稀，没发烧", "other"),  # 川渝 屋头 is "at home", not the head
+])
+def test_round_37_a_part_said_to_be_as_usual_is_not_the_complaint(text: str, department: str) -> None:
+    assert assess(text).department == department, (text, assess(text).alternatives)
 
 
 ROUNDS = (ROUND_22, ROUND_31, ROUND_32, ROUND_33, ROUND_34, ROUND_35, ROUND_36)
