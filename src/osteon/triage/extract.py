@@ -538,11 +538,12 @@ def _apply_after_site(findings: list[Finding], knowledge: Knowledge) -> None:
         if not concept.after_site or i == 0:
             continue
         prev = findings[i - 1]
-        # only the ambiguous word 发热 directly after the site/sign; 发烧/高烧 are always fever
+        # only the ambiguous words 发热, and 烧 (闽 "hot": 骹指头烧烧), directly after the site/sign; 发烧/高烧 are
+        # always fever
         if (
-            f.text in ("发热", "热")
+            f.text in ("发热", "热", "烧")
             and f.start == prev.end
-            and (prev.kind == "site" or prev.tags & {"sym.red", "sym.swelling"})
+            and (prev.kind == "site" or prev.tags & {"sym.red", "sym.swelling", "sym.warmth"})
         ):
             alt = knowledge.concepts[concept.after_site]
             findings[i] = replace(f, concept=alt.id, kind=alt.kind, std=alt.std, tags=alt.tags)

@@ -95,6 +95,7 @@ DERIVED_TAGS = (
     "bruise.shins",
     "denied.sphincter",
     "denied.injury",
+    "denied.fever",
     "chest.wall",
     "sex.male",
     "sex.female",

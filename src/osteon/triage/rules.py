@@ -182,6 +182,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}
     ):
         out.add("denied.sphincter")
+    # a fever the patient denies ("无发烧", "no fever", a normal reading), with no fever told elsewhere
+    if any(f.negated and "sym.fever" in f.tags for f in ctx.findings) and "sym.fever" not in ctx.tags:
+        out.add("denied.fever")
     # an injury the patient denies ("no injury", "没有受伤"), with no injury told elsewhere
     if any(f.negated and "mech.injury" in f.tags for f in ctx.findings) and "mech.injury" not in ctx.tags:
         out.add("denied.injury")
