@@ -71,7 +71,8 @@ code, then used for round 37 (urgent knee, Achilles and wrist injuries, a pathol
 a fever that is over, a sign asked about). batch_at and batch_au (an internet hospital's night triage box, elder-care
 volunteers, a rugby club and hotel concierge; a steel mill and warehouse health office, school parents and a
 children's phone line, international students), 45 English each, were written in that session and scored once on
-its final code: they have not been used for any change.
+its final code, then used for round 38 (a pathological fracture in 吴, a scaphoid, a pulled elbow told without its
+name, "full recovery", "all normal … discharged", a diabetic wound without sepsis, 闽 烧烧 after a toe).
 Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_au, kept out to measure
 it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_au are held out
 from both.
@@ -214,9 +215,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ar", (48, 48, 1), (41, 48, 0)),
         ("batch_as", (48, 48, 0), (44, 48, 0)),
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
-        # final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_at", (47, 48, 4), (46, 48, 3)),
-        ("batch_au", (48, 48, 5), (42, 48, 3)),
+        # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
+        # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
+        # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment), a patient
+        # repeating "如果大小便有问题…要马上去急诊" (cauda equina)
+        ("batch_at", (48, 48, 2), (47, 48, 1)),
+        ("batch_au", (48, 48, 2), (42, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
@@ -674,6 +678,8 @@ def test_a_back_strain_with_a_bladder_change_is_still_the_nets_to_judge() -> Non
     ("换膝盖一周了，膝盖酸痛，一天比一天好", "换膝盖一周了，膝盖酸痛，这几天走路多"),
     ("今天早上搬箱子腰闪了，直不起腰，小便正常", "今天早上搬箱子腰闪了，直不起腰"),
     ("四岁小朋友两条小腿前面好几块青，天天爬上爬下", "四岁小朋友身上好几块青，天天爬上爬下"),
+    # round 38: a diabetic foot wound with fever, redness and smell denied (urgent by the rules, NICE NG19)
+    ("糖尿病十年了，脚底有个伤口一个多月不好，不发烧，不红不臭", "糖尿病十年了，脚底有个伤口一个多月不好"),
     # round 37: a new foot drop with bladder and bowel said to be normal
     ("卧床的老人这两天脚背翘不起来，走路拖脚，大小便都正常", "卧床的老人这两天脚背翘不起来，走路拖脚"),
     # the English net (session 2026-12-06): a healing fracture seen after the cast came off
@@ -808,6 +814,21 @@ ROUND_37_URGENCY = [
     ("my 8 year old has flu, 38.4, says his legs hurt, but he is running around the flat", "routine"),
     ("old fracture of the shin from 2015 with a nail in it, aches when it is cold outside", "routine"),
     ("the fever's gone since yesterday but his knee is a bit sore after he fell at football", "routine"),
+]
+
+
+# Round 38 (blind batches AT and AU, after their untuned scoring)
+ROUND_37_URGENCY += [
+    ("阿拉娘舅肠癌开过刀，最近大腿夜里痛，今朝立起来咔一记，脚动勿了", "emergency"),  # 吴: a pathological fracture
+    ("slipped and fell at the rink, landed on my hand, my wrist hurts at the base of the thumb when I grip", "urgent"),
+    ("grandpa swung the toddler round by her hands and now she won't use her right arm", "urgent"),  # pulled elbow
+    ("my husband lifted our 3 year old up by the hands and now she won't use her right arm", "urgent"),
+    # decoys: an episode that is over ("full recovery", "all normal … discharged"); 闽 烧烧 after a toe is warmth
+    (("two years ago I had cauda equina with bladder trouble and an operation, full recovery, now I just want physio for "
+     "a stiff back"), "routine"),
+    (("my sister had chest pain last month, the ECG and bloods were all normal and she was discharged, now her knee "
+     "hurts after running"), "routine"),
+    ("阿公跋倒，骹头趺肿肿，骹指头烧烧，会行", "urgent"),
 ]
 
 
