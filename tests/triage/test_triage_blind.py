@@ -72,9 +72,13 @@ a fever that is over, a sign asked about). batch_at and batch_au (an internet ho
 volunteers, a rugby club and hotel concierge; a steel mill and warehouse health office, school parents and a
 children's phone line, international students), 45 English each, were written in that session and scored once on
 its final code, then used for round 38 (a pathological fracture in 吴, a scaphoid, a pulled elbow told without its
-name, "full recovery", "all normal … discharged", a diabetic wound without sepsis, 闽 烧烧 after a toe).
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_au, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_au are held out
+name, "full recovery", "all normal … discharged", a diabetic wound without sepsis, 闽 烧烧 after a toe). batch_av (a
+county hospital's self-service kiosk, a fishing township's WeChat group, a language school and a cruise terminal) and
+batch_aw (grandchildren typing for grandparents, a mining town's clinic, a university's international office, a yoga
+studio and a cycling club), 45 English and at least 35 decoys each, were written in that session and scored once on
+its final code: they have not been used for any change.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_aw, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_aw are held out
 from both.
 """
 
@@ -98,7 +102,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
-             "batch_at", "batch_au"]
+             "batch_at", "batch_au", "batch_av", "batch_aw"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -221,6 +225,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # repeating "如果大小便有问题…要马上去急诊" (cauda equina)
         ("batch_at", (48, 48, 2), (47, 48, 1)),
         ("batch_au", (48, 48, 2), (42, 48, 2)),
+        # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
+        # unread, scored once on its final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_av", (46, 48, 4), (44, 48, 3)),
+        ("batch_aw", (48, 48, 7), (46, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
