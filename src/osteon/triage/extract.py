@@ -607,10 +607,10 @@ def _apply_negation(
             or (site_post.match(norm, j) if f.kind == "site" else None)
             or (gone_post.match(norm, j) if f.concept in gone_concepts else None)
         )
-        if m and m.re is gone_post and _GONE_BUT.match(norm, m.end()):
-            continue  # "fever went down with Calpol", "烧退了又烧起来": treated or back, not over
         if not m:
             continue
+        if m.re is gone_post and _GONE_BUT.match(norm, m.end()):
+            continue  # "fever went down with Calpol", "烧退了又烧起来": treated or back, not over
         if clause[m.start()] != clause[f.start] and _clause_goes_on(norm, clause, m.end()):
             continue  # "瘦了好多 冇么个胃口": a cue that opens the next clause negates what follows it there
         nxt = findings[i + 1] if i + 1 < len(findings) else None
