@@ -593,9 +593,10 @@ def _apply_negation(
                     break
                 last_end = f.end
             f.negated = True
-    gap_chars = set(load_knowledge().cues.get("post_gap_chars", "倒也都还是"))
+    kn_cues = load_knowledge().cues
+    gap_chars = set(kn_cues.get("post_gap_chars", "倒也都还是"))
     post, site_post, gone_post = cues["neg_post"], cues["site_normal_post"], cues["gone_post"]
-    gone_concepts = set(load_knowledge().cues["gone_post_concepts"])
+    gone_concepts = set(kn_cues["gone_post_concepts"])
     for i, f in enumerate(findings):
         if f.kind not in _NEGATABLE or f.negated:
             continue

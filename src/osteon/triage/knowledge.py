@@ -421,6 +421,8 @@ def load_knowledge() -> Knowledge:
         "history_present",
     ):
         cues[key] = _str_list(cues.get(key), f"cues.yaml: {key}")
+    if unknown := set(cues["gone_post_concepts"]) - concepts.keys():
+        raise TriageDataError(f"cues.yaml: gone_post_concepts: unknown concepts {sorted(unknown)}")
     kn = _load_yaml("knowledge.yaml")
     rf = _load_yaml("red_flags.yaml")
     iv = _load_yaml("interview.yaml")

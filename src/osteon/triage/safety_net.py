@@ -84,6 +84,8 @@ MIN_SIZE = 10
 # "super tight calves after my run" and "left leg hurts" are the rules' (the shortest English emergency the rules
 # missed in the blind batches had 19 words).
 MIN_WORDS = 8
+# the English model's share of non-emergencies raised in cross-validation (the Chinese model's: train's 3 %)
+ENGLISH_TARGET_FPR = 0.015
 
 
 def content_size(doc: str) -> int:
@@ -287,9 +289,6 @@ def english_training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]
     """The English model's: the texts of ENGLISH_TRAINING_SETS it would judge (``language`` is ``en``)."""
     cases, sources = training_cases(root, ENGLISH_TRAINING_SETS)
     return [c for c in cases if language(prepare(without_negated_clauses(c["text"]))) == "en"], sources
-
-
-ENGLISH_TARGET_FPR = 0.015
 
 
 def _write(doc: dict[str, Any], out: str) -> None:
