@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import socket
+import threading
 import uuid
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -46,11 +47,14 @@ from pynetdicom.sop_class import (
     StudyRootQueryRetrieveInformationModelMove,
     Verification,
 )
+from pynetdicom.transport import ThreadedAssociationServer
 
 from osteon.imaging import dimse_queries, pixels, service
+from osteon.imaging.dimse_reactor import EventRequestHandler
 from osteon.imaging.exceptions import InvalidDicom
 from osteon.imaging.fast_ingest import FastIngest
 from osteon.imaging.parsing import parse_instance
+from osteon.imaging.part10 import part10_bytes
 from osteon.imaging.storage import DicomStore
 
 log = logging.getLogger("osteon.imaging.scp")
@@ -158,8 +162,12 @@ class DicomServer:
             (evt.EVT_C_MOVE, self._on_move),
             (evt.EVT_C_GET, self._on_get),
         ]
+        # ae.start_server(block=False), with event-driven associations (dimse_reactor) instead of polling ones.
         self._server = await asyncio.to_thread(
-            self.ae.start_server, (self.host, self.port), block=False, evt_handlers=handlers)
+            self.ae.make_server, (self.host, self.port), evt_handlers=handlers,
+            server_class=ThreadedAssociationServer, request_handler=EventRequestHandler)
+        threading.Thread(target=self._server.serve_forever, name="osteon-dicom-acceptor", daemon=True).start()
+        self.ae._servers.append(self._server)
         self.port = self._server.server_address[1]
         log.info("DICOM SCP %s listening on %s:%s", self.ae_title, self.host, self.port)
 
@@ -219,7 +227,13 @@ class DicomServer:
         caller = self._caller(event)
         if caller is None or not caller.may_store:
             return STATUS_REFUSED
-        data = event.encoded_dataset(include_meta=True)
+        request = event.request
+        try:
+            data = part10_bytes(request.AffectedSOPClassUID, request.AffectedSOPInstanceUID,
+                                event.context.transfer_syntax, request.DataSet.getvalue())
+        except InvalidDicom as exc:
+            log.warning("C-STORE from %s refused: %s", caller.ae_title, exc.en)
+            return _status(STATUS_CANNOT_UNDERSTAND, exc.en)
         staged = self.io_pool.submit(self.store.stage, data)
         # Hashed here, not in the pool: hashlib releases the GIL, so the write above starts meanwhile; a pool
         # thread would wait for the GIL until the parse below lets go of it.
