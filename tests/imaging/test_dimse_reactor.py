@@ -5,7 +5,6 @@ Osteon is exercised by dcmtk's tools in test_dimse.py and test_scp_transcode.py)
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from pynetdicom.sop_class import CTImageStorage, Verification
 from pynetdicom.transport import ThreadedAssociationServer
 
 from osteon.imaging import dimse_reactor
-from osteon.imaging.dimse_reactor import BulkSocket, EventAssociation, EventRequestHandler
+from osteon.imaging.dimse_reactor import EventAssociation, EventRequestHandler
 from tests.imaging.dicomgen import ct_slice
 
 
@@ -39,7 +38,7 @@ class Server:
     def __init__(self, network_timeout: float = 60) -> None:
         """Start on a free loopback port."""
         self.received: list[bytes] = []
-        self.kinds: list[tuple[type, type]] = []
+        self.kinds: list[type] = []
         self.ae = AE("REACTOR")
         self.ae.network_timeout = network_timeout
         self.ae.add_supported_context(Verification)
@@ -52,7 +51,7 @@ class Server:
         self.port = self.server.server_address[1]
 
     def _echo(self, event) -> int:
-        self.kinds.append((type(event.assoc), type(event.assoc.dul.socket)))
+        self.kinds.append(type(event.assoc))
         return 0x0000
 
     def _store(self, event) -> int:
@@ -92,11 +91,11 @@ def test_loops_are_copied_from_the_installed_pynetdicom():
 
 
 def test_accepted_associations_are_event_driven(server):
-    """The handler makes every accepted association event-driven, with the bulk-reading socket."""
+    """The handler makes every accepted association event-driven."""
     assoc = associate(server.port)
     assert assoc.send_c_echo().Status == 0x0000
     assoc.release()
-    assert server.kinds == [(EventAssociation, BulkSocket)]
+    assert server.kinds == [EventAssociation]
 
 
 @pytest.mark.parametrize("max_pdu", [16_382, 1_048_576])
@@ -141,33 +140,3 @@ def test_network_timeout_still_ends_an_idle_association():
         assert wait_until(lambda: not assoc.is_established and s.idle()), "idle association was not dropped"
     finally:
         s.stop()
-
-
-def test_bulk_socket_returns_what_arrived_when_the_peer_closes():
-    """A short read (peer closed mid-PDU) returns the bytes that arrived, as pynetdicom's reader does."""
-    a, b = socket.socketpair()
-    try:
-        b.sendall(b"0123456789")
-        b.close()
-        bulk = BulkSocket.__new__(BulkSocket)
-        bulk.socket = a
-        assert bulk.recv(100) == bytearray(b"0123456789")
-    finally:
-        a.close()
-
-
-def test_bulk_socket_reads_a_large_pdu_whole():
-    """More than the socket buffer holds at once: read across many recv calls into one buffer."""
-    a, b = socket.socketpair()
-    payload = bytes(range(256)) * 8192  # 2 MiB
-    try:
-        writer = threading.Thread(target=b.sendall, args=(payload,))
-        writer.start()
-        bulk = BulkSocket.__new__(BulkSocket)
-        bulk.socket = a
-        got = bulk.recv(len(payload))
-        writer.join()
-        assert got == payload
-    finally:
-        a.close()
-        b.close()

@@ -5,8 +5,10 @@ nothing to do (no data on the socket, nothing to send), and the association thre
 look at its queues. A modality sends one instance and waits for its answer, so each C-STORE pays those sleeps
 in turn: the DUL notices the PDU (≤ 1 ms late), the association notices the decoded message (≈ 1 ms), and the
 DUL notices the response waiting to be sent (≤ 1 ms). Measured with dcmtk's storescu and a handler that does
-nothing (200 CT slices of 512 KB, loopback): stock pynetdicom 225–255 instances/s; the same client and a dcmtk
-receiver that discards 700–870/s. pynetdicom's own source says as much ("TODO: try and make this event based").
+nothing (200 CT slices of 512 KB, loopback, 2026-12-06): stock pynetdicom 210–255 instances/s, these loops
+300–320/s; the same client and a dcmtk receiver that discards 700–870/s. In Osteon's SCP (parse, hash, fsync,
+index, audit) the gain is smaller, ≈ 15 %: see docs/imaging.md. pynetdicom's own source asks for this ("TODO: try
+and make this event based").
 
 Here both loops block until there is something to do, with a 50 ms ceiling so their timers (ARTIM, network
 idle timeout) and kill flags are still checked:
@@ -37,7 +39,7 @@ from pynetdicom import evt
 from pynetdicom.association import Association
 from pynetdicom.dul import DULServiceProvider
 from pynetdicom.pdu import A_ABORT_RQ
-from pynetdicom.transport import AssociationSocket, RequestHandler
+from pynetdicom.transport import RequestHandler
 from pynetdicom.utils import make_target
 
 log = logging.getLogger("osteon.imaging.dimse_reactor")
@@ -232,28 +234,6 @@ class EventAssociation(Association):
                 return
 
 
-class BulkSocket(AssociationSocket):
-    """pynetdicom's association socket, reading a PDU in as few ``recv`` calls as the kernel allows.
-
-    pynetdicom reads 4 KiB per call: 128 calls for a 512 KiB CT slice, each releasing and retaking the GIL —
-    under load (parsing, hashing, the index on other threads) each retake can wait for the switch interval."""
-
-    def recv(self, nr_bytes: int) -> bytearray:
-        """Read ``nr_bytes`` (fewer only if the peer closed the connection), blocking."""
-        sock: socket.socket = self.socket  # type: ignore[assignment]
-        buffer = bytearray(nr_bytes)
-        with memoryview(buffer) as view:
-            read = 0
-            while read < nr_bytes:
-                got = sock.recv_into(view[read:], nr_bytes - read)
-                if not got:
-                    break
-                read += got
-        if read < nr_bytes:
-            del buffer[read:]
-        return buffer
-
-
 class EventRequestHandler(RequestHandler):
     """pynetdicom's request handler, making event-driven associations."""
 
@@ -262,5 +242,4 @@ class EventRequestHandler(RequestHandler):
         assoc = super()._create_association()
         assoc.__class__ = EventAssociation
         assoc._become_event_driven()  # type: ignore[attr-defined]
-        assoc.dul.socket.__class__ = BulkSocket
         return assoc
