@@ -42,7 +42,11 @@ def configure_sqlite(engine: Engine) -> None:
         # Every request may write (audit rows, session touch): take the write lock up front so two
         # transactions never deadlock upgrading a read lock (SQLITE_BUSY without waiting); it also keeps the
         # audit chain's last row from moving under an append.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_conn = conn.connection.dbapi_connection
+        if isinstance(dbapi_conn, sqlite_onehop.OneHopConnection):
+            dbapi_conn.begin_with_next_statement("BEGIN IMMEDIATE")  # before any statement, in the same trip
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _reset_only_open_transactions(engine: Engine) -> None:
@@ -55,8 +59,8 @@ def _reset_only_open_transactions(engine: Engine) -> None:
     def _reset(_dbapi_conn: Any, record: Any, state: Any) -> None:
         if not state.asyncio_safe or state.transaction_was_reset:
             return  # what the default reset skips too
-        if record.driver_connection.in_transaction:  # sqlite3_get_autocommit(): exact, no thread hop
-            record.dbapi_connection.rollback()
+        if record.driver_connection.in_transaction or getattr(record.dbapi_connection, "pending_begin", False):
+            record.dbapi_connection.rollback()  # in_transaction: sqlite3_get_autocommit(), exact, no thread hop
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:

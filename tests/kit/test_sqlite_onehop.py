@@ -3,6 +3,7 @@ trip to aiosqlite's thread per statement."""
 
 from __future__ import annotations
 
+import sqlite3
 from importlib.metadata import version
 
 import aiosqlite.core
@@ -102,3 +103,47 @@ async def test_streaming_still_uses_a_server_side_cursor(engine):
         result = await conn.stream(select(items.c.name).order_by(items.c.id))
         got = [row.name async for row in result]
     assert got == [f"n{i}" for i in range(250)]
+
+
+async def test_begin_travels_with_the_first_statement(engine, hops):
+    """BEGIN IMMEDIATE and the first statement are one job; a whole one-statement transaction is two (statement,
+    COMMIT)."""
+    before = hops[0]
+    async with engine.begin() as conn:
+        await conn.execute(select(items.c.id))
+    assert hops[0] - before == 2
+
+
+async def test_the_write_lock_is_still_taken_at_the_first_statement(engine, tmp_path):
+    """A transaction that has only read holds SQLite's write lock (BEGIN IMMEDIATE ran): another writer is told
+    the database is locked."""
+    async with engine.begin() as conn:
+        await conn.execute(select(items.c.id))
+        other = sqlite3.connect(tmp_path / "onehop.db", timeout=0.05, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+
+
+async def test_a_transaction_without_statements_costs_nothing_and_leaves_nothing(engine, hops):
+    """Begun and committed (or rolled back, or returned to the pool) without a statement: no trip, no open
+    transaction, and the connection's next transaction works."""
+    before = hops[0]
+    async with engine.begin():
+        pass
+    async with engine.connect() as conn:
+        await conn.begin()
+        await conn.rollback()
+    async with engine.connect() as conn:
+        await conn.begin()  # returned to the pool with the transaction open and nothing run
+    assert hops[0] == before
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert not raw.dbapi_connection.pending_begin
+        assert not raw.driver_connection.in_transaction
+    async with engine.begin() as conn:
+        await conn.execute(insert(items), {"name": "next"})
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(items.c.name))).scalars().all() == ["next"]

@@ -4,7 +4,8 @@ SQLAlchemy's adapter (``sqlalchemy.connectors.asyncio.AsyncAdapt_dbapi_cursor``)
 executes, fetches all rows and closes the cursor as four awaits, and aiosqlite runs each of them as a separate
 job on its connection's thread: four event-loop ↔ thread hand-offs for a statement SQLite itself runs in
 microseconds. Here the cursor, the execution, the fetch and the close are one job on that same thread (so
-SQLite is still used from one thread per connection, as aiosqlite requires). Everything else — transactions,
+SQLite is still used from one thread per connection, as aiosqlite requires), and a transaction's
+``BEGIN IMMEDIATE`` (``osteon.db.configure_sqlite``) is sent with its first statement. Everything else — transactions,
 isolation, savepoints, server-side cursors, error translation — is SQLAlchemy's own aiosqlite dialect.
 
 Used by :func:`osteon.db.make_engine` for SQLite (``module=``, SQLAlchemy's documented way to hand a dialect its
@@ -26,11 +27,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 
 SQLALCHEMY_VERSION = "2.1.9"  # the adapter classes subclassed here are these versions' (checked by a test)
 AIOSQLITE_VERSION = "0.22.1"
+_PENDING_BEGIN = "_osteon_pending_begin"  # kept on the aiosqlite connection (the adapter has no room for it)
 
 
-def _run(conn: sqlite3.Connection, many: bool, operation: str, parameters: Any) -> tuple[Any, int, Any, list[Any]]:
-    """On aiosqlite's thread: execute, fetch all rows if there are any, close; (description, rowcount,
-    lastrowid, rows)."""
+def _run(conn: sqlite3.Connection, begin: str | None, many: bool, operation: str,
+         parameters: Any) -> tuple[Any, int, Any, list[Any]]:
+    """On aiosqlite's thread: the transaction's deferred BEGIN if any, then execute, fetch all rows if there are
+    any, close; (description, rowcount, lastrowid, rows)."""
+    if begin is not None:
+        conn.execute(begin).close()
     cursor = conn.cursor()
     try:
         if many:
@@ -106,8 +111,9 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _one_job(self, many: bool, operation: Any, parameters: Any) -> None:
         """Run and keep the results."""
         conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        begin = conn.__dict__.pop(_PENDING_BEGIN, None)
         self._description, self._rowcount, self._lastrowid, rows = await conn._execute(
-            _run, conn._conn, many, operation, parameters)
+            _run, conn._conn, begin, many, operation, parameters)
         self._rows = collections.deque(rows)
 
     def nextset(self) -> None:
@@ -120,10 +126,36 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection adapter, making one-hop cursors (server-side cursors unchanged)."""
+    """SQLAlchemy's aiosqlite connection adapter, making one-hop cursors (server-side cursors unchanged), whose
+    transactions' BEGIN travels with their first statement."""
 
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+    def begin_with_next_statement(self, sql: str) -> None:
+        """Run ``sql`` (``BEGIN IMMEDIATE``) in the same job as the next statement, saving a trip. A BEGIN that
+        fails (the database stays locked past the busy timeout) raises from that statement; a transaction that
+        runs no statement never begins, and its commit or rollback costs nothing."""
+        self._connection.__dict__[_PENDING_BEGIN] = sql
+
+    def _drop_pending_begin(self) -> bool:
+        """True when the transaction never began (nothing to commit or roll back)."""
+        return self._connection.__dict__.pop(_PENDING_BEGIN, None) is not None
+
+    def commit(self) -> None:
+        """Commit, unless the transaction never began."""
+        if not self._drop_pending_begin():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back, unless the transaction never began."""
+        if not self._drop_pending_begin():
+            super().rollback()
+
+    @property
+    def pending_begin(self) -> bool:
+        """A transaction was opened and has run no statement yet."""
+        return _PENDING_BEGIN in self._connection.__dict__
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
