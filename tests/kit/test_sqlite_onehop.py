@@ -147,3 +147,21 @@ async def test_a_transaction_without_statements_costs_nothing_and_leaves_nothing
         await conn.execute(insert(items), {"name": "next"})
     async with engine.connect() as conn:
         assert (await conn.execute(select(items.c.name))).scalars().all() == ["next"]
+
+
+async def test_a_transaction_that_starts_with_a_stream_reads_under_the_write_lock(engine, tmp_path):
+    """stream() as a transaction's first statement (a backup does this) sends the pending BEGIN first: the rows
+    come from one snapshot and no other writer gets in meanwhile."""
+    async with engine.begin() as conn:
+        await conn.execute(insert(items), [{"name": f"n{i}"} for i in range(3)])
+    async with engine.begin() as conn:
+        result = await conn.stream(select(items.c.name).order_by(items.c.id))
+        first = await result.fetchone()
+        other = sqlite3.connect(tmp_path / "onehop.db", timeout=0.05, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+        rest = [row.name async for row in result]
+    assert [first.name, *rest] == ["n0", "n1", "n2"]

@@ -6,7 +6,8 @@ job on its connection's thread: four event-loop ↔ thread hand-offs for a state
 microseconds. Here the cursor, the execution, the fetch and the close are one job on that same thread (so
 SQLite is still used from one thread per connection, as aiosqlite requires), and a transaction's
 ``BEGIN IMMEDIATE`` (``osteon.db.configure_sqlite``) is sent with its first statement. Everything else — transactions,
-isolation, savepoints, server-side cursors, error translation — is SQLAlchemy's own aiosqlite dialect.
+isolation, savepoints, server-side cursors (which send a pending BEGIN first), error translation — is
+SQLAlchemy's own aiosqlite dialect.
 
 Used by :func:`osteon.db.make_engine` for SQLite (``module=``, SQLAlchemy's documented way to hand a dialect its
 DBAPI). ``tests/kit/test_sqlite_onehop.py`` pins the SQLAlchemy and aiosqlite versions this relies on.
@@ -23,6 +24,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 
 SQLALCHEMY_VERSION = "2.1.9"  # the adapter classes subclassed here are these versions' (checked by a test)
@@ -125,12 +127,29 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         return
 
 
+class BeginFirstSSCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """SQLAlchemy's server-side cursor (``stream()``: rows fetched as they are read), sending a pending BEGIN first
+    so a transaction that starts with a stream (a backup) reads one snapshot under the write lock."""
+
+    __slots__ = ()
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        """The pending BEGIN (its own trip), then SQLAlchemy's execution."""
+        conn: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            begin = conn.__dict__.pop(_PENDING_BEGIN, None)
+            if begin is not None:
+                await conn.execute(begin)
+        return await super()._execute_async(operation, parameters)
+
+
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's aiosqlite connection adapter, making one-hop cursors (server-side cursors unchanged), whose
-    transactions' BEGIN travels with their first statement."""
+    """SQLAlchemy's aiosqlite connection adapter, making one-hop cursors, whose transactions' BEGIN travels with
+    their first statement."""
 
     __slots__ = ()
     _cursor_cls = OneHopCursor
+    _ss_cursor_cls = BeginFirstSSCursor
 
     def begin_with_next_statement(self, sql: str) -> None:
         """Run ``sql`` (``BEGIN IMMEDIATE``) in the same job as the next statement, saving a trip. A BEGIN that
