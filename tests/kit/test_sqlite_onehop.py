@@ -40,6 +40,16 @@ def hops(monkeypatch):
     return count
 
 
+def assert_another_writer_is_locked_out(path) -> None:
+    """A second connection cannot take SQLite's write lock (someone holds it)."""
+    other = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+
+
 def test_built_for_the_installed_versions():
     """The adapter subclasses SQLAlchemy internals: an upgrade of either package must be looked at."""
     assert version("sqlalchemy") == sqlite_onehop.SQLALCHEMY_VERSION
@@ -119,12 +129,7 @@ async def test_the_write_lock_is_still_taken_at_the_first_statement(engine, tmp_
     the database is locked."""
     async with engine.begin() as conn:
         await conn.execute(select(items.c.id))
-        other = sqlite3.connect(tmp_path / "onehop.db", timeout=0.05, isolation_level=None)
-        try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        finally:
-            other.close()
+        assert_another_writer_is_locked_out(tmp_path / "onehop.db")
 
 
 async def test_a_transaction_without_statements_costs_nothing_and_leaves_nothing(engine, hops):
@@ -157,11 +162,6 @@ async def test_a_transaction_that_starts_with_a_stream_reads_under_the_write_loc
     async with engine.begin() as conn:
         result = await conn.stream(select(items.c.name).order_by(items.c.id))
         first = await result.fetchone()
-        other = sqlite3.connect(tmp_path / "onehop.db", timeout=0.05, isolation_level=None)
-        try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        finally:
-            other.close()
+        assert_another_writer_is_locked_out(tmp_path / "onehop.db")
         rest = [row.name async for row in result]
     assert [first.name, *rest] == ["n0", "n1", "n2"]

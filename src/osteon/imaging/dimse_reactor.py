@@ -7,8 +7,8 @@ in turn: the DUL notices the PDU (≤ 1 ms late), the association notices the de
 DUL notices the response waiting to be sent (≤ 1 ms). Measured with dcmtk's storescu and a handler that does
 nothing (200 CT slices of 512 KB, loopback, 2026-12-06): stock pynetdicom 210–255 instances/s, these loops
 300–320/s; the same client and a dcmtk receiver that discards 700–870/s. In Osteon's SCP (parse, hash, fsync,
-index, audit) the gain is smaller, ≈ 15 %: see docs/imaging.md. pynetdicom's own source asks for this ("TODO: try
-and make this event based").
+index, audit) the gain is smaller, ≈ 15 %: see docs/imaging.md. pynetdicom's own source (dul.py) notes that
+these loops should be made event based.
 
 Here both loops block until there is something to do, with a 50 ms ceiling so their timers (ARTIM, network
 idle timeout) and kill flags are still checked:
