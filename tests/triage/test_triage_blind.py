@@ -157,13 +157,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 17: a bench-press chest wall strain, tender to the touch, was read as possibly cardiac until round 32
         # (chest.wall: pain brought on by pressing, breathlessness or sweating denied)
         ("batch_u", (48, 48, 0), (48, 48, 0)),
-        # round 18: the net raises two urgent fractures (a deformed wrist, an old woman's spine after a fall)
-        ("batch_v", (48, 48, 1), (48, 48, 0)),  # round 34: 冇坐稳一屁股墩 is how she fell, not a hip
+        # round 18: the net raised two urgent fractures (a deformed wrist, an old woman's spine after a fall); round 39
+        # keeps it off the wrist whose fingers are said to feel, be warm and of normal colour (limb_injury_screened)
+        ("batch_v", (48, 48, 0), (48, 48, 0)),  # round 34: 冇坐稳一屁股墩 is how she fell, not a hip
         ("batch_w", (48, 48, 0), (48, 48, 0)),
         ("batch_x", (48, 48, 0), (48, 48, 0)),
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
-        # raises soreness after a tug-of-war
-        ("batch_y", (48, 48, 2), (48, 48, 1)),
+        # raises soreness after a tug-of-war, and since the round-39 retraining a 闽 toothache with a swollen cheek
+        ("batch_y", (48, 48, 3), (48, 48, 1)),
         # round 22: the net raises an osteoporotic back after a fall onto the bottom (AA); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
         ("batch_z", (48, 48, 0), (48, 48, 0)),
@@ -193,42 +194,46 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # is left out: 冒汗, 冒血) as a septic joint
         ("batch_aj", (48, 48, 2), (47, 48, 1)),
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
-        # the net still raises a 6-year-old's swollen wrist after a fall from the kang (urgent)
-        ("batch_ak", (48, 48, 1), (48, 48, 0)),
+        # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
+        ("batch_ak", (48, 48, 0), (48, 48, 0)),
         # batch_al and batch_am: written before round 31 and scored once on the round-33 code (AL 47/48, 7 false; AM
-        # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises an old man's dinner-fork
-        # wrist (urgent) and a knee replacement's weeping wound without fever (urgent)
-        ("batch_al", (48, 48, 2), (44, 48, 0)),
+        # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises a knee replacement's weeping
+        # wound without fever (urgent); an old man's dinner-fork wrist with fingers moving, not numb, of normal colour
+        # no longer since round 39
+        ("batch_al", (48, 48, 1), (44, 48, 0)),
         ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
         ("batch_an", (48, 48, 0), (47, 48, 0)),
         # batch_ap: written during round 34 and scored once on its code (46/48, 4 false — docs/triage.md), then used for
         # round 35 (two English phrasings; a Cantonese chest-wall strain the net raised); still raised: a knee
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
-        # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina)
-        ("batch_ap", (48, 48, 3), (47, 48, 3)),
+        # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina), and since the
+        # round-39 retraining the net an 80-year-old's back strained lifting a flowerpot (urgent)
+        ("batch_ap", (48, 48, 4), (47, 48, 3)),
         # batch_aq: written after round 35 and scored once on its final code (42/48, 7 false; rules alone 38/48, 3
         # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
-        # still raises a gout flare told without 痛风, a chest-wall strain (按到就痛，不闷不喘), thighs stiff after a
-        # first gym day and a neck stiff a month after a crash checked in the ER
-        ("batch_aq", (48, 48, 4), (40, 48, 0)),
+        # still raises a gout flare told without 痛风, thighs stiff after a first gym day and a neck stiff a month after
+        # a crash checked in the ER (round 39 reads 按到就痛 as tenderness: a chest-wall strain)
+        ("batch_aq", (48, 48, 3), (40, 48, 0)),
         # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone, scored once on
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
-        # docs/triage.md), then used for round 37 — held out from both nets; the net still raises AR's small kitchen
-        # cut told in 粤
-        ("batch_ar", (48, 48, 1), (41, 48, 0)),
-        ("batch_as", (48, 48, 0), (44, 48, 0)),
+        # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
+        # kitchen cut told in 粤 (手指郁得，唔麻), and AS's central cord injury is found by the rules too (额头)
+        ("batch_ar", (48, 48, 0), (41, 48, 0)),
+        ("batch_as", (48, 48, 0), (45, 48, 0)),
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
         # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
         # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment), a patient
         # repeating "如果大小便有问题…要马上去急诊" (cauda equina)
         ("batch_at", (48, 48, 2), (47, 48, 1)),
-        ("batch_au", (48, 48, 2), (42, 48, 2)),
+        ("batch_au", (48, 48, 2), (43, 48, 2)),
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
-        # unread, scored once on its final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_av", (46, 48, 4), (44, 48, 3)),
-        ("batch_aw", (48, 48, 7), (46, 48, 3)),
+        # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
+        # 3 — docs/triage.md), then used for round 39 — held out from both nets. Still raised: AV's Raynaud's fingers
+        # (the net) and a feverish 闽 child who runs about (septic joint); AW's 闽 bunion (the net)
+        ("batch_av", (48, 48, 2), (46, 48, 1)),
+        ("batch_aw", (48, 48, 1), (46, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

@@ -300,3 +300,59 @@ def test_a_single_negation_still_negates() -> None:
 ])
 def test_a_date_of_an_operation_is_not_the_duration(text: str, days: float) -> None:
     assert extract(text).duration_days == days
+
+
+# Round 39 (session 2026-12-07): a diagnosis feared or looked up, a sign asked about for later, a past time that
+# dates the cancer
+
+
+def _cancer(text: str) -> list[tuple[bool, str]]:
+    return [(f.negated, f.source) for f in extract(text).findings if f.concept == "ctx.cancer"]
+
+
+@pytest.mark.parametrize("text", [
+    "my sister read online that knee pain like this could be bone cancer",
+    "she is scared it might be cancer, the heel hurts in the morning",
+    "网上查了说会不会是骨癌，吓得睡不着",
+    "我妈担心是癌，其实就是膝盖疼",
+])
+def test_a_cancer_only_feared_is_no_cancer_history(text: str) -> None:
+    assert _cancer(text) and all(c == (True, "feared") for c in _cancer(text)), _cancer(text)
+
+
+@pytest.mark.parametrize("text", [
+    "I had breast cancer in 2019 and I am worried my back pain is it coming back",  # a past cue: she had it
+    "the doctor thinks it could be bone cancer, the thigh aches at night",  # a clinician's suspicion
+    "片子上看，医生说是不是骨癌还要做活检",
+    "肺癌化疗中，腰痛一个月",
+])
+def test_a_cancer_had_or_suspected_by_a_clinician_stays(text: str) -> None:
+    assert _cancer(text) and not any(neg for neg, _ in _cancer(text)), _cancer(text)
+
+
+@pytest.mark.parametrize(("text", "concept"), [
+    ("My back is fine now. What if my leg goes numb on the long flight, what should I do?", "sym.numbness"),
+    ("要是尿不出来了怎么办？现在都正常", "sym.bladder_retention"),
+    ("万一伤口化脓发烧了咋办", "sym.fever"),
+])
+def test_a_sign_asked_about_for_later_is_not_had(text: str, concept: str) -> None:
+    found = [f for f in extract(text).findings if f.concept == concept]
+    assert found and all(f.negated for f in found), [(f.concept, f.negated, f.source) for f in extract(text).findings]
+
+
+@pytest.mark.parametrize(("text", "concept"), [
+    ("如果走多了腿就麻，怎么办", "sym.numbness"),  # 如果 introduces a real pattern, not a hypothetical
+    ("if I walk more than 100 metres my legs go numb, what should I do", "sym.numbness"),
+    ("腿麻了，万一是腰椎的问题", "sym.numbness"),  # the sign comes before the 'if'
+])
+def test_a_real_complaint_with_an_if_stays(text: str, concept: str) -> None:
+    found = [f for f in extract(text).findings if f.concept == concept]
+    assert found and not all(f.negated for f in found), [(f.concept, f.negated) for f in extract(text).findings]
+
+
+def test_a_past_time_in_the_cancers_clause_dates_the_cancer() -> None:
+    ex = extract("Prostate cancer treated 6 years ago. This week my legs have gone weak")
+    past = [f for f in ex.findings if f.concept == "ctx.past_event"]
+    assert past and all(f.negated and f.source == "dates" for f in past)
+    ex = extract("Prostate cancer treated. My legs went weak 6 years ago, fine since")  # the weakness's own date stays
+    assert any(f.concept == "ctx.past_event" and not f.negated for f in ex.findings)

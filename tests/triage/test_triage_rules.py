@@ -468,3 +468,63 @@ def test_round_16_many_englishes(text: str, flag: str) -> None:
 
 def test_round_16_scots_nae_negates() -> None:
     assert assess("gammy hip for two year noo, nae fall, nae fever, nae weight loss").urgency != "emergency"
+
+
+# Round 39 (session 2026-12-07, from blind batches AV and AW): new phrasings of each change, and their opposites
+
+
+@pytest.mark.parametrize("text", [
+    "Breast cancer operated 5 years ago. Mid back pain for a month, now both legs weak and I keep tripping",
+    "My dad had prostate cancer treated years ago, back ache for weeks and since Tuesday his legs are giving way",
+])
+def test_round_39_cancer_years_ago_and_new_leg_weakness_is_cord_compression(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize("text", [
+    "She's 80, tripped and hit her forehead on the door frame yesterday, now both hands tingle and feel clumsy",
+    "老爷子走路摔了一跤，前额磕在台阶上，现在两只手都发麻",
+])
+def test_round_39_a_blow_to_the_forehead_then_both_hands_numb_is_central_cord(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "high_energy_trauma" in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "胸口右边按下去会痛，昨天搬了沙发，不喘，没出汗",
+    "做完俯卧撑，左边心口撳落去好痛，唔喘",
+])
+def test_round_39_chest_pain_brought_on_by_pressing_with_breathing_fine_is_chest_wall(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency" and "acute_coronary" not in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "胸口按下去会痛，而且喘不上气，出冷汗",  # breathlessness and sweating: still possibly cardiac
+    "左边胸口压着疼，往左胳膊窜",
+])
+def test_round_39_pressing_does_not_clear_a_cardiac_story(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+def test_round_39_a_healed_crash_dated_by_its_year_is_history() -> None:
+    r = assess("Had a bad motorbike crash in 2016, broke my arm, all healed. My neck is stiff in winter, no numbness")
+    assert "high_energy_trauma" not in r.red_flags and r.urgency != "emergency", r.evidence
+    r = assess("Motorbike crash this morning, my neck is very painful and both arms tingle")
+    assert "high_energy_trauma" in r.red_flags
+
+
+def test_round_39_a_limb_injury_whose_hand_or_foot_is_fine_is_not_the_nets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """limb_injury_screened vetoes the net: with a net that raises everything, a sprain with warm, feeling toes stays
+    urgent, and the same sprain with cold, numb toes is an emergency by the rules."""
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    screened = assess("今天打球把脚脖子崴了，肿得老高，下不了地，脚趾头暖和的，有感觉，皮没破")
+    assert screened.urgency == "urgent", screened.evidence
+    opened = assess("今天打球把脚脖子崴了，肿得老高，下不了地，脚趾头冰凉发麻")
+    assert opened.urgency == "emergency" and "neurovascular" in opened.red_flags, opened.evidence
+    crushed = assess("脚被叉车压了，肿得老高，脚趾头暖和的，有感觉")  # a crush is the rules' and the net's
+    assert crushed.urgency == "emergency", crushed.evidence

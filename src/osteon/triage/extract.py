@@ -236,7 +236,6 @@ _FEMALE = re.compile(
 _PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
 # after "fever gone / 烧退了": it was brought down or came back, so it is not over
 _GONE_BUT = re.compile(r"\s*(?:with|after|on|but|then|and then|until|till|又|吃了|吃药|用了|打了|一会|过一会|了又)")
-_SENTENCE_END = re.compile(r"[。.!?！？\n]+")
 
 
 @lru_cache(maxsize=1)
@@ -257,6 +256,10 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "site_normal_post": alt(kn.cues["site_normal_post"]),
         "gone_post": alt(kn.cues["gone_post"]),
         "uncertain": alt(kn.cues["uncertain"]),
+        "feared": alt(kn.cues["feared"]),
+        "hypothetical_open": alt(kn.cues["hypothetical_open"]),
+        "hypothetical_close": alt(kn.cues["hypothetical_close"]),
+        "feared_unless": alt(kn.cues["feared_unless"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
         "history_past": re.compile(alt(kn.cues["history_past"]).pattern + "|" + _PAST_TIME.pattern),
@@ -486,7 +489,10 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _bind_sites(findings, clause)
     _deny_sites_with_only_denied_symptoms(norm, findings, clause)
     _mark_family_history(findings, clause)
+    _mark_feared(norm, findings, clause)
+    _mark_dated_cancer(findings, clause)
     _mark_resolved_history(norm, findings, clause)
+    _mark_hypothetical(norm, findings)
     findings.extend(_implied(findings, knowledge))
 
     kinds = {f.concept for f in findings if not f.negated}
@@ -735,6 +741,53 @@ def _mark_family_history(findings: list[Finding], clause: list[int]) -> None:
             f.negated, f.source = True, "family"
 
 
+def _mark_feared(norm: str, findings: list[Finding], clause: list[int]) -> None:
+    """"会不会是骨癌", "google says it can be bone cancer": a diagnosis feared or looked up is not one the patient has.
+
+    A feared cue (cues.yaml) before the finding in its clause, with no past cue there ("I had breast cancer, scared it
+    is back" keeps the history) and no clinician or test ("the doctor thinks it could be cancer"), marks it negated
+    with source "feared"."""
+    cues = _cue_regexes()
+    feared_concepts = set(load_knowledge().cues["feared_concepts"])
+    for f in findings:
+        if f.concept not in feared_concepts or f.negated:
+            continue
+        a = f.start
+        while a > 0 and clause[a - 1] == clause[f.start]:
+            a -= 1
+        before = norm[a : f.start]
+        whole = _clause_text(norm, f.start, f.end)
+        if (cues["feared"].search(before) and not cues["history_past"].search(whole)
+                and not cues["feared_unless"].search(whole)):
+            f.negated, f.source = True, "feared"
+
+
+def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
+    """"要系发烧、膝头肿起来要点般做？", "What if I get numbness … or bladder problems there, what should I do?": signs
+    asked about for the future are not had (cues.yaml hypothetical_open … hypothetical_close, in one sentence)."""
+    cues = _cue_regexes()
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
+    for lo, hi in pairwise(bounds):
+        opened = cues["hypothetical_open"].search(norm, lo, hi)
+        closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
+        if opened is None or closed is None:
+            continue
+        for f in findings:
+            if f.kind in _NEGATABLE and opened.end() <= f.start < closed.start() and not f.negated:
+                f.negated, f.source = True, "hypothetical"
+
+
+def _mark_dated_cancer(findings: list[Finding], clause: list[int]) -> None:
+    """"I had breast cancer operated 4 years ago": a past time in the cancer's clause dates the cancer, not the complaint.
+
+    Otherwise "years ago" (ctx.past_event) reads as the whole story being old, and the cord-compression rule, which
+    excludes past events, would not see today's new leg weakness (AV: NICE NG234, same-day assessment)."""
+    cancer_clauses = {clause[f.start] for f in findings if "ctx.cancer" in f.tags and not f.negated}
+    for f in findings:
+        if f.concept == "ctx.past_event" and not f.negated and clause[f.start] in cancer_clauses:
+            f.negated, f.source = True, "dates"
+
+
 _HEALED_INJURY = frozenset({"cond.fracture", "cond.dislocation"})
 
 
@@ -765,7 +818,8 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
         past = cues["history_past"].search(sentence, 0, resolved.start()) if resolved else None
         if resolved and past:
             story_from = start + past.start()
-            if past.group(0).endswith(("ago", "back")):  # "Broke my wrist about 10 yrs ago": the story is before it
+            # "Broke my wrist about 10 yrs ago", "a bad car crash in 2015": a time said after the story it dates
+            if _PAST_TIME.fullmatch(past.group(0)):
                 story_from = next(i for i in range(start, story_from + 1) if clause[i] == clause[story_from])
             close(start, start + resolved.start(), sentence, story_from)
         elif resolved and resolved.start() <= 12 and previous is not None:

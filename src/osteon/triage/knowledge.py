@@ -97,6 +97,7 @@ DERIVED_TAGS = (
     "denied.injury",
     "denied.fever",
     "chest.wall",
+    "limb.screened",
     "sex.male",
     "sex.female",
 )
@@ -411,6 +412,11 @@ def load_knowledge() -> Knowledge:
         "site_normal_post",
         "gone_post",
         "gone_post_concepts",
+        "feared",
+        "feared_concepts",
+        "feared_unless",
+        "hypothetical_open",
+        "hypothetical_close",
         "uncertain",
         "unknown",
         "answer_yes",
@@ -421,8 +427,9 @@ def load_knowledge() -> Knowledge:
         "history_present",
     ):
         cues[key] = _str_list(cues.get(key), f"cues.yaml: {key}")
-    if unknown := set(cues["gone_post_concepts"]) - concepts.keys():
-        raise TriageDataError(f"cues.yaml: gone_post_concepts: unknown concepts {sorted(unknown)}")
+    for key in ("gone_post_concepts", "feared_concepts"):
+        if unknown := set(cues[key]) - concepts.keys():
+            raise TriageDataError(f"cues.yaml: {key}: unknown concepts {sorted(unknown)}")
     kn = _load_yaml("knowledge.yaml")
     rf = _load_yaml("red_flags.yaml")
     iv = _load_yaml("interview.yaml")

@@ -200,6 +200,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         or any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings)
     ):
         out.add("chest.wall")
+    # the hand or foot beyond an injury said to be fine (手指有感觉, 唔冻, 颜色正常; "toes warm and pink", "not numb"),
+    # and no sign of trouble there told: the neurovascular check was answered (BOAST 2016)
+    nv_signs = {"sym.numbness", "sym.cold", "sym.pale", "sym.cyanosis", "sym.ischaemia"}
+    if (
+        "ctx.distal_ok" in ctx.tags or any(f.negated and f.tags & nv_signs for f in ctx.findings)
+    ) and not ctx.tags.keys() & nv_signs:
+        out.add("limb.screened")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]

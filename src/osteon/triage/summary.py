@@ -177,7 +177,7 @@ def build_summary(iv: Interview) -> Summary:
     said = [f for f in findings if f.source != "answer" or f.utterance is not None]
     pos = [f for f in said if not f.negated and f.kind not in ("person",)]
     # relevant negatives are denied symptoms/events; a denied body site ("腰不疼") is expressed by its symptom
-    neg = [f for f in said if f.negated and f.kind not in ("site", "person") and f.source not in ("family", "history")]
+    neg = [f for f in said if f.negated and f.kind not in ("site", "person") and f.source not in ("family", "history", "feared", "dates", "hypothetical")]
     sites = [f for f in pos if f.kind == "site" and f.concept not in ("site.bone",)]
     main_site = sites[0] if sites else None
     symptoms = [f for f in pos if f.kind == "symptom"]
