@@ -77,8 +77,12 @@ county hospital's self-service kiosk, a fishing township's WeChat group, a langu
 batch_aw (grandchildren typing for grandparents, a mining town's clinic, a university's international office, a yoga
 studio and a cycling club), 45 English and at least 35 decoys each, were written in that session and scored once on
 its final code: they have not been used for any change.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_aw, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_aw are held out
+batch_ax and batch_ay (a provincial remote-consultation intake, ride-hailing drivers, a boarding school, a crane crew; a
+ski and ice-festival first-aid post, a textile night shift, a deaf association's text line, a village doctor's
+teleconsultation form), written in session 2026-12-07 by two new authors, were scored once on the round-39 code and
+then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ba, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ba are held out
 from both.
 """
 
@@ -102,7 +106,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
-             "batch_at", "batch_au", "batch_av", "batch_aw"]
+             "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -163,8 +167,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_w", (48, 48, 0), (48, 48, 0)),
         ("batch_x", (48, 48, 0), (48, 48, 0)),
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
-        # raises soreness after a tug-of-war, and since the round-39 retraining a 闽 toothache with a swollen cheek
-        ("batch_y", (48, 48, 3), (48, 48, 1)),
+        # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout); since the round-39
+        # retraining the net raises a 闽 toothache with a swollen cheek
+        ("batch_y", (48, 48, 2), (48, 48, 1)),
         # round 22: the net raises an osteoporotic back after a fall onto the bottom (AA); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
         ("batch_z", (48, 48, 0), (48, 48, 0)),
@@ -212,9 +217,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ap", (48, 48, 4), (47, 48, 3)),
         # batch_aq: written after round 35 and scored once on its final code (42/48, 7 false; rules alone 38/48, 3
         # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
-        # still raises a gout flare told without 痛风, thighs stiff after a first gym day and a neck stiff a month after
-        # a crash checked in the ER (round 39 reads 按到就痛 as tenderness: a chest-wall strain)
-        ("batch_aq", (48, 48, 3), (40, 48, 0)),
+        # still raises a gout flare told without 痛风 and a neck stiff a month after a crash checked in the ER (round 39
+        # reads 按到就痛 as tenderness: a chest-wall strain; round 40 the thighs aching after a first gym day)
+        ("batch_aq", (48, 48, 2), (40, 48, 0)),
         # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone, scored once on
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
@@ -224,16 +229,21 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
         # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
-        # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment), a patient
-        # repeating "如果大小便有问题…要马上去急诊" (cauda equina)
+        # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment); since round 40
+        # no longer a patient repeating "医生讲过如果大小便有问题…要马上去急诊" (a warning repeated is not a sign had)
         ("batch_at", (48, 48, 2), (47, 48, 1)),
-        ("batch_au", (48, 48, 2), (43, 48, 2)),
+        ("batch_au", (48, 48, 1), (43, 48, 1)),
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
         # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
         # 3 — docs/triage.md), then used for round 39 — held out from both nets. Still raised: AV's Raynaud's fingers
         # (the net) and a feverish 闽 child who runs about (septic joint); AW's 闽 bunion (the net)
         ("batch_av", (48, 48, 2), (46, 48, 1)),
         ("batch_aw", (48, 48, 1), (46, 48, 0)),
+        # batch_ax and batch_ay: written in session 2026-12-07 from DOMAIN.md alone (35+ decoys each), scored once on the
+        # round-39 code (AX 48/48, 5 false; AY 48/48, 8 false; rules alone 42/48, 1 and 44/48, 6 — docs/triage.md), then
+        # used for round 40 — held out from both nets
+        ("batch_ax", (48, 48, 0), (42, 48, 0)),
+        ("batch_ay", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

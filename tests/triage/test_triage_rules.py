@@ -528,3 +528,76 @@ def test_round_39_a_limb_injury_whose_hand_or_foot_is_fine_is_not_the_nets(monke
     assert opened.urgency == "emergency" and "neurovascular" in opened.red_flags, opened.evidence
     crushed = assess("脚被叉车压了，肿得老高，脚趾头暖和的，有感觉")  # a crush is the rules' and the net's
     assert crushed.urgency == "emergency", crushed.evidence
+
+
+# Round 40 (session 2026-12-07, from blind batches AX and AY)
+
+
+@pytest.mark.parametrize("text", [
+    "The nurse told me if my toes go cold or numb in the cast I must come back straight away. They're fine now, just itchy",
+    "医生交代如果伤口流脓发烧就马上回来，现在伤口干干净净",
+    "GP warned that if I ever lose control of my bladder I should call 999. Bladder is normal, it's just sciatica",
+])
+def test_round_40_a_warning_repeated_is_not_a_sign_had(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", (text, r.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "He said his legs went numb and he can't pee since this morning, back pain",  # said, but no 'if': he has them
+    "医生说腰椎间盘突出，现在尿不出来，屁股周围也麻了",
+])
+def test_round_40_a_sign_reported_without_an_if_still_escalates(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+def test_round_40_a_healed_injury_closed_with_another_particle_is_history() -> None:
+    r = assess("前些年骑摩托车撞车断过腰骨，早就好咯，这两天腰有点酸，脚不麻，尿也正常")
+    assert r.urgency != "emergency" and "high_energy_trauma" not in r.red_flags, r.evidence
+
+
+def test_round_40_an_ice_rink_is_no_cold_limb() -> None:
+    r = assess("在溜冰场摔了一跤，屁股着地，青了一块，走路没事")
+    assert "neurovascular" not in r.red_flags and r.urgency != "emergency", r.evidence
+    assert "neurovascular" in assess("摔了一跤以后，脚冰凉，摸着冰").red_flags  # a cold foot still is
+
+
+def test_round_40_a_toddlers_bruises_on_the_legs_from_a_fall_he_tells() -> None:
+    assert assess("娃儿三岁，脚杆前面有几块青，他自己说是摔的").urgency != "emergency"
+    assert assess("娃儿三岁，耳朵后面有几块青，大人说是摔的").urgency == "emergency"  # TEN-4: ears
+
+
+@pytest.mark.parametrize("text", [
+    "半年瘦了二十斤，晚上骨头疼",
+    "我六十几岁 膊头痛 夜晚痛到瞓唔着 三个月跌咗十磅",
+    "My uncle's thigh has been paining him in the night for a month and he has lost some weight",
+])
+def test_round_40_weight_lost_and_night_pain_in_other_words_is_malignancy(text: str) -> None:
+    assert "malignancy" in assess(text).red_flags, assess(text).evidence
+
+
+def test_round_40_a_mothers_cancer_is_family_history() -> None:
+    assert "malignancy" not in assess("母亲有肺癌病史，本人无肿瘤史，爬楼梯膝盖疼").red_flags
+    assert "malignancy" in assess("本人有肺癌病史，最近腰疼，晚上疼醒").red_flags
+
+
+def test_round_40_skin_not_broken_is_a_closed_injury_not_a_skin_complaint() -> None:
+    r = assess("打篮球摔了 锁骨那里鼓起一块 皮肤没破 手指都能动 很痛")
+    assert r.department in ("trauma", "sports"), [(a["department"], a["score"]) for a in r.alternatives]
+
+
+@pytest.mark.parametrize(("text", "screened"), [
+    ("天天坐着开车，腰痛，痛到左边屁股，小腿有点麻，大小便都正常，屁股周围不麻", True),
+    ("天天坐着开车，腰痛，痛到左边屁股，大小便都正常，但是屁股周围麻", False),
+    ("停车场里被后面的车轻轻碰了一下，脖子有点紧，手不麻", True),
+    ("昨天头一回去健身房练腿，今天两条大腿酸得下不了楼梯，尿的颜色正常", True),
+])
+def test_round_40_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
+    """With a net that raises everything, a story whose screen was answered stays below emergency, and the same story
+    with the sign present is an emergency."""
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert (assess(text).urgency != "emergency") is screened, assess(text).evidence

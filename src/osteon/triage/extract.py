@@ -259,13 +259,25 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "feared": alt(kn.cues["feared"]),
         "hypothetical_open": alt(kn.cues["hypothetical_open"]),
         "hypothetical_close": alt(kn.cues["hypothetical_close"]),
+        "advice_said": alt(kn.cues["advice_said"]),
+        "advice_if": alt(kn.cues["advice_if"]),
+        "advice_then": alt(kn.cues["advice_then"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
         "history_past": re.compile(alt(kn.cues["history_past"]).pattern + "|" + _PAST_TIME.pattern),
-        "history_resolved": alt(kn.cues["history_resolved"]),
+        # 早就好了 said with another final particle (早就好咯 / 好啰 / 好嘞 / 好哒 / 好啦: round 40, AY)
+        "history_resolved": alt([*kn.cues["history_resolved"], *_particle_variants(kn.cues["history_resolved"])]),
         "history_present": alt(kn.cues["history_present"]),
     }
+
+
+_FINAL_PARTICLES = "咯啰喽嘞哒啦喇"
+
+
+def _particle_variants(words: list[str]) -> list[str]:
+    """Each Chinese cue ending in 了 with the other sentence-final particles dialects use instead."""
+    return [w[:-1] + p for w in words if w.endswith("了") for p in _FINAL_PARTICLES]
 
 
 _PUNCT = set(",.;!?。，；！？\n")
@@ -560,6 +572,8 @@ _PSEUDO_NEG = re.compile(r"\s+(?:just|only|necessarily|much better|that bad)\b")
 # English pre-negation reaches this many words at most (NegEx's window), so an unpunctuated voice message
 # ("not just the right and uh this morning I wet myself") does not deny everything said after it
 _EN_NEG_WINDOW = 8
+# characters between "the doctor said" and its "if" ("醫生交代說石膏裡面如果…")
+_ADVICE_GAP = 12
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -675,8 +689,9 @@ def _apply_laterality(norm: str, findings: list[Finding], lat_hits: list[Match],
 
 
 def _bind_sites(findings: list[Finding], clause: list[int]) -> None:
-    """Attach each non-site finding to the body site it is said about (same clause first)."""
-    sites = [f for f in findings if f.kind == "site" and not f.negated]
+    """Attach each non-site finding to the body site it is said about (same clause first); a site named only to say
+    it is fine (手指都能动) takes none."""
+    sites = [f for f in findings if f.kind == "site" and not f.negated and not _named_fine(f, findings, clause)]
     for f in findings:
         if f.kind == "site":
             continue
@@ -693,12 +708,18 @@ def _bind_sites(findings: list[Finding], clause: list[int]) -> None:
             f.site, f.site_tags, f.laterality = target.concept, target.tags, f.laterality or target.laterality
 
 
+def _named_fine(site: Finding, findings: list[Finding], clause: list[int]) -> bool:
+    """手指都能动, 脚趾头暖和的: the hand or foot is named only to say it is fine (round 40)."""
+    return any(f.concept == "ctx.distal_ok" and 0 <= f.start - site.end <= 3 and clause[f.start] == clause[site.start]
+               for f in findings)
+
+
 _SITE_CONJUNCTIONS = {"和", "跟", "与", "、", "及", "同", "还有", "and", ",", "，"}
 
 
 def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], clause: list[int]) -> None:
     """腰不疼: a site whose every nearby symptom is denied is not an affected site; so is a site listed with it
-    ("腰和颈都不痛")."""
+    ("腰和颈都不痛"), and one named only to say it is fine (手指都能动)."""
     for site in findings:
         if site.kind != "site" or site.negated:
             continue
@@ -712,6 +733,8 @@ def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], cl
         ]
         others = [f for f in findings if f.kind == "symptom" and f.site == site.concept and not f.negated]
         if near and all(f.negated for f in near) and not others:
+            site.negated = True
+        if not others and _named_fine(site, findings, clause):
             site.negated = True
     sites = [f for f in findings if f.kind == "site"]
     for site, nxt in reversed(list(pairwise(sites))):
@@ -763,18 +786,34 @@ def _mark_feared(norm: str, findings: list[Finding], clause: list[int]) -> None:
 
 
 def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
-    """"要系发烧、膝头肿起来要点般做？", "What if I get numbness … or bladder problems there, what should I do?": signs
-    asked about for the future are not had (cues.yaml hypothetical_open … hypothetical_close, in one sentence)."""
+    """Signs asked about for later, or named in a warning someone gave, are not had (cues.yaml):
+
+    - "要系发烧、膝头肿起来要点般做？", "What if I get numbness … or bladder problems there, what should I do?":
+      between hypothetical_open and hypothetical_close in one sentence;
+    - "Doc said if I ever can't pee or go numb down there I should go to ER", "大夫说要是尿不出来…就赶紧来急诊":
+      a warning (advice_said, then advice_if within a few characters) up to its instruction (advice_then).
+    """
     cues = _cue_regexes()
     bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
     for lo, hi in pairwise(bounds):
-        opened = cues["hypothetical_open"].search(norm, lo, hi)
-        closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
-        if opened is None or closed is None:
-            continue
-        for f in findings:
-            if f.kind in _NEGATABLE and opened.end() <= f.start < closed.start() and not f.negated:
-                f.negated, f.source = True, "hypothetical"
+        for opened in _hypothetical_openings(norm, lo, hi, cues):
+            closer = cues["advice_then"] if opened.re is cues["advice_if"] else cues["hypothetical_close"]
+            closed = closer.search(norm, opened.end(), hi)
+            if closed is None:
+                continue
+            for f in findings:
+                if f.kind in _NEGATABLE and opened.end() <= f.start < closed.start() and not f.negated:
+                    f.negated, f.source = True, "hypothetical"
+
+
+def _hypothetical_openings(norm: str, lo: int, hi: int, cues: dict[str, re.Pattern[str]]) -> list[re.Match[str]]:
+    """The 'if' of a hypothetical question, and the 'if' of each warning someone is said to have given."""
+    out = [m for m in [cues["hypothetical_open"].search(norm, lo, hi)] if m]
+    for said in cues["advice_said"].finditer(norm, lo, hi):
+        m = cues["advice_if"].search(norm, said.end(), min(hi, said.end() + _ADVICE_GAP))
+        if m:
+            out.append(m)
+    return out
 
 
 def _mark_dated_cancer(findings: list[Finding], clause: list[int]) -> None:

@@ -185,6 +185,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # a fever the patient denies ("无发烧", "no fever", a normal reading), with no fever told elsewhere
     if any(f.negated and "sym.fever" in f.tags for f in ctx.findings) and "sym.fever" not in ctx.tags:
         out.add("denied.fever")
+    # no numbness around the bottom (屁股周围不麻, "nothing numb down there"), with none told elsewhere
+    saddle = {"sym.saddle_anaesthesia", "site.saddle"}
+    if any(f.negated and f.tags & saddle for f in ctx.findings) and "sym.saddle_anaesthesia" not in ctx.tags:
+        out.add("denied.saddle")
     # an injury the patient denies ("no injury", "没有受伤"), with no injury told elsewhere
     if any(f.negated and "mech.injury" in f.tags for f in ctx.findings) and "mech.injury" not in ctx.tags:
         out.add("denied.injury")
@@ -208,9 +212,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     ) and not ctx.tags.keys() & nv_signs:
         out.add("limb.screened")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
-    # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site)
+    # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
-    if bruises and all(f.site in ("site.calf", "site.knee") for f in bruises):
+    if bruises and all(f.site in ("site.calf", "site.knee", "site.leg") for f in bruises):
         out.add("bruise.shins")
     ortho = knowledge.orthopaedic
     for f in ctx.pos:
