@@ -80,7 +80,8 @@ its final code: they have not been used for any change.
 batch_ax and batch_ay (a provincial remote-consultation intake, ride-hailing drivers, a boarding school, a crane crew; a
 ski and ice-festival first-aid post, a textile night shift, a deaf association's text line, a village doctor's
 teleconsultation form), written in session 2026-12-07 by two new authors, were scored once on the round-39 code and
-then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code.
+then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code and
+then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code.
 Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ba, kept out to measure
 it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ba are held out
 from both.
@@ -106,7 +107,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_l", "batch_m", "batch_n", "batch_o", "batch_p", "batch_q", "batch_r", "batch_s", "batch_t",
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
-             "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay"]
+             "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
+             "batch_az", "batch_ba"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -167,9 +169,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_w", (48, 48, 0), (48, 48, 0)),
         ("batch_x", (48, 48, 0), (48, 48, 0)),
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
-        # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout); since the round-39
-        # retraining the net raises a 闽 toothache with a swollen cheek
-        ("batch_y", (48, 48, 2), (48, 48, 1)),
+        # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout), and a 闽 toothache
+        # with a swollen cheek after the round-39 retraining until round 41's
+        ("batch_y", (48, 48, 1), (48, 48, 1)),
         # round 22: the net raises an osteoporotic back after a fall onto the bottom (AA); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
         ("batch_z", (48, 48, 0), (48, 48, 0)),
@@ -205,16 +207,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises a knee replacement's weeping
         # wound without fever (urgent); an old man's dinner-fork wrist with fingers moving, not numb, of normal colour
         # no longer since round 39
-        ("batch_al", (48, 48, 1), (44, 48, 0)),
+        ("batch_al", (48, 48, 1), (45, 48, 0)),
         ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
         ("batch_an", (48, 48, 0), (47, 48, 0)),
         # batch_ap: written during round 34 and scored once on its code (46/48, 4 false — docs/triage.md), then used for
         # round 35 (two English phrasings; a Cantonese chest-wall strain the net raised); still raised: a knee
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
-        # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina), and since the
-        # round-39 retraining the net an 80-year-old's back strained lifting a flowerpot (urgent)
-        ("batch_ap", (48, 48, 4), (47, 48, 3)),
+        # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina); the net raised an
+        # 80-year-old's back strained lifting a flowerpot (urgent) between the round-39 and round-41 retrainings
+        ("batch_ap", (48, 48, 3), (47, 48, 3)),
         # batch_aq: written after round 35 and scored once on its final code (42/48, 7 false; rules alone 38/48, 3
         # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
         # still raises a gout flare told without 痛风 and a neck stiff a month after a crash checked in the ER (round 39
@@ -236,14 +238,19 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
         # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
         # 3 — docs/triage.md), then used for round 39 — held out from both nets. Still raised: AV's Raynaud's fingers
-        # (the net) and a feverish 闽 child who runs about (septic joint); AW's 闽 bunion (the net)
-        ("batch_av", (48, 48, 2), (46, 48, 1)),
+        # (the net; a feverish 闽 child who runs about no longer since round 41) and AW's 闽 bunion (the net)
+        ("batch_av", (48, 48, 1), (46, 48, 0)),
         ("batch_aw", (48, 48, 1), (46, 48, 0)),
         # batch_ax and batch_ay: written in session 2026-12-07 from DOMAIN.md alone (35+ decoys each), scored once on the
         # round-39 code (AX 48/48, 5 false; AY 48/48, 8 false; rules alone 42/48, 1 and 44/48, 6 — docs/triage.md), then
         # used for round 40 — held out from both nets
         ("batch_ax", (48, 48, 0), (42, 48, 0)),
         ("batch_ay", (48, 48, 0), (44, 48, 0)),
+        # batch_az and batch_ba: written in session 2026-12-07 while round 40 was made, scored once on its final code (AZ
+        # 48/48, 6 false; BA 46/48, 6 false; rules alone 44/48, 2 and 42/48, 3 — docs/triage.md), then used for round 41
+        # — held out from both nets
+        ("batch_az", (48, 48, 0), (44, 48, 0)),
+        ("batch_ba", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

@@ -601,3 +601,53 @@ def test_round_40_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPa
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
+
+
+# Round 41 (session 2026-12-07, from blind batches AZ and BA)
+
+
+@pytest.mark.parametrize("text", [
+    ("Back's been sore a week with sciatica. Since last night I haven't really felt the need to pee and this morning "
+     "it was only a dribble"),
+    "My back is bad and when I wipe it feels numb, like it's someone else's bum",
+])
+def test_round_41_cauda_equina_in_plain_words(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "cauda_equina" in r.red_flags, r.evidence
+
+
+def test_round_41_a_bed_bound_parent_after_a_hip_operation_with_a_swollen_calf_is_a_clot() -> None:
+    r = assess("奶奶上个月髋部骨折做了手术，回家后一直躺在床上，这两天右边小腿肿得比左边粗，按着疼")
+    assert r.urgency == "emergency" and "dvt" in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "The nurse said to come straight back if his toes go cold or numb. Toes are warm and he can wiggle them",
+    ("In 2012 I came off my motorbike and the shin bone came through the skin. They put a nail in. All healed now, "
+     "I would like the nail taken out"),
+])
+def test_round_41_warnings_and_old_stories_told_over_several_sentences(text: str) -> None:
+    assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize(("text", "screened"), [
+    ("搬箱子扭着了，右边肋巴骨一按就疼，喘气没事，不出汗", True),
+    ("搬箱子扭着了，右边肋巴骨疼，喘不上气，一身冷汗", False),
+    ("吃了海鲜喝了啤酒，今早脚大拇趾红肿发烫，没发烧，没受伤", True),
+    ("在车里坐了五个钟头，下车屁股和两条腿麻了一阵，走了几步就好了，小便正常", True),
+    ("孩子感冒发烧两天，在家跑跑跳跳的，走路好好的，腿不肿", True),
+    ("打了石膏觉得有点紧，脚趾头暖和的，颜色正常，能动弹，不麻", True),
+    ("打了石膏，脚趾头肿得发亮，疼得止痛药都没用，一扳脚趾就疼", False),
+])
+def test_round_41_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
+
+
+def test_round_41_a_carer_with_mummy_thumb_is_not_the_child() -> None:
+    r = assess("Minding my grandson all day, lifting him, and now my wrist at the thumb side hurts. Mummy thumb?")
+    assert r.department == "hand", r.evidence

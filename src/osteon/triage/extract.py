@@ -130,6 +130,9 @@ _AGE_OTHER = [
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:"
                r"day|week|month|year|hour|min|time|kg|cm|km|mile|lb|pound|am|pm|x)))"),
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter)\b[^.;!?]{0,40}, (\d{1,2})(?=\s*(?:$|[.;!?]))"),
+    # "my young lad is 5 and has bruises" (round 41): the child word, "is", a bare number
+    re.compile(r"\b(?:son|daughter|boy|girl|kid|lad|lass|wean|nephew|niece|grandson|granddaughter|little one|wee one) "
+               r"(?:is|'s) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:day|week|month|hour|min|kg|cm|km|lb|pound|am|pm)))"),
     # "one of my kids, 2 and a half, came in with bruises": the number set off by commas right after the child word
     re.compile(r"\b(?:kids?|sons?|daughters?|boys?|girls?|child|toddlers?|nephews?|nieces?|grandsons?|granddaughters?),? "
                r"(\d{1,2})(?: and a half)?(?=,)"),
@@ -513,8 +516,11 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     if age is not None and age < 3 and "cond.de_quervain" in kinds:
         # 妈妈手 (De Quervain) is the carer's: "宝宝四个月了，我天天抱娃，手腕疼" gives the baby's age, not the patient's
         age, age_spans = None, []
+    carer = "cond.de_quervain" in kinds  # the child named is the one being lifted (round 41: "me young lad")
     if age is None:
-        if any("person.infant" in f.tags for f in findings):
+        if carer:
+            age_assumed = "older" if any("person.older" in f.tags for f in findings) else None
+        elif any("person.infant" in f.tags for f in findings):
             age, age_assumed = 0.3, "infant"
         elif any("person.child" in f.tags for f in findings) and not any(
             "person.adult" in f.tags and not f.negated for f in findings
@@ -573,7 +579,7 @@ _PSEUDO_NEG = re.compile(r"\s+(?:just|only|necessarily|much better|that bad)\b")
 # ("not just the right and uh this morning I wet myself") does not deny everything said after it
 _EN_NEG_WINDOW = 8
 # characters between "the doctor said" and its "if" ("醫生交代說石膏裡面如果…")
-_ADVICE_GAP = 12
+_ADVICE_GAP = 20
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -791,28 +797,38 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
     - "要系发烧、膝头肿起来要点般做？", "What if I get numbness … or bladder problems there, what should I do?":
       between hypothetical_open and hypothetical_close in one sentence;
     - "Doc said if I ever can't pee or go numb down there I should go to ER", "大夫说要是尿不出来…就赶紧来急诊":
-      a warning (advice_said, then advice_if within a few characters) up to its instruction (advice_then).
+      a warning (advice_said, then advice_if within a few characters) up to its instruction (advice_then);
+    - "My surgeon said to come straight back if I get numbness between the legs": the instruction first, then its
+      'if', to the end of the sentence.
     """
+    for lo, hi in _hypothetical_spans(norm):
+        for f in findings:
+            if f.kind in _NEGATABLE and lo <= f.start < hi and not f.negated:
+                f.negated, f.source = True, "hypothetical"
+
+
+def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
+    """Where, sentence by sentence, the text names signs only as a hypothetical or in a warning."""
     cues = _cue_regexes()
+    out: list[tuple[int, int]] = []
     bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
     for lo, hi in pairwise(bounds):
-        for opened in _hypothetical_openings(norm, lo, hi, cues):
-            closer = cues["advice_then"] if opened.re is cues["advice_if"] else cues["hypothetical_close"]
-            closed = closer.search(norm, opened.end(), hi)
-            if closed is None:
-                continue
-            for f in findings:
-                if f.kind in _NEGATABLE and opened.end() <= f.start < closed.start() and not f.negated:
-                    f.negated, f.source = True, "hypothetical"
-
-
-def _hypothetical_openings(norm: str, lo: int, hi: int, cues: dict[str, re.Pattern[str]]) -> list[re.Match[str]]:
-    """The 'if' of a hypothetical question, and the 'if' of each warning someone is said to have given."""
-    out = [m for m in [cues["hypothetical_open"].search(norm, lo, hi)] if m]
-    for said in cues["advice_said"].finditer(norm, lo, hi):
-        m = cues["advice_if"].search(norm, said.end(), min(hi, said.end() + _ADVICE_GAP))
-        if m:
-            out.append(m)
+        opened = cues["hypothetical_open"].search(norm, lo, hi)
+        closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
+        if opened and closed:
+            out.append((opened.end(), closed.start()))
+        for said in cues["advice_said"].finditer(norm, lo, hi):
+            near = min(hi, said.end() + _ADVICE_GAP)
+            if_ = cues["advice_if"].search(norm, said.end(), near)
+            then = cues["advice_then"].search(norm, said.end(), near)
+            if if_ and (then is None or if_.start() < then.start()):
+                closed = cues["advice_then"].search(norm, if_.end(), hi)
+                if closed:
+                    out.append((if_.end(), closed.start()))
+            elif then := cues["advice_then"].search(norm, said.end(), min(hi, said.end() + 2 * _ADVICE_GAP)):
+                late_if = cues["advice_if"].search(norm, then.end(), min(hi, then.end() + _ADVICE_GAP))
+                if late_if:
+                    out.append((late_if.end(), hi))
     return out
 
 
@@ -835,7 +851,7 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
 
     The episode may be told in one sentence and closed at the start of the next ("Broke my shin in a crash in
     2019, bone was out. All healed now but the plate rubs"): a sentence that opens with a resolved cue closes
-    the sentence before it when that one is set in the past (round 19)."""
+    the sentences before it back to the one set in the past, up to three (round 19; round 41)."""
     cues = _cue_regexes()
 
     def close(start: int, cut: int, sentence: str, story_from: int) -> None:
@@ -849,7 +865,7 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
                     and not f.negated and clause[f.start] not in present):
                 f.negated, f.source = True, "history"
 
-    start, previous = 0, None
+    start, earlier = 0, []
     for end_m in [*_SENTENCE_END.finditer(norm), None]:
         end = end_m.start() if end_m else len(norm)
         sentence = norm[start:end]
@@ -861,11 +877,15 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
             if _PAST_TIME.fullmatch(past.group(0)):
                 story_from = next(i for i in range(start, story_from + 1) if clause[i] == clause[story_from])
             close(start, start + resolved.start(), sentence, story_from)
-        elif resolved and resolved.start() <= 12 and previous is not None:
-            p_start, p_sentence = previous
-            if cues["history_past"].search(p_sentence):
-                close(p_start, p_start + len(p_sentence), p_sentence, p_start)
-        previous = (start, sentence)
+        elif resolved and resolved.start() <= 12:
+            # the story may take up to three sentences ("In 2015 … the bone came out. They put a rod. It healed well"):
+            # close back to the one that dates it
+            for k in range(len(earlier) - 1, max(-1, len(earlier) - 4), -1):
+                if cues["history_past"].search(earlier[k][1]):
+                    for p_start, p_sentence in earlier[k:]:
+                        close(p_start, p_start + len(p_sentence), p_sentence, p_start)
+                    break
+        earlier.append((start, sentence))
         start = end_m.end() if end_m else len(norm)
 
 

@@ -196,7 +196,7 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # reproduced by palpation, LR ≈ 0.2-0.3 for ACS — Swap & Nagurney, JAMA 2005), not the bare-chest-pain clause's
     if any(
         "sym.tender" in f.tags
-        and "site.chest" in ctx.tags
+        and ("site.chest" in ctx.tags or "site.rib" in ctx.tags)
         and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder")
         for f in ctx.pos
     ) and (
