@@ -108,7 +108,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
-             "batch_az", "batch_ba"]
+             "batch_az", "batch_ba", "batch_bb", "batch_bc"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -251,6 +251,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # — held out from both nets
         ("batch_az", (48, 48, 0), (44, 48, 0)),
         ("batch_ba", (48, 48, 0), (44, 48, 0)),
+        # batch_bb and batch_bc: written in session 2026-12-07 while round 41 was made, kept unread, scored once on its
+        # final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_bb", (48, 48, 1), (42, 48, 0)),
+        ("batch_bc", (48, 48, 7), (46, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
