@@ -81,9 +81,10 @@ batch_ax and batch_ay (a provincial remote-consultation intake, ride-hailing dri
 ski and ice-festival first-aid post, a textile night shift, a deaf association's text line, a village doctor's
 teleconsultation form), written in session 2026-12-07 by two new authors, were scored once on the round-39 code and
 then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code and
-then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ba, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ba are held out
+then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code and
+then used for round 42; batch_bd and batch_be, written while round 42 was made, were scored once on its final code.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_be, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_be are held out
 from both.
 """
 
@@ -172,10 +173,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout), and a 闽 toothache
         # with a swollen cheek after the round-39 retraining until round 41's
         ("batch_y", (48, 48, 1), (48, 48, 1)),
-        # round 22: the net raises an osteoporotic back after a fall onto the bottom (AA); round 23 keeps it off
+        # round 22: the net raised an osteoporotic back after a fall onto the bottom (AA) until round 42 (back pain with
+        # the bladder, bowel and numbness questions answered is not the net's); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
         ("batch_z", (48, 48, 0), (48, 48, 0)),
-        ("batch_aa", (48, 48, 1), (48, 48, 0)),
+        ("batch_aa", (48, 48, 0), (48, 48, 0)),
         ("batch_ab", (48, 48, 0), (48, 48, 0)),
         # round 24: the net raises a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent)
         ("batch_ac", (48, 48, 1), (48, 48, 0)),
@@ -188,8 +190,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # both vetoed since round 31
         ("batch_af", (48, 48, 0), (48, 48, 0)),
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
-        # foot's); the net raises a knee replacement healing normally (a cut finger that cannot bend: vetoed, round 32)
-        ("batch_ag", (48, 48, 1), (47, 48, 0)),
+        # foot's); the net raised a knee replacement healing normally until round 42 (康复计划 is no cut: 划)
+        ("batch_ag", (48, 48, 0), (47, 48, 0)),
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 1), (46, 48, 0)),
@@ -252,9 +254,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_az", (48, 48, 0), (44, 48, 0)),
         ("batch_ba", (48, 48, 0), (44, 48, 0)),
         # batch_bb and batch_bc: written in session 2026-12-07 while round 41 was made, kept unread, scored once on its
-        # final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_bb", (48, 48, 1), (42, 48, 0)),
-        ("batch_bc", (48, 48, 7), (46, 48, 2)),
+        # final code (BB 48/48, 1 false; BC 48/48, 7 false; rules alone 42/48, 0 and 46/48, 2 — docs/triage.md), then
+        # used for round 42 — held out from both nets. Still raised: BC's day-10 knee replacement SBAR note ("pain 3/10"
+        # bound to the calves said to be non-tender: DVT) and a cyclist's numbness down below that went away (cauda
+        # equina: a saddle numbness the patient says has passed is left to the rules)
+        ("batch_bb", (48, 48, 0), (42, 48, 0)),
+        ("batch_bc", (48, 48, 2), (46, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

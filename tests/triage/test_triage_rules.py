@@ -3,6 +3,7 @@
 import pytest
 
 from osteon.triage.engine import assess
+from osteon.triage.extract import extract
 from osteon.triage.knowledge import RED_FLAG_CODES
 
 CASES = {
@@ -651,3 +652,86 @@ def test_round_41_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPa
 def test_round_41_a_carer_with_mummy_thumb_is_not_the_child() -> None:
     r = assess("Minding my grandson all day, lifting him, and now my wrist at the thumb side hurts. Mummy thumb?")
     assert r.department == "hand", r.evidence
+
+
+# Round 42 (session 2026-12-07, from blind batches BB and BC)
+
+
+@pytest.mark.parametrize("text", ["腰疼，两条腿没有力了", "腰痛，腿一点劲都没有", "颈椎病，手没有劲，拿不住筷子"])
+def test_round_42_no_strength_said_with_the_negator_inside_is_weakness(text: str) -> None:
+    ex = extract(text)
+    weak = [f for f in ex.findings if f.concept == "sym.weakness"]
+    assert weak and not any(f.negated for f in weak), [(f.concept, f.text, f.negated) for f in ex.findings]
+
+
+def test_round_42_strength_said_normal_is_not_weakness() -> None:
+    ex = extract("手脚都有力，讲话清楚")
+    assert not any(f.concept == "sym.weakness" and not f.negated for f in ex.findings)
+    assert {"ctx.strength_ok", "ctx.speech_ok"} <= {f.concept for f in ex.findings}
+
+
+@pytest.mark.parametrize(("text", "screened"), [
+    ("我妈高血压，老怕中风。现在手脚都有力，说话清清楚楚，脸也不歪，就是膝盖下楼梯疼", True),
+    ("我妈高血压，今天突然说话不清楚，右手没有力", False),
+    ("换了膝关节三个礼拜，护士交代过要看小腿，两条腿一样粗，小腿不疼不肿，伤口干的，没发烧", True),
+    ("换了膝关节三个礼拜，这两天小腿肿了，按着疼", False),
+])
+def test_round_42_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
+
+
+def test_round_42_a_pull_told_first_and_an_arm_hanging_later_is_a_pulled_elbow() -> None:
+    ex = extract("过马路时拽了儿子一下，他就哭了，现在右胳膊垂着不肯抬")
+    assert any(f.concept == "cond.nursemaid" for f in ex.findings)
+
+
+@pytest.mark.parametrize("text", [
+    "搬家扛柜子扭着了，右边肋骨一按就疼，喘气没事",
+    "Moving furniture yesterday, my ribs on the left are sore when I press them, breathing is fine",
+])
+def test_round_42_a_chest_wall_strain_goes_to_sports_not_fracture_care(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency" and r.department in ("sports", "other"), (r.department, r.evidence)
+
+
+def test_round_42_a_pregnancys_baby_is_not_the_patient() -> None:
+    r = assess("怀孕32周，最近腰酸背痛，产检医生说是宝宝压的，小便正常，腿有劲")
+    assert r.department != "pediatric", r.evidence
+
+
+def test_round_42_someone_who_died_of_cancer_is_family_history() -> None:
+    r = assess("My dad died of bone cancer so I worry. My knee aches after running, fine at rest, no night pain")
+    assert "malignancy" not in r.red_flags, r.evidence
+
+
+def test_round_42_a_symptom_from_an_earlier_clause_skips_a_site_just_said_to_be_fine() -> None:
+    r = assess("下楼梯摔了一跤，屁股着地，青了一大坨，腰也不痛，脚也不麻，就是坐着有点痛")
+    assert r.department in ("trauma", "spine"), r.evidence
+
+
+def test_round_42_waist_then_suddenly_is_not_a_disc() -> None:
+    ex = extract("腰突然痛起来，翻不了身")
+    assert {"site.low_back", "sym.sudden"} <= {f.concept for f in ex.findings}
+    assert "cond.disc" not in {f.concept for f in ex.findings}
+    assert "cond.disc" in {f.concept for f in extract("我有腰突，腿麻").findings}
+
+
+@pytest.mark.parametrize(("text", "screened"), [
+    ("我妈八十岁，搬花盆以后腰突然痛，翻不了身，脚不麻，小便正常", True),
+    ("我妈八十岁，搬花盆以后腰突然痛，翻不了身，两条腿发麻，小便正常", False),
+    ("我妈八十岁，搬花盆以后腰突然痛，脚不麻，可是尿不出来", False),
+])
+def test_round_42_back_pain_with_the_cord_questions_answered_is_not_the_nets(
+    monkeypatch: pytest.MonkeyPatch, text: str, screened: bool
+) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert (assess(text).urgency != "emergency") is screened, assess(text).evidence

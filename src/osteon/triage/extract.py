@@ -523,8 +523,8 @@ def extract(text: str, utterance: int = 0) -> Extraction:
         elif any("person.infant" in f.tags for f in findings):
             age, age_assumed = 0.3, "infant"
         elif any("person.child" in f.tags for f in findings) and not any(
-            "person.adult" in f.tags and not f.negated for f in findings
-        ):
+            ("person.adult" in f.tags or f.concept == "non.gyn") and not f.negated for f in findings
+        ):  # a pregnancy's 宝宝 is the patient's baby-to-be, not the patient (round 42)
             age_assumed = "child"
         elif any("person.older" in f.tags for f in findings):
             age_assumed = "older"
@@ -708,16 +708,23 @@ def _bind_sites(findings: list[Finding], clause: list[int]) -> None:
         if after and f.text.isascii() and after[0].start - f.end <= 12:
             target = after[0]  # English puts the site after the symptom: "can't feel my bottom"
         if target is None:
-            earlier = [s for s in sites if s.end <= f.start]
+            # from an earlier clause: not a site just said to be fine ("腰杆也不痛,脚也不麻,就是坐起有点痛")
+            earlier = [s for s in sites if s.end <= f.start and not _said_fine(s, findings, clause)]
             target = earlier[-1] if earlier else None
         if target is not None:
             f.site, f.site_tags, f.laterality = target.concept, target.tags, f.laterality or target.laterality
 
 
+def _said_fine(site: Finding, findings: list[Finding], clause: list[int]) -> bool:
+    """脚也不麻: in its own clause the site has only denied symptoms, the first right after it (round 42)."""
+    own = [f for f in findings if f.kind == "symptom" and clause[f.start] == clause[site.start] and f.start >= site.end]
+    return bool(own) and own[0].start - site.end <= 3 and all(f.negated for f in own)
+
+
 def _named_fine(site: Finding, findings: list[Finding], clause: list[int]) -> bool:
-    """手指都能动, 脚趾头暖和的: the hand or foot is named only to say it is fine (round 40)."""
-    return any(f.concept == "ctx.distal_ok" and 0 <= f.start - site.end <= 3 and clause[f.start] == clause[site.start]
-               for f in findings)
+    """手指都能动, 脚趾头暖和的, 脚有力道: the limb is named only to say it is fine (rounds 40, 42)."""
+    return any(f.concept in ("ctx.distal_ok", "ctx.strength_ok") and -len(site.text) <= f.start - site.end <= 3
+               and clause[f.start] == clause[site.start] for f in findings)
 
 
 _SITE_CONJUNCTIONS = {"和", "跟", "与", "、", "及", "同", "还有", "and", ",", "，"}

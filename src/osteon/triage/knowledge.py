@@ -97,8 +97,13 @@ DERIVED_TAGS = (
     "denied.injury",
     "denied.fever",
     "denied.saddle",
+    "denied.numbness",
+    "denied.weakness",
     "chest.wall",
     "limb.screened",
+    "stroke.screened",
+    "chest.strain",
+    "denied.calf",
     "sex.male",
     "sex.female",
 )

@@ -185,6 +185,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # a fever the patient denies ("无发烧", "no fever", a normal reading), with no fever told elsewhere
     if any(f.negated and "sym.fever" in f.tags for f in ctx.findings) and "sym.fever" not in ctx.tags:
         out.add("denied.fever")
+    # numbness or weakness denied, none told ("脚无麻", "腿有劲": round 42)
+    for sign in ("numbness", "weakness"):
+        if any(f.negated and f"sym.{sign}" in f.tags for f in ctx.findings) and f"sym.{sign}" not in ctx.tags:
+            out.add(f"denied.{sign}")
     # no numbness around the bottom (屁股周围不麻, "nothing numb down there"), with none told elsewhere
     saddle = {"sym.saddle_anaesthesia", "site.saddle"}
     if any(f.negated and f.tags & saddle for f in ctx.findings) and "sym.saddle_anaesthesia" not in ctx.tags:
@@ -204,6 +208,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         or any(f.negated and f.tags & {"sym.breathless", "sym.sweating"} for f in ctx.findings)
     ):
         out.add("chest.wall")
+        # … brought on by lifting, a twist or sport, not a blow, fall or crush: a strained muscle, not a broken rib
+        if (ctx.tags.keys() & {"mech.strain", "mech.lift", "mech.sport", "mech.twist", "mech.overuse"}
+                and not ctx.tags.keys() & {"mech.blow", "mech.fall", "mech.high_energy", "mech.crush", "cond.fracture"}):
+            out.add("chest.strain")
     # the hand or foot beyond an injury said to be fine (手指有感觉, 唔冻, 颜色正常; "toes warm and pink", "not numb"),
     # and no sign of trouble there told: the neurovascular check was answered (BOAST 2016)
     nv_signs = {"sym.numbness", "sym.cold", "sym.pale", "sym.cyanosis", "sym.ischaemia"}
@@ -211,6 +219,22 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         "ctx.distal_ok" in ctx.tags or any(f.negated and f.tags & nv_signs for f in ctx.findings)
     ) and not ctx.tags.keys() & nv_signs:
         out.add("limb.screened")
+    # the BE-FAST questions answered: at least two of face, speech and strength said to be normal or denied, and no
+    # stroke sign told ("手腳都有力, 講嘢清清楚楚, 塊面都冇歪"; round 42)
+    stroke_signs = {"sym.facial_droop", "sym.slurred_speech", "sym.stroke_sign", "sym.weakness"}
+    answered = sum((
+        "ctx.speech_ok" in ctx.tags or any(f.negated and "sym.slurred_speech" in f.tags for f in ctx.findings),
+        "ctx.strength_ok" in ctx.tags or any(f.negated and "sym.weakness" in f.tags for f in ctx.findings),
+        any(f.negated and (f.tags & {"sym.facial_droop", "site.face"}) for f in ctx.findings),
+    ))
+    if answered >= 2 and not ctx.tags.keys() & stroke_signs:
+        out.add("stroke.screened")
+    # calf swelling and pain denied, none told (两条腿粗细一样, 小腿不疼; "both calves soft, equal and non-tender"): the clot
+    # question after an operation was answered
+    calf = {"site.calf", "site.leg", "site.leg_any"}
+    calf_signs = [f for f in ctx.findings if f.tags & {"sym.swelling", "sym.pain", "sym.tender"} and f.site in calf]
+    if calf_signs and all(f.negated for f in calf_signs):
+        out.add("denied.calf")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
