@@ -109,7 +109,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
-             "batch_az", "batch_ba", "batch_bb", "batch_bc"]
+             "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -260,6 +260,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # equina: a saddle numbness the patient says has passed is left to the rules)
         ("batch_bb", (48, 48, 0), (42, 48, 0)),
         ("batch_bc", (48, 48, 2), (46, 48, 2)),
+        # batch_bd and batch_be: written in session 2026-12-07 while round 42 was made (30+ decoys each, the routine and
+        # urgent cases spread over every department), kept unread, scored once on its final code (docs/triage.md) —
+        # never tuned on, held out from both nets
+        ("batch_bd", (48, 48, 2), (44, 48, 0)),
+        ("batch_be", (48, 48, 3), (44, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
