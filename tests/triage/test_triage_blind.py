@@ -82,9 +82,10 @@ ski and ice-festival first-aid post, a textile night shift, a deaf association's
 teleconsultation form), written in session 2026-12-07 by two new authors, were scored once on the round-39 code and
 then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code and
 then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code and
-then used for round 42; batch_bd and batch_be, written while round 42 was made, were scored once on its final code.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_be, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_be are held out
+then used for round 42; batch_bd and batch_be, written while round 42 was made, were scored once on its final code and
+then used for round 43; batch_bf and batch_bg, written while round 43 was made, were scored once on its final code.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bg, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bg are held out
 from both.
 """
 
@@ -261,10 +262,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_bb", (48, 48, 0), (42, 48, 0)),
         ("batch_bc", (48, 48, 2), (46, 48, 2)),
         # batch_bd and batch_be: written in session 2026-12-07 while round 42 was made (30+ decoys each, the routine and
-        # urgent cases spread over every department), kept unread, scored once on its final code (docs/triage.md) —
-        # never tuned on, held out from both nets
-        ("batch_bd", (48, 48, 2), (44, 48, 0)),
-        ("batch_be", (48, 48, 3), (44, 48, 2)),
+        # urgent cases spread over every department), kept unread, scored once on its final code (BD 48/48, 2 false; BE
+        # 48/48, 3 false; rules alone 44/48, 0 and 44/48, 2 — docs/triage.md), then used for round 43 — held out
+        ("batch_bd", (48, 48, 0), (44, 48, 0)),
+        ("batch_be", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

@@ -735,3 +735,56 @@ def test_round_42_back_pain_with_the_cord_questions_answered_is_not_the_nets(
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
+
+
+# Round 43 (session 2026-12-07, from blind batches BD and BE)
+
+
+@pytest.mark.parametrize("text", [
+    "heard on the radio that back pain and not being able to pee is an emergency. Mine is just a stiff back from gardening",
+    "听人说腰疼加上尿不出来就是急诊，我就是腰有点酸，尿尿正常",
+])
+def test_round_43_hearsay_about_an_emergency_is_not_a_sign_had(text: str) -> None:
+    assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+def test_round_43_the_other_side_said_fine_is_no_stroke() -> None:
+    r = assess("夜里手指头发麻，甩甩手就好，会不会是中风？半边身体好好的，说话也正常")
+    assert "stroke" not in r.red_flags and r.urgency != "emergency", r.evidence
+    assert "stroke" in assess("突然半边身子发麻，说话不清楚").red_flags
+
+
+@pytest.mark.parametrize("text", [
+    "I googled the lump on my wrist and now I'm convinced it's cancer. No night pain, no weight loss",
+    "My kid has a bony bump below the knee after football and I'm terrified it's a tumour, no night pain",
+])
+def test_round_43_more_ways_to_fear_a_cancer(text: str) -> None:
+    assert "malignancy" not in assess(text).red_flags, assess(text).evidence
+
+
+def test_round_43_a_wound_that_has_not_healed_is_no_non_union() -> None:
+    concepts = {f.concept for f in extract("糖尿病，脚底板磨了个口子，一个多月了没长好").findings}
+    assert "cond.nonunion" not in concepts
+    assert "cond.nonunion" in {f.concept for f in extract("小腿骨折半年了，骨头还没长好").findings}
+
+
+def test_round_43_a_rash_across_the_cheeks_with_joint_pains_is_rheumatology() -> None:
+    r = assess("My daughter is 24, her wrists and knees ache, and she has a rash across both cheeks in the sun, hair falling out")
+    assert r.department == "rheumatology", r.evidence
+
+
+def test_round_43_hair_falling_is_no_fall() -> None:
+    assert "mech.fall" not in {f.concept for f in extract("her hair is falling out and her knees ache").findings}
+
+
+@pytest.mark.parametrize("text", [
+    "昨天芭蕾课跳跃练太多，今天两条小腿很酸，没有肿，也没有麻，尿的颜色正常",
+    "Two hours of dragon boat paddling drills yesterday, today my arms and thighs ache, no swelling, pee normal colour",
+])
+def test_round_43_aching_after_training_is_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert assess(text).urgency != "emergency", assess(text).evidence

@@ -265,6 +265,8 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "advice_said": alt(kn.cues["advice_said"]),
         "advice_if": alt(kn.cues["advice_if"]),
         "advice_then": alt(kn.cues["advice_then"]),
+        "hearsay": alt(kn.cues["hearsay"]),
+        "hearsay_then": alt(kn.cues["hearsay_then"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
@@ -806,7 +808,8 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
     - "Doc said if I ever can't pee or go numb down there I should go to ER", "大夫说要是尿不出来…就赶紧来急诊":
       a warning (advice_said, then advice_if within a few characters) up to its instruction (advice_then);
     - "My surgeon said to come straight back if I get numbness between the legs": the instruction first, then its
-      'if', to the end of the sentence.
+      'if', to the end of the sentence;
+    - "heard in the group chat that back pain + can't pee = emergency": hearsay up to the word for an emergency.
     """
     for lo, hi in _hypothetical_spans(norm):
         for f in findings:
@@ -824,6 +827,10 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
         closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
         if opened and closed:
             out.append((opened.end(), closed.start()))
+        for heard in cues["hearsay"].finditer(norm, lo, hi):
+            closed = cues["hearsay_then"].search(norm, heard.end(), hi)
+            if closed:
+                out.append((heard.end(), closed.start()))
         for said in cues["advice_said"].finditer(norm, lo, hi):
             near = min(hi, said.end() + _ADVICE_GAP)
             if_ = cues["advice_if"].search(norm, said.end(), near)

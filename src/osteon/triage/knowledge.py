@@ -426,6 +426,8 @@ def load_knowledge() -> Knowledge:
         "advice_said",
         "advice_if",
         "advice_then",
+        "hearsay",
+        "hearsay_then",
         "uncertain",
         "unknown",
         "answer_yes",
