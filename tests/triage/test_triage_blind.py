@@ -110,7 +110,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_u", "batch_v", "batch_w", "batch_x", "batch_y", "batch_z", "batch_aa", "batch_ab", "batch_ac", "batch_ad", "batch_ae", "batch_af", "batch_ag", "batch_ah", "batch_ai", "batch_aj",
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
-             "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be"]
+             "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
+             "batch_bf", "batch_bg"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -266,6 +267,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 48/48, 3 false; rules alone 44/48, 0 and 44/48, 2 — docs/triage.md), then used for round 43 — held out
         ("batch_bd", (48, 48, 0), (44, 48, 0)),
         ("batch_be", (48, 48, 0), (44, 48, 0)),
+        # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
+        # final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_bf", (48, 48, 4), (43, 48, 3)),
+        ("batch_bg", (47, 48, 4), (42, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
