@@ -83,9 +83,10 @@ teleconsultation form), written in session 2026-12-07 by two new authors, were s
 then used for round 40. batch_az and batch_ba, written while round 40 was made, were scored once on its final code and
 then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code and
 then used for round 42; batch_bd and batch_be, written while round 42 was made, were scored once on its final code and
-then used for round 43; batch_bf and batch_bg, written while round 43 was made, were scored once on its final code.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bg, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bg are held out
+then used for round 43; batch_bf and batch_bg, written while round 43 was made, were scored once on its final code and
+then used for round 44; batch_bh and batch_bi, written while round 44 was made, were scored once on its final code.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bi, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bi are held out
 from both.
 """
 
@@ -268,9 +269,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_bd", (48, 48, 0), (44, 48, 0)),
         ("batch_be", (48, 48, 0), (44, 48, 0)),
         # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
-        # final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_bf", (48, 48, 4), (43, 48, 3)),
-        ("batch_bg", (47, 48, 4), (42, 48, 2)),
+        # final code (BF 48/48, 4 false; BG 47/48, 4 false; rules alone 43/48, 3 and 42/48, 2 — docs/triage.md), then
+        # used for round 44 — held out from both nets
+        ("batch_bf", (48, 48, 0), (43, 48, 0)),
+        ("batch_bg", (48, 48, 0), (43, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

@@ -788,3 +788,53 @@ def test_round_43_aching_after_training_is_not_the_nets(monkeypatch: pytest.Monk
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+# Round 44 (session 2026-12-07, from blind batches BF and BG)
+
+
+@pytest.mark.parametrize("text", [
+    "The discharge leaflet says ring 999 if I can't pee or go numb between the legs. None of that, just my sciatica",
+    "Just checking, if I ever got numbness around my bottom or couldn't pee, that's the A&E one? Waterworks normal now",
+    "护士叮嘱石膏里脚趾发紫、发凉、发麻要马上回来，现在都好好的，粉红色，热乎乎的",
+    "Physio keeps reminding me to go to A&E if I cannot control urine. I don't have that, just back pain",
+])
+def test_round_44_warnings_in_more_shapes_are_not_signs_had(text: str) -> None:
+    assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+def test_round_44_a_warning_keeps_the_cast_it_is_about() -> None:
+    ex = extract("护士叮嘱石膏里脚趾发紫要马上回来，现在都好好的")
+    assert any(f.concept == "ctx.cast" and not f.negated for f in ex.findings)
+
+
+def test_round_44_calves_said_soft_and_not_tender_after_a_replacement_are_no_clot() -> None:
+    r = assess("Day 20 after hip replacement. Calves checked both sides: soft, same size, not tender, no redness. "
+               "Mild ache at the wound after walking. Wound dry, no fever.")
+    assert "dvt" not in r.red_flags, r.evidence
+    assert "dvt" in assess("Day 20 after hip replacement, my left calf is swollen and sore").red_flags
+
+
+def test_round_44_a_things_age_is_not_the_patients() -> None:
+    assert extract("My knee replacement is 10 years old now and it clicks").age is None
+    assert extract("My son is 10 years old and his knee clicks").age == 10.0
+
+
+def test_round_44_fever_and_shivers_in_pidgin_on_steroids_is_spinal_infection() -> None:
+    r = assess("I dey take steroid tablet for six months. My back dey pain me since last week and my body dey hot, "
+               "I dey shiver for night")
+    assert r.urgency == "emergency" and "spinal_infection" in r.red_flags, r.evidence
+
+
+def test_round_44_a_cut_finger_whose_end_will_not_bend_is_a_tendon() -> None:
+    assert "cond.tendon_injury" in {f.concept for f in extract("被刀划到中指，最前面那节弯不起来").findings}
+
+
+@pytest.mark.parametrize("text", ["昨天头一回去爬山，今天两个脚杆酸得很，下楼梯腿打颤", "第一次去健身房练腿，今天大腿疼得下不了楼梯，尿色正常"])
+def test_round_44_aching_after_a_first_outing_is_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert assess(text).urgency != "emergency", assess(text).evidence

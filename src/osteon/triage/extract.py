@@ -97,6 +97,8 @@ _AGE_SELF = re.compile(r"(?:(?<![他她它])我|本人)(?:今年|已经)?\s*(\d{
                        # "i am 74 my left arm …": a bare two- or three-digit number that is no measure
                        r"|\b(?:i am|i'm|im) (\d{2,3})\b(?![ -]?(?:kg|kilos?|lbs?|pounds?|cm|feet|foot|ft|min\w*|hours?|hrs?|days?|"
                        r"weeks?|wks?|months?|%|percent|times|x\b|/|\.\d))")
+_THING_AGE = re.compile(r"\b(?:replacement|implant|prosthesis|plate|rod|screws?|car|house|phone|operation|surgery|op|"
+                        r"scar|cast|mattress|shoes?|brace|hearing aid|pacemaker)\b(?: \w+){0,2} (?:is|was|are|were|'s) (?:now )?$")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
@@ -265,6 +267,7 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "advice_said": alt(kn.cues["advice_said"]),
         "advice_if": alt(kn.cues["advice_if"]),
         "advice_then": alt(kn.cues["advice_then"]),
+        "advice_instructs": alt(kn.cues["advice_instructs"]),
         "hearsay": alt(kn.cues["hearsay"]),
         "hearsay_then": alt(kn.cues["hearsay_then"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
@@ -409,11 +412,13 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
         age = float(m.group(1)) + (5 if m.group(2) else 0) + (0.5 if m.group(4) else 0)
         return age, [m.span()]
     for rx in _AGE_OTHER:
-        m = rx.search(text)
-        if m:
+        for m in rx.finditer(text):
+            if _THING_AGE.search(text, max(0, m.start() - 40), m.start()):
+                continue  # "my knee replacement is 10 years old": a thing's age, not the patient's (round 44)
             age = float(m.group(1)) + (5 if (m.lastindex or 0) >= 2 and m.group(2) else 0)
             if 0 < age < 120:
                 return age, [m.span()]
+            break
     for rx in _AGE_EN_WORDS:
         m = rx.search(text)
         if m and _EN_AGE_WORDS[m.group(1)] > 0:
@@ -812,8 +817,8 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
     - "heard in the group chat that back pain + can't pee = emergency": hearsay up to the word for an emergency.
     """
     for lo, hi in _hypothetical_spans(norm):
-        for f in findings:
-            if f.kind in _NEGATABLE and lo <= f.start < hi and not f.negated:
+        for f in findings:  # the signs only: the cast or the operation the warning is about is real
+            if f.kind == "symptom" and lo <= f.start < hi and not f.negated:
                 f.negated, f.source = True, "hypothetical"
 
 
@@ -827,6 +832,10 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
         closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
         if opened and closed:
             out.append((opened.end(), closed.start()))
+        for told in cues["advice_instructs"].finditer(norm, lo, hi):
+            closed = cues["advice_then"].search(norm, told.end(), hi)
+            if closed:
+                out.append((told.end(), closed.start()))
         for heard in cues["hearsay"].finditer(norm, lo, hi):
             closed = cues["hearsay_then"].search(norm, heard.end(), hi)
             if closed:

@@ -426,6 +426,7 @@ def load_knowledge() -> Knowledge:
         "advice_said",
         "advice_if",
         "advice_then",
+        "advice_instructs",
         "hearsay",
         "hearsay_then",
         "uncertain",

@@ -231,9 +231,12 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         out.add("stroke.screened")
     # calf swelling and pain denied, none told (两条腿粗细一样, 小腿不疼; "both calves soft, equal and non-tender"): the clot
     # question after an operation was answered
+    # (a positive sign counts only when said near the calf: "Calves … not tender. Mild ache at the wound" is the wound's)
     calf = {"site.calf", "site.leg", "site.leg_any"}
+    calf_sites = [f for f in ctx.findings if f.kind == "site" and f.concept in calf]
     calf_signs = [f for f in ctx.findings if f.tags & {"sym.swelling", "sym.pain", "sym.tender"} and f.site in calf]
-    if calf_signs and all(f.negated for f in calf_signs):
+    near = [f for f in calf_signs if any(abs(f.start - s.end) <= 60 or abs(s.start - f.end) <= 60 for s in calf_sites)]
+    if any(f.negated for f in near) and not any(not f.negated for f in near):
         out.add("denied.calf")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
