@@ -112,7 +112,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
-             "batch_bf", "batch_bg"]
+             "batch_bf", "batch_bg", "batch_bh", "batch_bi"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -273,6 +273,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # used for round 44 — held out from both nets
         ("batch_bf", (48, 48, 0), (43, 48, 0)),
         ("batch_bg", (48, 48, 0), (43, 48, 0)),
+        # batch_bh and batch_bi: written in session 2026-12-07 while round 44 was made, kept unread, scored once on its
+        # final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_bh", (47, 48, 4), (41, 48, 2)),
+        ("batch_bi", (47, 48, 3), (43, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
