@@ -84,9 +84,10 @@ then used for round 40. batch_az and batch_ba, written while round 40 was made, 
 then used for round 41; batch_bb and batch_bc, written while round 41 was made, were scored once on its final code and
 then used for round 42; batch_bd and batch_be, written while round 42 was made, were scored once on its final code and
 then used for round 43; batch_bf and batch_bg, written while round 43 was made, were scored once on its final code and
-then used for round 44; batch_bh and batch_bi, written while round 44 was made, were scored once on its final code.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bi, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bi are held out
+then used for round 44; batch_bh and batch_bi, written while round 44 was made, were scored once on its final code and
+then used for round 45; batch_bj and batch_bk, written while round 45 was made, were scored once on its final code.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bk, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bk are held out
 from both.
 """
 
@@ -182,8 +183,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_z", (48, 48, 0), (48, 48, 0)),
         ("batch_aa", (48, 48, 0), (48, 48, 0)),
         ("batch_ab", (48, 48, 0), (48, 48, 0)),
-        # round 24: the net raises a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent)
-        ("batch_ac", (48, 48, 1), (48, 48, 0)),
+        # round 24: the net raised a diabetic toe ulcer, red and weeping but no fever and a warm foot (urgent), until
+        # round 45's retraining
+        ("batch_ac", (48, 48, 0), (48, 48, 0)),
         # round 25: the net raised a stroke of two years ago whose weakness has not changed (routine neurology); since
         # round 31 an unchanged story is not the net's to judge (red_flags.yaml safety_net_vetoes)
         ("batch_ad", (48, 48, 0), (48, 48, 0)),
@@ -274,9 +276,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_bf", (48, 48, 0), (43, 48, 0)),
         ("batch_bg", (48, 48, 0), (43, 48, 0)),
         # batch_bh and batch_bi: written in session 2026-12-07 while round 44 was made, kept unread, scored once on its
-        # final code (docs/triage.md) — never tuned on, held out from both nets
-        ("batch_bh", (47, 48, 4), (41, 48, 2)),
-        ("batch_bi", (47, 48, 3), (43, 48, 1)),
+        # final code (BH 47/48, 4 false; BI 47/48, 3 false; rules alone 41/48, 2 and 43/48, 1 — docs/triage.md), then
+        # used for round 45 — held out from both nets
+        ("batch_bh", (48, 48, 0), (42, 48, 0)),
+        ("batch_bi", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),

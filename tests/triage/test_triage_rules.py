@@ -838,3 +838,57 @@ def test_round_44_aching_after_a_first_outing_is_not_the_nets(monkeypatch: pytes
     net = load_net()
     monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+# Round 45 (session 2026-12-07, from blind batches BH and BI)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("fell off the wall and theres a bit of bone thru the skin on my shin", "open_fracture"),
+    ("Ward note: back pain, bladder scan 750 ml, no urge to void, perianal sensation reduced", "cauda_equina"),
+])
+def test_round_45_open_fracture_and_cauda_equina_in_shorthand(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_45_a_small_residual_is_no_retention() -> None:
+    assert assess("post-op note: bladder scan 120 ml after voiding, back sore").urgency != "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "Hypothetically, if someone's bone came through the skin on a hike, what would you do? I only have heel pain",
+    "If someone has back pain and cannot pass urine, where should they go? Asking for knowledge, my back is just stiff",
+    "假如有人腰疼又尿不出来该挂什么科？我就是腰有点酸",
+])
+def test_round_45_a_general_question_is_not_a_sign_had(text: str) -> None:
+    assert assess(text).urgency != "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize(("text", "screened"), [
+    ("我妈怕是心脏病，其实是肩膀抬不起来，胸口不闷，不出汗，爬楼没事", True),
+    ("我妈胸口闷，出冷汗，肩膀也痛", False),
+    ("奶奶七十八，搬东西闪了腰，小便解得出，晓得急，屁股周围不麻，脚也不麻", True),
+    ("奶奶七十八，搬东西闪了腰，小便解不出来", False),
+    ("My lower back hurts after farm work, when I lie down to sleep it is gone, no weight loss", True),
+    ("My lower back hurts, worse at night, I have lost weight", False),
+    ("手指一冻就白，暖了变紫再变红，好几年了", True),
+])
+def test_round_45_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+    assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
+
+
+def test_round_45_an_old_break_that_aches_in_the_cold_is_no_cold_limb() -> None:
+    r = assess("broke me ankle back in '09, plates still in, aches when it's cold, can I get the metal out?")
+    assert "neurovascular" not in r.red_flags and r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "age"), [("My boy Ti-Jean, he 24, back stiff", 24.0), ("my 5 yr ol boy", 5.0),
+                                           ("one of our 12-year-olds fell", 12.0)])
+def test_round_45_ages_in_more_shapes(text: str, age: float) -> None:
+    assert extract(text).age == age

@@ -123,7 +123,9 @@ _AGE_WEEKS = [
 _AGE_OTHER = [
     re.compile(r"今年\s*(\d{2,3})(?![\d年个天月周])"),
     re.compile(r"(?<![\d.])([2-9]\d|1[01]\d)(几)?(多)?了(?=$|[,。.，;；!！?？ ])"),
-    re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?)[ -]?old"),
+    re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?|yr)[ -]?(?:olds?|ol)\b"),
+    # "My boy Ti-Jean, he 24, …" (round 45): he/she and a two-digit number set off by a comma or a full stop
+    re.compile(r"\b(?:he|she)(?: is|'s)? (\d{2})(?=\s*[,.;]| years| yrs| yo\b)"),
     re.compile(r"\b(\d{1,3})\s?(?:yo|y/o|y\.o\.?|yr old|yrs old)(?![a-z])"),
     # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
     re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
@@ -238,7 +240,7 @@ _FEMALE = re.compile(
 
 
 # a past time said as a date: 2020年, 十几年前, in 2019, three years ago
-_PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
+_PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\bback in '\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
 # after "fever gone / 烧退了": it was brought down or came back, so it is not over
 _GONE_BUT = re.compile(r"\s*(?:with|after|on|but|then|and then|until|till|又|吃了|吃药|用了|打了|一会|过一会|了又)")
 
@@ -269,6 +271,7 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "advice_then": alt(kn.cues["advice_then"]),
         "advice_instructs": alt(kn.cues["advice_instructs"]),
         "hearsay": alt(kn.cues["hearsay"]),
+        "hypothetical_sentence": alt(kn.cues["hypothetical_sentence"]),
         "hearsay_then": alt(kn.cues["hearsay_then"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
         "break_words": alt(kn.cues["clause_break_words"]),
@@ -836,6 +839,8 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
             closed = cues["advice_then"].search(norm, told.end(), hi)
             if closed:
                 out.append((told.end(), closed.start()))
+        for asked in cues["hypothetical_sentence"].finditer(norm, lo, hi):
+            out.append((asked.end(), hi))
         for heard in cues["hearsay"].finditer(norm, lo, hi):
             closed = cues["hearsay_then"].search(norm, heard.end(), hi)
             if closed:

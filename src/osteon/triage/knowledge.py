@@ -104,6 +104,7 @@ DERIVED_TAGS = (
     "stroke.screened",
     "chest.strain",
     "denied.calf",
+    "cardiac.screened",
     "sex.male",
     "sex.female",
 )
@@ -428,6 +429,7 @@ def load_knowledge() -> Knowledge:
         "advice_then",
         "advice_instructs",
         "hearsay",
+        "hypothetical_sentence",
         "hearsay_then",
         "uncertain",
         "unknown",

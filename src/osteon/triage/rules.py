@@ -178,9 +178,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         out.add("polyarticular")  # three or more joint regions: think inflammatory arthritis
     # the patient says bladder and bowel are normal (屙尿正常, 大小便没问题, "peeing fine"): the cauda equina screen
     # was answered
-    if any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings) and not (
-        ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}
-    ):
+    # (or said to work: 小便解得出, 晓得急, "peeing fine" — round 45)
+    if (any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings)
+            or "ctx.bladder_ok" in ctx.tags) and not ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}:
         out.add("denied.sphincter")
     # a fever the patient denies ("无发烧", "no fever", a normal reading), with no fever told elsewhere
     if any(f.negated and "sym.fever" in f.tags for f in ctx.findings) and "sym.fever" not in ctx.tags:
@@ -238,6 +238,12 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     near = [f for f in calf_signs if any(abs(f.start - s.end) <= 60 or abs(s.start - f.end) <= 60 for s in calf_sites)]
     if any(f.negated for f in near) and not any(not f.negated for f in near):
         out.add("denied.calf")
+    # the heart questions answered: at least two of tightness, pressure, breathlessness and sweating denied, none told,
+    # and no chest pain ("胸口不闷 不出汗 爬楼冇事"; round 45)
+    cardiac = {"sym.chest_tightness", "sym.chest_pressure", "sym.breathless", "sym.sweating"}
+    denied_cardiac = {t for f in ctx.findings if f.negated for t in f.tags & cardiac}
+    if len(denied_cardiac) >= 2 and not ctx.tags.keys() & cardiac and not ctx.has("sym.pain@site.chest"):
+        out.add("cardiac.screened")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
