@@ -113,7 +113,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
-             "batch_bf", "batch_bg", "batch_bh", "batch_bi"]
+             "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -280,6 +280,10 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # used for round 45 — held out from both nets
         ("batch_bh", (48, 48, 0), (42, 48, 0)),
         ("batch_bi", (48, 48, 0), (44, 48, 0)),
+        # batch_bj and batch_bk: written in session 2026-12-07 while round 45 was made, kept unread, scored once on its
+        # final code (docs/triage.md) — never tuned on, held out from both nets
+        ("batch_bj", (46, 48, 5), (41, 48, 3)),
+        ("batch_bk", (48, 48, 5), (39, 48, 4)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
         ("batch_ao", (48, 48, 1), (46, 48, 0)),
