@@ -892,3 +892,25 @@ def test_round_45_an_old_break_that_aches_in_the_cold_is_no_cold_limb() -> None:
                                            ("one of our 12-year-olds fell", 12.0)])
 def test_round_45_ages_in_more_shapes(text: str, age: float) -> None:
     assert extract(text).age == age
+
+
+# Round 46 (session 2026-12-07, the two misses of blind batch BJ, both clinicians' notes)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Referral: 61F, T2DM, 2/52 thoracolumbar pain, non-mechanical, temp 38.6, rigors. Midline tenderness L1.",
+     "spinal_infection"),
+    (("Ward note: 8yo in backslab after supracondylar fracture, hand cool and pale, radial pulse not palpable, "
+      "pins & needles"), "neurovascular"),
+])
+def test_round_46_clinicians_shorthand(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_46_cool_is_only_cold_after_a_limb() -> None:
+    assert "sym.cold" not in {f.concept for f in extract("the physio was cool about it, my knee aches").findings}
+
+
+def test_round_46_a_question_about_the_future_is_not_a_sign_had() -> None:
+    assert assess("如果以后腰椎间盘突出压到神经，出现大小便失禁怎么办？我现在只是久坐腰酸").urgency != "emergency"
