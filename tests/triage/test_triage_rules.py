@@ -6,6 +6,16 @@ from osteon.triage.engine import assess
 from osteon.triage.extract import extract
 from osteon.triage.knowledge import RED_FLAG_CODES
 
+
+@pytest.fixture
+def net_raises_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A safety net that raises every text it judges: what stays below emergency is vetoed, not merely unscored."""
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net()
+    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+
 CASES = {
     "cauda_equina": [
         "腰疼，这两天尿不出来",
@@ -515,14 +525,9 @@ def test_round_39_a_healed_crash_dated_by_its_year_is_history() -> None:
     assert "high_energy_trauma" in r.red_flags
 
 
-def test_round_39_a_limb_injury_whose_hand_or_foot_is_fine_is_not_the_nets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_round_39_a_limb_injury_whose_hand_or_foot_is_fine_is_not_the_nets(net_raises_everything: None) -> None:
     """limb_injury_screened vetoes the net: with a net that raises everything, a sprain with warm, feeling toes stays
     urgent, and the same sprain with cold, numb toes is an emergency by the rules."""
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     screened = assess("今天打球把脚脖子崴了，肿得老高，下不了地，脚趾头暖和的，有感觉，皮没破")
     assert screened.urgency == "urgent", screened.evidence
     opened = assess("今天打球把脚脖子崴了，肿得老高，下不了地，脚趾头冰凉发麻")
@@ -593,14 +598,9 @@ def test_round_40_skin_not_broken_is_a_closed_injury_not_a_skin_complaint() -> N
     ("停车场里被后面的车轻轻碰了一下，脖子有点紧，手不麻", True),
     ("昨天头一回去健身房练腿，今天两条大腿酸得下不了楼梯，尿的颜色正常", True),
 ])
-def test_round_40_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
+def test_round_40_screened_stories_are_not_the_nets(net_raises_everything: None, text: str, screened: bool) -> None:
     """With a net that raises everything, a story whose screen was answered stays below emergency, and the same story
     with the sign present is an emergency."""
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
 
 
@@ -640,12 +640,7 @@ def test_round_41_warnings_and_old_stories_told_over_several_sentences(text: str
     ("打了石膏觉得有点紧，脚趾头暖和的，颜色正常，能动弹，不麻", True),
     ("打了石膏，脚趾头肿得发亮，疼得止痛药都没用，一扳脚趾就疼", False),
 ])
-def test_round_41_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+def test_round_41_screened_stories_are_not_the_nets(net_raises_everything: None, text: str, screened: bool) -> None:
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
 
 
@@ -676,12 +671,7 @@ def test_round_42_strength_said_normal_is_not_weakness() -> None:
     ("换了膝关节三个礼拜，护士交代过要看小腿，两条腿一样粗，小腿不疼不肿，伤口干的，没发烧", True),
     ("换了膝关节三个礼拜，这两天小腿肿了，按着疼", False),
 ])
-def test_round_42_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+def test_round_42_screened_stories_are_not_the_nets(net_raises_everything: None, text: str, screened: bool) -> None:
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
 
 
@@ -727,13 +717,8 @@ def test_round_42_waist_then_suddenly_is_not_a_disc() -> None:
     ("我妈八十岁，搬花盆以后腰突然痛，脚不麻，可是尿不出来", False),
 ])
 def test_round_42_back_pain_with_the_cord_questions_answered_is_not_the_nets(
-    monkeypatch: pytest.MonkeyPatch, text: str, screened: bool
+    net_raises_everything: None, text: str, screened: bool
 ) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
 
 
@@ -781,12 +766,7 @@ def test_round_43_hair_falling_is_no_fall() -> None:
     "昨天芭蕾课跳跃练太多，今天两条小腿很酸，没有肿，也没有麻，尿的颜色正常",
     "Two hours of dragon boat paddling drills yesterday, today my arms and thighs ache, no swelling, pee normal colour",
 ])
-def test_round_43_aching_after_training_is_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+def test_round_43_aching_after_training_is_not_the_nets(net_raises_everything: None, text: str) -> None:
     assert assess(text).urgency != "emergency", assess(text).evidence
 
 
@@ -831,12 +811,7 @@ def test_round_44_a_cut_finger_whose_end_will_not_bend_is_a_tendon() -> None:
 
 
 @pytest.mark.parametrize("text", ["昨天头一回去爬山，今天两个脚杆酸得很，下楼梯腿打颤", "第一次去健身房练腿，今天大腿疼得下不了楼梯，尿色正常"])
-def test_round_44_aching_after_a_first_outing_is_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+def test_round_44_aching_after_a_first_outing_is_not_the_nets(net_raises_everything: None, text: str) -> None:
     assert assess(text).urgency != "emergency", assess(text).evidence
 
 
@@ -874,12 +849,7 @@ def test_round_45_a_general_question_is_not_a_sign_had(text: str) -> None:
     ("My lower back hurts, worse at night, I have lost weight", False),
     ("手指一冻就白，暖了变紫再变红，好几年了", True),
 ])
-def test_round_45_screened_stories_are_not_the_nets(monkeypatch: pytest.MonkeyPatch, text: str, screened: bool) -> None:
-    from osteon.triage import engine
-    from osteon.triage.safety_net import load_net
-
-    net = load_net()
-    monkeypatch.setattr(engine, "load_net", lambda: net.with_threshold(0.0))
+def test_round_45_screened_stories_are_not_the_nets(net_raises_everything: None, text: str, screened: bool) -> None:
     assert (assess(text).urgency != "emergency") is screened, assess(text).evidence
 
 

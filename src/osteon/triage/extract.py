@@ -846,14 +846,15 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
             if closed:
                 out.append((heard.end(), closed.start()))
         for said in cues["advice_said"].finditer(norm, lo, hi):
-            near = min(hi, said.end() + _ADVICE_GAP)
-            if_ = cues["advice_if"].search(norm, said.end(), near)
-            then = cues["advice_then"].search(norm, said.end(), near)
+            if_ = cues["advice_if"].search(norm, said.end(), min(hi, said.end() + _ADVICE_GAP))
+            then = cues["advice_then"].search(norm, said.end(), min(hi, said.end() + 2 * _ADVICE_GAP))
             if if_ and (then is None or if_.start() < then.start()):
+                # "said if X … go to A&E": from the 'if' to the instruction
                 closed = cues["advice_then"].search(norm, if_.end(), hi)
                 if closed:
                     out.append((if_.end(), closed.start()))
-            elif then := cues["advice_then"].search(norm, said.end(), min(hi, said.end() + 2 * _ADVICE_GAP)):
+            elif then:
+                # "said to come straight back if X": from the 'if' after the instruction to the sentence's end
                 late_if = cues["advice_if"].search(norm, then.end(), min(hi, then.end() + _ADVICE_GAP))
                 if late_if:
                     out.append((late_if.end(), hi))

@@ -176,9 +176,8 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     }
     if len(joints) >= 3:
         out.add("polyarticular")  # three or more joint regions: think inflammatory arthritis
-    # the patient says bladder and bowel are normal (屙尿正常, 大小便没问题, "peeing fine"): the cauda equina screen
-    # was answered
-    # (or said to work: 小便解得出, 晓得急, "peeing fine" — round 45)
+    # the patient says bladder and bowel are normal (屙尿正常, 大小便没问题) or work (小便解得出, 晓得急, "peeing fine":
+    # round 45): the cauda equina screen was answered
     if (any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings)
             or "ctx.bladder_ok" in ctx.tags) and not ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}:
         out.add("denied.sphincter")
