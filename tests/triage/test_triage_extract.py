@@ -356,3 +356,10 @@ def test_a_past_time_in_the_cancers_clause_dates_the_cancer() -> None:
     assert past and all(f.negated and f.source == "dates" for f in past)
     ex = extract("Prostate cancer treated. My legs went weak 6 years ago, fine since")  # the weakness's own date stays
     assert any(f.concept == "ctx.past_event" and not f.negated for f in ex.findings)
+
+
+@pytest.mark.parametrize("text", ["小腿好好的突然肿了，刚做完膝关节置换", "his leg was fine then suddenly swelled after the knee replacement"])
+def test_fine_then_suddenly_keeps_the_site(text: str) -> None:
+    """好好的突然 is "out of the blue": the site right before it is the complaint, not one said to be fine."""
+    sites = [f for f in extract(text).findings if f.kind == "site" and f.concept in ("site.calf", "site.leg")]
+    assert sites and not any(f.negated for f in sites), [(f.concept, f.negated) for f in extract(text).findings]

@@ -588,6 +588,8 @@ _PSEUDO_NEG = re.compile(r"\s+(?:just|only|necessarily|much better|that bad)\b")
 # English pre-negation reaches this many words at most (NegEx's window), so an unpunctuated voice message
 # ("not just the right and uh this morning I wet myself") does not deny everything said after it
 _EN_NEG_WINDOW = 8
+# 好好的 / fine right before 突然, 就, 怎么: "out of the blue", not "the site is fine" (round 45 review)
+_OUT_OF_THE_BLUE = re.compile(r"[,，]?\s*(?:突然|忽然|就|一下子|一下|怎么|咋|then|suddenly|and then)")
 # characters between "the doctor said" and its "if" ("醫生交代說石膏裡面如果…")
 _ADVICE_GAP = 20
 _WORD = re.compile(r"[a-z0-9']+")
@@ -655,6 +657,8 @@ def _apply_negation(
             continue  # the cue is part of the next finding (没有感觉, 没劲), unless it is "as usual" (ctx.unchanged)
         if re.match(r"好转|减轻|缓解|改善|变化|用", norm[m.end() : m.end() + 2]):
             continue  # 疼没有好转 = still hurts
+        if m.re is site_post and _OUT_OF_THE_BLUE.match(norm, m.end()):
+            continue  # 小腿好好的突然肿了: "fine, then suddenly" — the site is the complaint, not said to be fine
         f.negated = True
         # 大小便正常 style: the cue also covers findings listed before it in the clause with nothing between
         for g in reversed(findings[:i]):
