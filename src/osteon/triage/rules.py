@@ -181,11 +181,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if (any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings)
             or "ctx.bladder_ok" in ctx.tags) and not ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}:
         out.add("denied.sphincter")
-    # a fever the patient denies ("无发烧", "no fever", a normal reading), with no fever told elsewhere
-    if any(f.negated and "sym.fever" in f.tags for f in ctx.findings) and "sym.fever" not in ctx.tags:
-        out.add("denied.fever")
-    # numbness or weakness denied, none told ("脚无麻", "腿有劲": round 42)
-    for sign in ("numbness", "weakness"):
+    # a fever, numbness or weakness the patient denies ("无发烧", "no fever", a normal reading; "脚无麻": round 42), with
+    # none told elsewhere
+    for sign in ("fever", "numbness", "weakness"):
         if any(f.negated and f"sym.{sign}" in f.tags for f in ctx.findings) and f"sym.{sign}" not in ctx.tags:
             out.add(f"denied.{sign}")
     # no numbness around the bottom (屁股周围不麻, "nothing numb down there"), with none told elsewhere
