@@ -210,7 +210,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_aj", (48, 48, 2), (47, 48, 1)),
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
-        ("batch_ak", (48, 48, 0), (48, 48, 0)),
+        # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
+        # clot by the rules even with soft calves (the author: routine; kept, the DVT rule errs to safety)
+        ("batch_ak", (48, 48, 1), (48, 48, 1)),
         # batch_al and batch_am: written before round 31 and scored once on the round-33 code (AL 47/48, 7 false; AM
         # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises a knee replacement's weeping
         # wound without fever (urgent); an old man's dinner-fork wrist with fingers moving, not numb, of normal colour

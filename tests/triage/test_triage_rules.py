@@ -4,7 +4,8 @@ import pytest
 
 from osteon.triage.engine import assess
 from osteon.triage.extract import extract
-from osteon.triage.knowledge import RED_FLAG_CODES
+from osteon.triage.knowledge import RED_FLAG_CODES, load_knowledge
+from osteon.triage.rules import Facts, RuleContext
 
 
 @pytest.fixture
@@ -884,3 +885,36 @@ def test_round_46_cool_is_only_cold_after_a_limb() -> None:
 
 def test_round_46_a_question_about_the_future_is_not_a_sign_had() -> None:
     assert assess("如果以后腰椎间盘突出压到神经，出现大小便失禁怎么办？我现在只是久坐腰酸").urgency != "emergency"
+
+
+# Round 47 (session 2026-12-07): the commonest wrong departments over all the written sets — cramps, restless legs and
+# an outer-thigh numbness sent to the foot or spine, puffy ankles to foot surgery, soreness after a workout to the
+# spine, inflammatory back pain to the heel. New phrasings, none of them a batch sentence; each with its twin that
+# must stay where it was.
+@pytest.mark.parametrize(("text", "department"), [
+    ("我爸七十了，晚上睡着睡着小腿就抽筋，疼醒，扳一扳脚掌就好了，白天走路没事", "neurology"),
+    ("my calves cramp most nights in bed, I stretch them and it goes, legs look normal", "neurology"),
+    ("晚上一躺下两条腿里面就像有虫子在爬，非要起来走两圈才舒服", "neurology"),
+    ("at bedtime my legs get this creepy crawly feeling and I have to get up and walk about", "neurology"),
+    ("右边大腿外侧有巴掌大一块麻麻的，系紧皮带就更明显，腰不痛", "neurology"),
+    ("burning and numb patch on the outside of my right thigh since I started wearing a work belt", "neurology"),
+    ("站了一天柜台，晚上两个脚踝都肿了，不痛不红，第二天早上就好了", "other"),
+    ("both ankles puffy after the long bus ride, no pain, went down overnight", "other"),
+    ("went to spin class for the first time, now my thighs are wrecked and stairs are hell", "sports"),
+    ("my arms are so sore after the climbing session yesterday", "sports"),
+    ("22 yo guy, lower back stiff every morning for over an hour, loosens up when I exercise, for 8 months", "rheumatology"),
+    # twins: cramps from football, a sprained ankle swollen, thigh numbness with sciatica, an ankle swollen and sore
+    ("踢完球半夜小腿抽筋，今天还有点酸", "sports"),
+    ("腰痛三个月，连到右大腿外侧麻，坐久了更厉害", "spine"),
+    ("崴了右脚，脚踝肿得老高，走路痛", "foot_ankle"),
+])
+def test_round_47_departments(text: str, department: str) -> None:
+    r = assess(text)
+    assert r.department == department, (r.scores, r.conditions)
+
+
+def test_round_47_a_hand_and_its_fingers_are_one_joint_region() -> None:
+    ctx = RuleContext(extract("both hands numb at night, thumb to middle finger").findings, Facts(), load_knowledge())
+    assert "polyarticular" not in ctx.tags
+    ctx = RuleContext(extract("手指、手腕、膝盖都肿痛").findings, Facts(), load_knowledge())
+    assert "polyarticular" in ctx.tags

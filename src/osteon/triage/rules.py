@@ -120,6 +120,9 @@ class RuleContext:
         return None
 
 
+_ONE_HAND = frozenset({"site.hand", "site.finger", "site.thumb"})
+
+
 def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[str]:
     """Age, duration, acute-injury, laterality and 'ortho' tags computed from facts and findings."""
     out: set[str] = set()
@@ -167,8 +170,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         out.add("injury.acute")
     if any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos):
         out.add("bilateral")
+    # a hand, its fingers and its thumb are one region ("hands … thumb to middle finger" is not three joints: round 47)
     joints = {
-        f.concept
+        "site.hand" if f.concept in _ONE_HAND else f.concept
         for f in ctx.pos
         if f.kind == "site"
         and f.tags
