@@ -903,7 +903,18 @@ def test_round_46_a_question_about_the_future_is_not_a_sign_had() -> None:
     ("went to spin class for the first time, now my thighs are wrecked and stairs are hell", "sports"),
     ("my arms are so sore after the climbing session yesterday", "sports"),
     ("22 yo guy, lower back stiff every morning for over an hour, loosens up when I exercise, for 8 months", "rheumatology"),
-    # twins: cramps from football, a sprained ankle swollen, thigh numbness with sciatica, an ankle swollen and sore
+    ("我左手手肘子外侧痛，拧衣服、提水桶就痛，打了一个月羽毛球", "sports"),  # 手手肘 is the elbow
+    ("the right shoulder hurts when I put my hand over my head to reach the top shelf", "sports"),
+    ("右手举过头顶晾衣服就痛，痛了两个月", "sports"),
+    ("my shoulder is frozen for 5 months, cannot put on my shirt", "sports"),
+    ("生完宝宝三个月，天天抱宝宝，右手大拇指根那边痛，拧毛巾更痛", "hand"),  # the baby is not the patient
+    ("十几年前小腿摔断过，早就好了，现在一到下雨天就酸", "trauma"),
+    ("右脚大脚趾往外歪，旁边鼓个骨头包，越长越大，穿鞋磨得痛", "foot_ankle"),
+    # twins: cramps from football, a sprained ankle swollen, thigh numbness with sciatica, an ankle swollen and sore,
+    # a baby brought to the doctor, a lump growing with no bunion, a grandfather's knee in the damp
+    ("带孩子来看，孩子三岁，走路一瘸一拐", "pediatric"),
+    ("大腿上鼓个包，越长越大，按着不痛", "bone_tumor"),
+    ("我爷爷十年前摔断过大腿，早好了，最近阴天下雨膝盖有点酸，蹲下去费劲", "joint"),
     ("踢完球半夜小腿抽筋，今天还有点酸", "sports"),
     ("腰痛三个月，连到右大腿外侧麻，坐久了更厉害", "spine"),
     ("崴了右脚，脚踝肿得老高，走路痛", "foot_ankle"),

@@ -523,10 +523,14 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     kinds = {f.concept for f in findings if not f.negated}
     age, age_spans = _age(norm, kinds)
     age_assumed = None
-    if age is not None and age < 3 and "cond.de_quervain" in kinds:
-        # 妈妈手 (De Quervain) is the carer's: "宝宝四个月了，我天天抱娃，手腕疼" gives the baby's age, not the patient's
+    # the child named is the one being lifted (round 41: "me young lad"; round 47: 我生完崽两个月，天天抱细伢子): 妈妈手
+    # (De Quervain) or carrying a baby, not 带孩子 (taking the child to the doctor: the child is the patient)
+    carer = "cond.de_quervain" in kinds or any(
+        f.concept == "ctx.childcare" and not f.negated and not f.text.startswith("带") for f in findings
+    )
+    if age is not None and age < 3 and carer:
+        # "宝宝四个月了，我天天抱娃，手腕疼" gives the baby's age, not the patient's
         age, age_spans = None, []
-    carer = "cond.de_quervain" in kinds  # the child named is the one being lifted (round 41: "me young lad")
     if age is None:
         if carer:
             age_assumed = "older" if any("person.older" in f.tags for f in findings) else None
