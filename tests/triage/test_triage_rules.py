@@ -322,7 +322,8 @@ def test_kicked_shin_with_tense_swelling_and_pain_beyond_painkillers_is_compartm
 @pytest.mark.parametrize(
     ("text", "department", "urgency"),
     [
-        ("我45岁男 昨晚喝烧酒吃海鲜 今天大脚趾红肿痛 没发烧", "rheumatology", "routine"),  # 烧酒 is liquor, not fever
+        # 烧酒 is liquor, not fever; a gout flare is urgent since round 48 (NICE CKS "Gout": treat a flare promptly)
+        ("我45岁男 昨晚喝烧酒吃海鲜 今天大脚趾红肿痛 没发烧", "rheumatology", "urgent"),
         ("胃口疼一个月，心口窝下面烧得慌，反酸，无胸闷无气短", "other", "routine"),  # heartburn, not chest pain
         ("男孩14岁，膝盖上方摸到一个硬疙瘩，好几年了，不痛", "bone_tumor", "routine"),
         ("右肩痛5个月，越来越抬不起来，梳头、背手都做不到", "sports", "routine"),
@@ -929,3 +930,64 @@ def test_round_47_a_hand_and_its_fingers_are_one_joint_region() -> None:
     assert "polyarticular" not in ctx.tags
     ctx = RuleContext(extract("手指、手腕、膝盖都肿痛").findings, Facts(), load_knowledge())
     assert "polyarticular" in ctx.tags
+
+
+# Round 48 (session 2026-12-07, blind batches BL and BM): what they missed or over-raised, in new words. Each family
+# has its twin that must not move.
+@pytest.mark.parametrize(("text", "flag"), [
+    ("A&E note: 3/12 old, non-mobile, bruise behind R ear, parents say fell off the bed", "child_safeguarding"),
+    ("GP letter: 58M, haemodialysis, IVDU, 10 days of low back pain, spiking to 38.9 overnight", "spinal_infection"),
+    ("Ward: 30M, fib #, in a POP since this morning, pain 9/10 despite oral morphine, calf tense", "compartment"),
+    ("Ortho reg: radius # in POP, pain on passive finger extension, forearm tight and shiny", "compartment"),
+    ("Our keke somersault for express, my neck dey pain me well well and my two hands dey tingle", "high_energy_trauma"),
+])
+def test_round_48_shorthand_and_vehicles(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    # dysuria is burning, not a fever; a scan excluded the clot; a doctor's facial palsy with a stroke ruled out
+    ("这几天小便的时候烧得疼，尿频，腰有点酸，没有发烧", "routine"),
+    ("换膝盖术后一个月，小腿有点肿，前天彩超说没有血栓", "routine"),
+    ("new knee 6 weeks ago, calf puffy last week but the doppler showed no clot, can I fly?", "routine"),
+    ("上礼拜我妈一边脸突然歪了，医院做了CT说不是中风，是面神经炎，现在挂什么科", "routine"),
+    # the stroke questions answered, a doctor named Bell's palsy this morning: urgent (steroids within 72 h)
+    ("since this morning my left face droops and I can't close the eye, arms and legs are strong, speech ok, GP said Bell's palsy", "urgent"),
+    # a question asked (A-not-A) and answered no; a foot drop with the bladder and bowel answered
+    ("腰痛三个月。医生问我小便正不正常、屁股麻不麻，我说都没有", "routine"),
+    ("back pain 6 weeks, since yesterday my left foot slaps when I walk, urine and motion normal, no numbness down below", "urgent"),
+    # hearsay and a mother's cancer are not the patient's; a gout flare; a fresh bump on a collarbone; a diabetic's sore
+    ("膝盖疼了好多年，上下楼更疼。邻居说这是骨癌，我吓坏了，晚上倒是不疼", "routine"),
+    ("我膝盖痛两年了，蹲下起来费劲。我爸以前得过肺癌，我有点担心", "routine"),
+    ("woke at 3am with my big toe red, hot and swollen, can't bear the sheet on it, no fever", "urgent"),
+    ("diabetic for 12 years, a sore under my heel for two weeks that won't heal, no fever", "urgent"),
+])
+def test_round_48_urgency(text: str, urgency: str) -> None:
+    r = assess(text)
+    assert r.urgency == urgency, (r.red_flags, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: a clot still asked about; a new droop with slurred speech even when 面瘫 is named; a question left open;
+    # the mother's own cancer and her back pain written by her child; a doctor saying cancer
+    ("膝关节置换术后第6天，小腿又肿又痛，明天做B超看看有没有血栓", "dvt"),
+    ("我爸今天突然嘴歪了，说话也不清楚，是不是面瘫", "stroke"),
+    ("腰痛，屁股周围麻不麻说不清，小便解不出来", "cauda_equina"),
+    ("我妈以前得过乳腺癌，最近腰疼得厉害，晚上疼醒", "malignancy"),
+])
+def test_round_48_twins_still_raise(text: str, flag: str) -> None:
+    assert flag in assess(text).red_flags
+
+
+def test_round_48_months_before_a_site_word_are_not_an_age() -> None:
+    ex = extract("我长期喝酒，这三个月大胯疼，走路一瘸一拐")
+    assert ex.age is None and ex.duration_days == 90
+    assert extract("宝宝三个月大了，大腿有块青").age == 0.25
+
+
+def test_round_48_a_fresh_bump_on_a_collarbone_after_a_fall_is_a_fracture_to_image() -> None:
+    # at least urgent by the rules (the English net also raises this one to an emergency: a known false emergency)
+    r = assess("slipped on the wet floor yesterday, landed on my shoulder, now a bump on my collarbone, hurts to lift the arm")
+    assert "fresh_fracture" in {h.code for h in r.flag_details} and r.urgency in ("urgent", "emergency")
+    assert r.department in ("trauma", "emergency") and "bone_mass" not in r.conditions

@@ -104,7 +104,10 @@ _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
     # not "生完娃两个月" (two months after giving birth: the mother writes)
     re.compile(rf"(?<!生完)(?<!生了){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
-    re.compile(r"(\d{1,2})\s*个?月大(?!了)"),
+    # not 这三个月大胯疼 / 三个月大腿疼 / 两个月大便不好 (round 48: 大 begins the next word)
+    re.compile(r"(\d{1,2})\s*个?月大(?![了胯腿拇脚臂髀便小])"),
+    # clinicians' shorthand: "5/12 old" is five months (round 48, BL)
+    re.compile(r"\b(\d{1,2})/12(?: ?(?:old|o)\b|,? ?(?:male|female|boy|girl|[mf]\b))"),
     re.compile(r"(\d{1,2})[ -]?months?[ -]?old"),
     # "my neighbour's bubba, he's 3 months": a pronoun, then months that are no "ago"
     re.compile(r"\b(?:he|she)'s (?:only |just )?(\d{1,2})[ -]?(?:months?|mths?|mos?)\b(?! ago)"),
@@ -117,6 +120,7 @@ _AGE_MONTHS = [
 ]
 _AGE_WEEKS = [
     re.compile(r"(\d{1,2})[ -]?weeks?[ -]?old"),
+    re.compile(r"\b(\d{1,2})/52(?: ?(?:old|o)\b|,? ?(?:male|female|boy|girl|[mf]\b))"),
     re.compile(r"(?:出生|生下来)\s*(\d{1,2})\s*(?:周|星期)"),
     re.compile(r"(\d{1,2})\s*(?:周|星期)大"),
 ]
@@ -200,7 +204,7 @@ _REL_DUR = [
     (re.compile(r"昨天|昨晚|昨日|昨儿|昨夜|琴日|寻日|琴晚|yesterday|last night"), 1),
     (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
-    (re.compile(r"上周|上个礼拜|上星期|上个星期|last week"), 7),
+    (re.compile(r"上周|上个礼拜|上礼拜|上只礼拜|上个拜|上星期|上个星期|last week"), 7),
     (re.compile(r"上个月|上月|last month"), 30),
     (re.compile(r"去年|last year"), 365),
     (re.compile(r"前年|year before last"), 730),
@@ -500,6 +504,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
             )
         )
     findings.sort(key=lambda f: (f.start, f.end))
+    findings = [f for f in findings if not _asked(norm, f)]
     _apply_after_site(findings, knowledge)
     _apply_negation(norm, findings, neg_pre, clause, cues)
     for f in findings:
@@ -513,7 +518,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _apply_laterality(norm, findings, lat_hits, clause)
     _bind_sites(findings, clause)
     _deny_sites_with_only_denied_symptoms(norm, findings, clause)
-    _mark_family_history(findings, clause)
+    _mark_family_history(norm, findings, clause)
     _mark_feared(norm, findings, clause)
     _mark_dated_cancer(findings, clause)
     _mark_resolved_history(norm, findings, clause)
@@ -778,13 +783,35 @@ def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], cl
             site.negated = True
 
 
-def _mark_family_history(findings: list[Finding], clause: list[int]) -> None:
-    """我妈以前得过乳腺癌，我自己膝盖疼: clauses about another person are family history, not the patient's."""
+_A_NOT_A = re.compile(r"(.)[不没冇唔]\1")
+
+
+def _asked(norm: str, f: Finding) -> bool:
+    """A sign in an A-not-A question ("医生问我屁股周围麻不麻、解手正不正常") is asked about, not told (round 48): the
+    answer, if any, is its own finding ("我都说没得问题", "有点麻")."""
+    if f.kind != "symptom":
+        return False
+    return bool(_A_NOT_A.search(f.text)) or bool(
+        f.end < len(norm) and _A_NOT_A.match(norm, f.end - 1) and norm[f.end - 1] not in "有是"
+    )
+
+
+_SELF = ("我", "俺", "阮", "𠊎", "我的", "俺的")
+_NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太", "年纪大了"})
+
+
+def _mark_family_history(norm: str, findings: list[Finding], clause: list[int]) -> None:
+    """我妈以前得过乳腺癌，我自己膝盖疼: clauses about another person are family history, not the patient's.
+
+    The writer is the patient when they say so (我自己, 本人, "myself") or name their own body ("我克膝头痛", "我的腰":
+    round 48); then a clause about a relative (我妈以前得过癌) is the relative's. Without either, "我妈以前得过乳腺癌，现在腰
+    疼" is written for the mother, and her history stays hers."""
     self_words = ("我自己", "我本人", "本人", "myself")
     selfs = [f for f in findings if "ctx.family" in f.tags and f.text in self_words]
+    selfs += [f for f in findings if f.kind == "site" and any(norm[: f.start].endswith(w) for w in _SELF)]
     family = {clause[f.start] for f in findings if "ctx.family" in f.tags and f.text not in self_words}
     if selfs:
-        family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"}}
+        family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN}
         family -= {clause[f.start] for f in selfs}
     for f in findings:
         if (

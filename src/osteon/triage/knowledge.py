@@ -102,6 +102,8 @@ DERIVED_TAGS = (
     "chest.wall",
     "limb.screened",
     "stroke.screened",
+    "stroke.excluded",
+    "fracture.healed",
     "chest.strain",
     "denied.calf",
     "cardiac.screened",

@@ -168,6 +168,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         and not {"ctx.followup", "ctx.past_event"} & set(ctx.tags)
     ):
         out.add("injury.acute")
+    # a fracture told as a story that has healed ("胳膊摔断了，早就长好了": extract.py closes it as history, round 48)
+    if any(f.negated and f.source == "history" and "cond.fracture" in f.tags for f in ctx.findings):
+        out.add("fracture.healed")
     if any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos):
         out.add("bilateral")
     # a hand, its fingers and its thumb are one region ("hands … thumb to middle finger" is not three joints: round 47)
@@ -230,6 +233,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     ))
     if answered >= 2 and not ctx.tags.keys() & stroke_signs:
         out.add("stroke.screened")
+    # a facial palsy named (面瘫, "Bell's palsy") with a stroke ruled out ("CT说不是中风") or the speech and strength
+    # questions answered, and no slurred speech or one-sided weakness told (round 48): the droop is the palsy's
+    limbs_and_speech_ok = "ctx.strength_ok" in ctx.tags and "ctx.speech_ok" in ctx.tags
+    if "sym.facial_palsy" in ctx.tags and not ctx.tags.keys() & {"sym.slurred_speech", "sym.weakness", "site.hemibody"} and (
+        limbs_and_speech_ok or any(f.negated and "cond.stroke_named" in f.tags for f in ctx.findings)
+    ):
+        out.add("stroke.excluded")
     # calf swelling and pain denied, none told (两条腿粗细一样, 小腿不疼; "both calves soft, equal and non-tender"): the clot
     # question after an operation was answered
     # (a positive sign counts only when said near the calf: "Calves … not tender. Mild ache at the wound" is the wound's)
