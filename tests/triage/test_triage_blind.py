@@ -178,7 +178,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
         # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout), and a 闽 toothache
         # with a swollen cheek after the round-39 retraining until round 41's
-        ("batch_y", (48, 48, 1), (48, 48, 1)),
+        ("batch_y", (48, 48, 0), (48, 48, 0)),  # round 49: fewer false emergencies
         # round 22: the net raised an osteoporotic back after a fall onto the bottom (AA) until round 42 (back pain with
         # the bladder, bowel and numbness questions answered is not the net's); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
@@ -218,7 +218,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 43/48, 6 false — docs/triage.md), then used for round 34; AL's net still raises a knee replacement's weeping
         # wound without fever (urgent); an old man's dinner-fork wrist with fingers moving, not numb, of normal colour
         # no longer since round 39
-        ("batch_al", (48, 48, 1), (45, 48, 0)),
+        ("batch_al", (48, 48, 0), (45, 48, 0)),  # round 49: fewer false emergencies
         ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
         ("batch_an", (48, 48, 0), (47, 48, 0)),
@@ -227,12 +227,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
         # in the ER (high-energy), a numb bottom after a five-hour drive that went away (cauda equina); the net raised an
         # 80-year-old's back strained lifting a flowerpot (urgent) between the round-39 and round-41 retrainings
-        ("batch_ap", (48, 48, 3), (47, 48, 3)),
+        ("batch_ap", (48, 48, 1), (47, 48, 1)),  # round 49: fewer false emergencies
         # batch_aq: written after round 35 and scored once on its final code (42/48, 7 false; rules alone 38/48, 3
         # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
         # still raises a gout flare told without 痛风 and a neck stiff a month after a crash checked in the ER (round 39
         # reads 按到就痛 as tenderness: a chest-wall strain; round 40 the thighs aching after a first gym day)
-        ("batch_aq", (48, 48, 2), (40, 48, 0)),
+        ("batch_aq", (48, 48, 0), (40, 48, 0)),  # round 49: fewer false emergencies
         # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone, scored once on
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
@@ -268,7 +268,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # bound to the calves said to be non-tender: DVT) and a cyclist's numbness down below that went away (cauda
         # equina: a saddle numbness the patient says has passed is left to the rules)
         ("batch_bb", (48, 48, 0), (42, 48, 0)),
-        ("batch_bc", (48, 48, 2), (46, 48, 2)),
+        ("batch_bc", (48, 48, 1), (46, 48, 1)),  # round 49: fewer false emergencies
         # batch_bd and batch_be: written in session 2026-12-07 while round 42 was made (30+ decoys each, the routine and
         # urgent cases spread over every department), kept unread, scored once on its final code (BD 48/48, 2 false; BE
         # 48/48, 3 false; rules alone 44/48, 0 and 44/48, 2 — docs/triage.md), then used for round 43 — held out
@@ -289,15 +289,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # misses (a referral's spinal infection, a ward note's pulseless hand) were then fixed (round 46), nothing else
         # was tuned on them — held out from both nets
         ("batch_bj", (48, 48, 4), (43, 48, 2)),
-        ("batch_bk", (48, 48, 5), (40, 48, 4)),  # round 48: one more by the rules alone
+        ("batch_bk", (48, 48, 2), (40, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies
         # batch_bl and batch_bm: written in session 2026-12-07 (second) while round 47 was made, kept unread, scored once
         # on its final code (BL 46/48, 4 false; BM 46/48, 4 false; rules alone 41/48, 3 and 45/48, 3 — docs/triage.md),
         # then used for round 48 — held out from both nets
         ("batch_bl", (48, 48, 0), (44, 48, 0)),
         ("batch_bm", (48, 48, 1), (47, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
-        # since round 37 the English net raises a knee replacement two weeks on, warm and puffy, fever denied (routine)
-        ("batch_ao", (48, 48, 1), (46, 48, 0)),
+        # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
+        # until round 49 ("calf looks normal" answers the clot question)
+        ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
 )
 def test_held_out_batch_figures_match_the_docs(

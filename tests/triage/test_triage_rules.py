@@ -991,3 +991,45 @@ def test_round_48_a_fresh_bump_on_a_collarbone_after_a_fall_is_a_fracture_to_ima
     r = assess("slipped on the wet floor yesterday, landed on my shoulder, now a bump on my collarbone, hurts to lift the arm")
     assert "fresh_fracture" in {h.code for h in r.flag_details} and r.urgency in ("urgent", "emergency")
     assert r.department in ("trauma", "emergency") and "bone_mass" not in r.conditions
+
+
+# Round 49 (session 2026-12-07): the false emergencies left over all the written sets, in new words, with twins
+@pytest.mark.parametrize("text", [
+    # a crash already seen and cleared in an emergency department, days ago, no new sign
+    "t-boned at a junction on Saturday, A&E x-rayed my neck, nothing broken, still stiff turning my head, no tingling",
+    "前天被后面的车追尾，当天医院拍片没问题，今天脖子还是有点酸，手不麻",
+    # a quoted warning, the signs not had
+    "the leaflet says 'come back straight away if your fingers go blue, cold or numb' - they're pink and warm, just itchy under the cast",
+    # a pain score is the whole complaint's, not the calf's; the calves said soft
+    "day 4 after hip replacement, thigh bruised down to the knee, pain 5/10 on tablets, calves soft, no fever",
+    "3 weeks after knee replacement, knee still warm and puffy, calf looks normal, no fever, wound dry",
+    # heartburn with the heart's questions answered; a gout flare touched by the quilt; a bunion for years
+    "喝完酒吃了火锅，胸口烧得慌，一直反酸，胳膊不痛，也不喘",
+    "半夜大脚趾突然红肿发烫，被子碰一碰都痛得受不了，没发烧",
+    "bony bump sticking out at the side of my big toe, been getting bigger for years, rubs in shoes, no wound",
+])
+def test_round_49_no_false_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: numbness after a crash whatever the first check said; a burning chest with sweating and arm pain; a calf
+    # swollen and sore on one side after an operation; a warning followed by the sign itself
+    ("car crash this morning, A&E said x-rays all clear, now both legs are numb", "high_energy_trauma"),
+    ("胸口烧得慌，反酸，出冷汗，左边胳膊也痛", "acute_coronary"),
+    ("knee replacement 6 days ago, right calf swollen and sore, left calf looks normal", "dvt"),
+    ("they told me 'come back if your toes go cold' - well my toes are cold and white now under the cast", "neurovascular"),
+])
+def test_round_49_twins_still_raise(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "knee replacement 12 days ago, the bottom of the wound is red and there's a little yellow fluid on the dressing, no fever",
+    "髋关节置换术后10天，刀口有点红，纱布上有黄水，不发烧",
+])
+def test_round_49_a_red_or_weeping_operation_wound_is_urgent(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "urgent" and "postop_wound_concern" in {h.code for h in r.flag_details}, r.evidence

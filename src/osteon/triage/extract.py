@@ -258,7 +258,9 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         parts = []
         for w in sorted({normalize(i, numerals=False) for i in items}, key=len, reverse=True):
             esc = re.escape(w)
-            parts.append(rf"(?<![a-z']){esc}(?![a-z])" if w.isascii() and w[0] != "'" else esc)
+            # not inside a word nor after a contraction's apostrophe ("don't"), but after an opening quote ("'return
+            # immediately if …'": round 49)
+            parts.append(rf"(?<![a-z])(?<![a-z]'){esc}(?![a-z])" if w.isascii() and w[0] != "'" else esc)
         return re.compile("|".join(parts))
 
     return {
@@ -517,6 +519,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
             f.uncertain = True
     _apply_laterality(norm, findings, lat_hits, clause)
     _bind_sites(findings, clause)
+    _unbind_pain_scores(norm, findings)
     _deny_sites_with_only_denied_symptoms(norm, findings, clause)
     _mark_family_history(norm, findings, clause)
     _mark_feared(norm, findings, clause)
@@ -783,6 +786,17 @@ def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], cl
             site.negated = True
 
 
+_PAIN_SCORE = re.compile(r"\s*(?:score |level |is |was |at |of |about |around |approx\.? |~|:|=)*\s*\d{1,2}\s*/\s*10\b")
+
+
+def _unbind_pain_scores(norm: str, findings: list[Finding]) -> None:
+    """A pain given a score ("pain about 4/10 with the tablets", a ward note's "pain 3/10") rates the whole complaint; it
+    is not a sign of the site said before it (round 49: "calves soft and non-tender … pain 3/10" is no calf pain)."""
+    for f in findings:
+        if f.concept == "sym.pain" and f.site and _PAIN_SCORE.match(norm, f.end):
+            f.site, f.site_tags = None, frozenset()
+
+
 _A_NOT_A = re.compile(r"(.)[不没冇唔]\1")
 
 
@@ -860,6 +874,10 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
                 f.negated, f.source = True, "hypothetical"
 
 
+# the end of a quoted warning, where the patient's own words resume (a closing quote, a dash, "but", "now", 但是, 现在)
+_SPEAKS_AGAIN = re.compile(r"'(?![a-z])|\s[-–—]\s|\bbut\b|\bnow\b|\bwell\b|但是|可是|不过|现在|而家|宜家")
+
+
 def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
     """Where, sentence by sentence, the text names signs only as a hypothetical or in a warning."""
     cues = _cue_regexes()
@@ -889,10 +907,12 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
                 if closed:
                     out.append((if_.end(), closed.start()))
             elif then:
-                # "said to come straight back if X": from the 'if' after the instruction to the sentence's end
+                # "said to come straight back if X": from the 'if' after the instruction to the sentence's end, or to
+                # where the patient speaks again ("'come back if your toes go cold' - well my toes are cold now")
                 late_if = cues["advice_if"].search(norm, then.end(), min(hi, then.end() + _ADVICE_GAP))
                 if late_if:
-                    out.append((late_if.end(), hi))
+                    back = _SPEAKS_AGAIN.search(norm, late_if.end(), hi)
+                    out.append((late_if.end(), back.start() if back else hi))
     return out
 
 

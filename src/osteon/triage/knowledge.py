@@ -104,6 +104,7 @@ DERIVED_TAGS = (
     "stroke.screened",
     "stroke.excluded",
     "fracture.healed",
+    "chest.heartburn",
     "chest.strain",
     "denied.calf",
     "cardiac.screened",

@@ -247,7 +247,8 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     calf_sites = [f for f in ctx.findings if f.kind == "site" and f.concept in calf]
     calf_signs = [f for f in ctx.findings if f.tags & {"sym.swelling", "sym.pain", "sym.tender"} and f.site in calf]
     near = [f for f in calf_signs if any(abs(f.start - s.end) <= 60 or abs(s.start - f.end) <= 60 for s in calf_sites)]
-    if any(f.negated for f in near) and not any(not f.negated for f in near):
+    # … or said normal or soft ("calf looks normal", "both calves soft": ctx.calf_ok, round 49)
+    if (any(f.negated for f in near) or "ctx.calf_ok" in ctx.tags) and not any(not f.negated for f in near):
         out.add("denied.calf")
     # the heart questions answered: at least two of tightness, pressure, breathlessness and sweating denied, none told,
     # and no chest pain ("胸口不闷 不出汗 爬楼冇事"; round 45)
@@ -255,6 +256,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     denied_cardiac = {t for f in ctx.findings if f.negated for t in f.tags & cardiac}
     if len(denied_cardiac) >= 2 and not ctx.tags.keys() & cardiac and not ctx.has("sym.pain@site.chest"):
         out.add("cardiac.screened")
+    # heartburn: a burning chest with acid coming up (胸口烧得慌，往上反酸水), none of the heart's signs told and at least
+    # one denied (breathlessness, sweating, tightness, arm pain: "手膀子不痛，走路不喘") — round 49 (BK); NICE CG184
+    # dyspepsia. A burning chest without the reflux, or with any heart sign, stays the acute-coronary rule's
+    arm_pain_denied = any(f.negated and "sym.pain" in f.tags and f.site in ("site.arm", "site.shoulder") for f in ctx.findings)
+    if (ctx.has("sym.burning@site.chest") and "non.gi" in ctx.tags and not ctx.tags.keys() & cardiac
+            and (denied_cardiac or arm_pain_denied)):
+        out.add("chest.heartburn")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
