@@ -88,8 +88,10 @@ then used for round 44; batch_bh and batch_bi, written while round 44 was made, 
 then used for round 45; batch_bj and batch_bk, written while round 45 was made, were scored once on its final code; only
 BJ's two misses were then fixed (round 46). Round 47 (departments) used the whole corpus's wrong departments;
 batch_bl and batch_bm, written while it was made, were scored once on its final code, then used for round 48.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bm, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bm are held out
+Round 49 used the corpus's false emergencies; batch_bn and batch_bo, written while it was made, were scored once on
+its final code, then used for round 50.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bo, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bo are held out
 from both.
 """
 
@@ -115,7 +117,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ak", "batch_al", "batch_am", "batch_an", "batch_ao", "batch_ap", "batch_aq", "batch_ar", "batch_as",
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
-             "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm"]
+             "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
+             "batch_bn", "batch_bo"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -149,7 +152,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
         # batches also train the net, so the "with net" figures are in-sample
         ("batch_f", (46, 46, 0), (41, 46, 0)),
-        ("batch_g", (45, 45, 0), (44, 45, 0)),  # round 17: 挤 is a crush; round 19: a hole showing white is bone
+        # round 17: 挤 is a crush; round 19: a hole showing white is bone; round 50: one more by the rules alone
+        ("batch_g", (45, 45, 0), (45, 45, 0)),
         ("batch_h", (45, 45, 0), (41, 45, 0)),
         ("batch_i", (50, 50, 0), (47, 50, 0)),  # round 31: 尿炕了自个儿都不知道 by the rules too
         ("batch_j", (50, 50, 0), (49, 50, 0)),
@@ -272,7 +276,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bd and batch_be: written in session 2026-12-07 while round 42 was made (30+ decoys each, the routine and
         # urgent cases spread over every department), kept unread, scored once on its final code (BD 48/48, 2 false; BE
         # 48/48, 3 false; rules alone 44/48, 0 and 44/48, 2 — docs/triage.md), then used for round 43 — held out
-        ("batch_bd", (48, 48, 0), (44, 48, 0)),
+        ("batch_bd", (48, 48, 0), (45, 48, 0)),  # round 50: one more by the rules alone
         ("batch_be", (48, 48, 0), (44, 48, 0)),
         # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
         # final code (BF 48/48, 4 false; BG 47/48, 4 false; rules alone 43/48, 3 and 42/48, 2 — docs/triage.md), then
@@ -295,6 +299,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # then used for round 48 — held out from both nets
         ("batch_bl", (48, 48, 0), (44, 48, 0)),
         ("batch_bm", (48, 48, 1), (47, 48, 1)),
+        # batch_bn and batch_bo: written while round 49 was made, kept unread, scored once on its final code (BN 47/48,
+        # 0 false; BO 48/48, 3 false; rules alone 45/48, 0 and 44/48, 2 — docs/triage.md), then used for round 50 — held
+        # out from both nets
+        ("batch_bn", (48, 48, 0), (46, 48, 0)),
+        ("batch_bo", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

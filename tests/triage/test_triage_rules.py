@@ -1033,3 +1033,38 @@ def test_round_49_twins_still_raise(text: str, flag: str) -> None:
 def test_round_49_a_red_or_weeping_operation_wound_is_urgent(text: str) -> None:
     r = assess(text)
     assert r.urgency == "urgent" and "postop_wound_concern" in {h.code for h in r.flag_details}, r.evidence
+
+
+# Round 50 (session 2026-12-07, blind batches BN and BO), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Phone f/u: day 3 after ORIF ankle, wife says toes dusky and numb, cap refill sluggish", "neurovascular"),
+])
+def test_round_50_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("Referral: 71F, progressive clumsiness of both hands over 4 months, unsteady walking, Hoffmann positive. ?CSM", "spine", "urgent"),
+    ("neck pain down to my left thumb, hands not clumsy, walking fine", "spine", "routine"),
+    ("我奶奶八十了，骨质疏松多年，昨天弯腰拿东西，腰一下子疼得起不来", "spine", "urgent"),
+    ("这几个月大腿根疼，走路一瘸一拐，喝了二十年酒", "joint", "routine"),
+    ("我爸换膝关节十天，伤口有点渗液，不发烧", "joint", "urgent"),
+    ("my mum slipped on ice, her wrist is swollen and bent like a dinner fork, fingers warm and moving", "trauma", "urgent"),
+    ("感冒一个礼拜了，一咳嗽右边肋骨就疼，没摔没碰，不胸闷", "other", "routine"),
+    ("發燒兩天，小便又痛又頻，腰有點痠", "other", "urgent"),
+    ("my 2 year old fell off the sofa this morning and has been limping since", "pediatric", "urgent"),
+    ("I swung my toddler by the arms at the park, now she won't use her left arm, holding it still", "pediatric", "urgent"),
+    ("my son is 15, his shin hurts every night and wakes him up, and he's lost a lot of weight", "bone_tumor", "urgent"),
+    ("喝完酒躺下胸口就烧心，泛酸水，胳膊不疼，不喘，好几年了", "other", "routine"),
+    ("since my baby was born my right wrist hurts at the thumb side when I lift her", "hand", "routine"),
+    ("孙子手臂骨折打石膏两个礼拜了，手指头暖热的，动得蛮好，啥时候拆", "pediatric", "routine"),
+])
+def test_round_50_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+def test_round_50_toes_said_not_cold_are_not_cold() -> None:
+    # the ward-note template ("hand cool and pale") no longer reads across a "not"
+    assert not any(f.concept == "sym.cold" and not f.negated for f in extract("his toes are not cold").findings)
