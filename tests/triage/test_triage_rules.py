@@ -1068,3 +1068,32 @@ def test_round_50_department_and_urgency(text: str, department: str, urgency: st
 def test_round_50_toes_said_not_cold_are_not_cold() -> None:
     # the ward-note template ("hand cool and pale") no longer reads across a "not"
     assert not any(f.concept == "sym.cold" and not f.negated for f in extract("his toes are not cold").findings)
+
+
+# Round 51 (session 2026-12-07): the commonest wrong departments left, in new words, with their twins
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    # carpal tunnel that drops things is the hand's; clumsy hands that walk like a drunk are the spine's (myelopathy)
+    ("numb thumb, index and middle finger every night, shaking the hand helps, sometimes I drop my keys", "hand", "routine"),
+    ("dad's hands numb on both sides, can't do his buttons, and he walks like drunk lately", "spine", "urgent"),
+    # soreness after a session told many ways
+    ("went bouldering for the first time, my forearms are so sore I can't open a jar", "sports", "routine"),
+    ("did the bleep test in PE, now my calves and thighs are killing me on the stairs", "sports", "routine"),
+    # a limb asleep from how it lay, that came back
+    ("fell asleep on the sofa with my arm under me, woke with it numb, fine after a few minutes", "neurology", "routine"),
+    ("打麻将坐久了，脚麻了，站起来差点摔倒，过一会儿就好了", "neurology", "routine"),
+    # a teenager is no child patient; metal out after a healed fracture
+    ("读高中的儿子手腕背面长了个软包，不痛，一个多月了", "hand", "routine"),
+    ("my tibia rod has been in 3 years, all healed, can they remove the metal now?", "trauma", "routine"),
+])
+def test_round_51_departments(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    # twins: back pain with leg numbness is the spine's even when the numbness comes and goes; a child's wrist lump
+    ("腰疼半年，坐久了腿就麻，站起来走走就好了", "spine"),
+    ("我女儿8岁，手腕背面长了个软包", "pediatric"),
+])
+def test_round_51_twins_keep_their_department(text: str, department: str) -> None:
+    assert assess(text).department == department
