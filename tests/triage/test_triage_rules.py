@@ -1097,3 +1097,38 @@ def test_round_51_departments(text: str, department: str, urgency: str) -> None:
 ])
 def test_round_51_twins_keep_their_department(text: str, department: str) -> None:
     assert assess(text).department == department
+
+
+# Round 52 (session 2026-12-07, blind batches BP and BQ), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Ortho ward: POD2 IM nail femur, analgesia escalating, pain ++ on passive knee flexion, thigh tense", "compartment"),
+])
+def test_round_52_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("邻居说手没劲是中风的前兆，我就是手腕这根筋拧毛巾疼，说话走路都正常", "hand", "routine"),
+    ("左边后背一圈起了水泡，火烧一样痛，两天了", "other", "urgent"),
+    ("pain in my upper tummy after a fatty meal that goes through to my right shoulder blade, no chest pain", "other", "routine"),
+    ("tripped and fell on my hand yesterday, pain at the base of my thumb, fingers fine", "trauma", "urgent"),
+    ("腰疼好几年了，这两天左脚背抬不起来，走路拖着脚，小便正常", "spine", "urgent"),
+    ("孙女三岁，我拉她手一提，她哭了，现在胳膊耷拉着不肯动", "pediatric", "urgent"),
+    ("the outside of my knee hurts after about mile 6 of my long runs, no swelling", "sports", "routine"),
+    ("My face drooped on one side three weeks ago, the doctor said Bell's palsy, my arms and legs are fine, it's improving", "neurology", "routine"),
+    ("my 2 year old has been limping for a day, no fall, no fever, eating fine", "pediatric", "urgent"),
+    ("School nurse: pupil (11 y), one shoulder higher and a rib hump on forward bend at screening", "pediatric", "routine"),
+])
+def test_round_52_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: a sign the patient has, however a neighbour named it; a new droop with a weak arm even if 'Bell's' is said
+    ("邻居说这是中风的前兆，我爸今天突然一边手脚没劲，说话也不清楚", "stroke"),
+    ("my mum's face dropped this morning and her right arm is weak, her friend says it's just Bell's palsy", "stroke"),
+])
+def test_round_52_twins_still_raise(text: str, flag: str) -> None:
+    assert flag in assess(text).red_flags

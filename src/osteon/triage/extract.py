@@ -149,6 +149,8 @@ _AGE_OTHER = [
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
                r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # a school nurse's "(12 y)" (round 52)
+    re.compile(r"\(\s*(\d{1,2})\s*(?:y|yo|yrs?|y/o)\s*\)"),
     # "little maid, just turned 3": a birthday said as a number (round 31)
     re.compile(r"\b(?:just |only |recently )?turned (\d{1,3})\b(?! ?(?:degrees?|°|times?|%|kg|cm|am|pm|o'clock|mins?|minutes?))"),
     # "resident mrs kowalski 88 found on the floor": a title and a surname, then the age
@@ -205,7 +207,7 @@ _REL_DUR = [
     (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
     (re.compile(r"上周|上个礼拜|上礼拜|上只礼拜|上个拜|上星期|上个星期|last week"), 7),
-    (re.compile(r"上个月|上月|last month"), 30),
+    (re.compile(r"上个月|上月|last month|个把月|一个来月"), 30),
     (re.compile(r"去年|last year"), 365),
     (re.compile(r"前年|year before last"), 730),
     (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),

@@ -233,9 +233,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     ))
     if answered >= 2 and not ctx.tags.keys() & stroke_signs:
         out.add("stroke.screened")
-    # a facial palsy named (面瘫, "Bell's palsy") with a stroke ruled out ("CT说不是中风") or the speech and strength
-    # questions answered, and no slurred speech or one-sided weakness told (round 48): the droop is the palsy's
-    limbs_and_speech_ok = "ctx.strength_ok" in ctx.tags and "ctx.speech_ok" in ctx.tags
+    # a facial palsy named (面瘫, "Bell's palsy") with a stroke ruled out ("CT说不是中风") or the speech or strength
+    # question answered, and no slurred speech or one-sided weakness told (round 48; round 52: either answer — "GP
+    # said Bell's palsy, arms and legs fine")
+    limbs_and_speech_ok = "ctx.strength_ok" in ctx.tags or "ctx.speech_ok" in ctx.tags
     if "sym.facial_palsy" in ctx.tags and not ctx.tags.keys() & {"sym.slurred_speech", "sym.weakness", "site.hemibody"} and (
         limbs_and_speech_ok or any(f.negated and "cond.stroke_named" in f.tags for f in ctx.findings)
     ):
