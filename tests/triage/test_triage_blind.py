@@ -167,7 +167,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_q", (45, 45, 0), (45, 45, 0)),
         # held out from the Chinese net (the English net learns from R-AJ since session 2026-12-06, so their English
         # texts are in-sample for it): R's one false emergency is a stiff neck after a day of cards (落枕)
-        ("batch_r", (48, 48, 1), (48, 48, 0)),
+        ("batch_r", (48, 48, 0), (48, 48, 0)),  # round 53
         ("batch_s", (48, 48, 0), (48, 48, 0)),
         # round 19: the healed motorbike fracture of 2019 ("… bone was out. All healed now") is history at last,
         # and a toddler's pulled elbow (牵到娃娃的手往上一提) is recognised, so the net no longer raises it
@@ -226,7 +226,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_al", (48, 48, 0), (45, 48, 0)),  # round 49: fewer false emergencies
         ("batch_am", (48, 48, 0), (48, 48, 0)),
         # batch_an: scored on the round-32 code (43/48, 3 false; rules alone 42/48, 3 false), then used for round 33
-        ("batch_an", (48, 48, 0), (47, 48, 0)),
+        ("batch_an", (48, 48, 0), (48, 48, 0)),  # round 53
         # batch_ap: written during round 34 and scored once on its code (46/48, 4 false — docs/triage.md), then used for
         # round 35 (two English phrasings; a Cantonese chest-wall strain the net raised); still raised: a knee
         # replacement's day-5 swelling and shin bruising (DVT rule), a whiplash from a rear-end a week ago cleared
@@ -243,29 +243,29 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
         # kitchen cut told in 粤 (手指郁得，唔麻), and AS's central cord injury is found by the rules too (额头)
         ("batch_ar", (48, 48, 0), (41, 48, 0)),
-        ("batch_as", (48, 48, 0), (45, 48, 0)),
+        ("batch_as", (48, 48, 0), (46, 48, 0)),  # round 53
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
         # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
         # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment); since round 40
         # no longer a patient repeating "医生讲过如果大小便有问题…要马上去急诊" (a warning repeated is not a sign had)
         ("batch_at", (48, 48, 2), (47, 48, 1)),
-        ("batch_au", (48, 48, 1), (43, 48, 1)),
+        ("batch_au", (48, 48, 0), (43, 48, 0)),  # round 53
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
         # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
         # 3 — docs/triage.md), then used for round 39 — held out from both nets. Still raised: AV's Raynaud's fingers
         # (the net; a feverish 闽 child who runs about no longer since round 41) and AW's 闽 bunion (the net)
-        ("batch_av", (48, 48, 1), (46, 48, 0)),
-        ("batch_aw", (48, 48, 1), (46, 48, 0)),
+        ("batch_av", (48, 48, 0), (46, 48, 0)),  # round 53
+        ("batch_aw", (48, 48, 0), (46, 48, 0)),  # round 53
         # batch_ax and batch_ay: written in session 2026-12-07 from DOMAIN.md alone (35+ decoys each), scored once on the
         # round-39 code (AX 48/48, 5 false; AY 48/48, 8 false; rules alone 42/48, 1 and 44/48, 6 — docs/triage.md), then
         # used for round 40 — held out from both nets
-        ("batch_ax", (48, 48, 0), (42, 48, 0)),
+        ("batch_ax", (48, 48, 0), (43, 48, 0)),  # round 53
         ("batch_ay", (48, 48, 0), (45, 48, 0)),  # round 48: one more by the rules alone
         # batch_az and batch_ba: written in session 2026-12-07 while round 40 was made, scored once on its final code (AZ
         # 48/48, 6 false; BA 46/48, 6 false; rules alone 44/48, 2 and 42/48, 3 — docs/triage.md), then used for round 41
         # — held out from both nets
-        ("batch_az", (48, 48, 0), (44, 48, 0)),
+        ("batch_az", (48, 48, 0), (45, 48, 0)),  # round 53
         ("batch_ba", (48, 48, 0), (45, 48, 0)),  # round 52: one more by the rules alone
         # batch_bb and batch_bc: written in session 2026-12-07 while round 41 was made, kept unread, scored once on its
         # final code (BB 48/48, 1 false; BC 48/48, 7 false; rules alone 42/48, 0 and 46/48, 2 — docs/triage.md), then
@@ -293,8 +293,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # final code (BJ 46/48, 5 false; BK 48/48, 5 false; rules alone 41/48, 3 and 39/48, 4 — docs/triage.md); BJ's two
         # misses (a referral's spinal infection, a ward note's pulseless hand) were then fixed (round 46), nothing else
         # was tuned on them — held out from both nets
-        ("batch_bj", (48, 48, 4), (43, 48, 2)),
-        ("batch_bk", (48, 48, 2), (40, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies
+        ("batch_bj", (48, 48, 3), (43, 48, 1)),  # round 53
+        ("batch_bk", (48, 48, 1), (40, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
         # batch_bl and batch_bm: written in session 2026-12-07 (second) while round 47 was made, kept unread, scored once
         # on its final code (BL 46/48, 4 false; BM 46/48, 4 false; rules alone 41/48, 3 and 45/48, 3 — docs/triage.md),
         # then used for round 48 — held out from both nets

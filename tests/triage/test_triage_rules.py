@@ -1132,3 +1132,32 @@ def test_round_52_department_and_urgency(text: str, department: str, urgency: st
 ])
 def test_round_52_twins_still_raise(text: str, flag: str) -> None:
     assert flag in assess(text).red_flags
+
+
+# Round 53 (session 2026-12-07): false emergencies left over the corpus, new words, and the signs a veto must never hide
+@pytest.mark.parametrize("text", [
+    "昨晚枕头太高，今早落枕了，脖子转不动，手不麻",
+    "手指一碰冷水就发白发紫，暖和了又变红，好多年了，冬天更厉害",
+    "my mum's big toe leans in more every year, the bump is red where her shoe rubs, can it be operated?",
+    "手指头被机器夹了一下，指甲下面黑了，肿，血止住了，手指能弯",
+    "电动车在小区里慢慢骑，滑倒了擦破手肘，脖子腰都不痛",
+    "术后第3天，诉切口疼痛，评分3分，足背动脉搏动好，小腿软",
+    "quick question - if my hand went numb in the cast what should I do? it's all fine now, fingers pink",
+    "右脚大拇趾往里面歪，旁边鼓起一个包，穿鞋磨得痛",  # 往里面歪 is a toe, not a face (闽 面歪一爿)
+])
+def test_round_53_no_false_emergency(text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # a stiff neck told with a stroke's or a heart's signs is no stiff neck
+    ("阿公今早讲话大舌，面歪一爿，伊讲是落枕", "stroke"),
+    ("老豆话落枕，膊头痛，心口好翳，抖唔到气，成身冷汗", "acute_coronary"),
+    ("左边手膀子痛 心口闷 穿不过气 出了一身汗", "acute_coronary"),  # 心口 stays a site beside 闷
+    # a hand, not only a finger, crushed in a machine is still a compartment risk
+    ("右手整只手被机器轧了，肿得很厉害", "compartment"),
+])
+def test_round_53_twins_still_raise(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence

@@ -789,13 +789,17 @@ def _deny_sites_with_only_denied_symptoms(norm: str, findings: list[Finding], cl
 
 
 _PAIN_SCORE = re.compile(r"\s*(?:score |level |is |was |at |of |about |around |approx\.? |~|:|=)*\s*\d{1,2}\s*/\s*10\b")
+_WOUND_BEFORE = re.compile(r"(?:切口|刀口|伤口|incision|wound|scar)\s*(?:处|部位|周围|site)?\s*(?:有点|有些|略|稍)?$")
 
 
 def _unbind_pain_scores(norm: str, findings: list[Finding]) -> None:
     """A pain given a score ("pain about 4/10 with the tablets", a ward note's "pain 3/10") rates the whole complaint; it
-    is not a sign of the site said before it (round 49: "calves soft and non-tender … pain 3/10" is no calf pain)."""
+    is not a sign of the site said before it (round 49: "calves soft and non-tender … pain 3/10" is no calf pain). Nor is
+    the pain of an operation wound (诉切口疼痛, "incision pain": round 53) the limb's."""
     for f in findings:
-        if f.concept == "sym.pain" and f.site and _PAIN_SCORE.match(norm, f.end):
+        if f.concept == "sym.pain" and f.site and (
+            _PAIN_SCORE.match(norm, f.end) or _WOUND_BEFORE.search(norm, max(0, f.start - 14), f.start)
+        ):
             f.site, f.site_tags = None, frozenset()
 
 

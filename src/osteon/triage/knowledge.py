@@ -105,6 +105,7 @@ DERIVED_TAGS = (
     "stroke.excluded",
     "fracture.healed",
     "chest.heartburn",
+    "injury.digit_only",
     "chest.strain",
     "denied.calf",
     "cardiac.screened",

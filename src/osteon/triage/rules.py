@@ -121,6 +121,7 @@ class RuleContext:
 
 
 _ONE_HAND = frozenset({"site.hand", "site.finger", "site.thumb"})
+_DIGITS = frozenset({"site.finger", "site.thumb", "site.toe", "site.big_toe"})
 
 
 def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[str]:
@@ -168,6 +169,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         and not {"ctx.followup", "ctx.past_event"} & set(ctx.tags)
     ):
         out.add("injury.acute")
+    # every body part told is a finger, thumb or toe (a digit caught in a machine: round 53)
+    sites = [f for f in ctx.pos if f.kind == "site"]
+    if sites and all(f.concept in _DIGITS for f in sites):
+        out.add("injury.digit_only")
     # a fracture told as a story that has healed ("胳膊摔断了，早就长好了": extract.py closes it as history, round 48)
     if any(f.negated and f.source == "history" and "cond.fracture" in f.tags for f in ctx.findings):
         out.add("fracture.healed")
