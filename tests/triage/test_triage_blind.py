@@ -90,9 +90,10 @@ BJ's two misses were then fixed (round 46). Round 47 (departments) used the whol
 batch_bl and batch_bm, written while it was made, were scored once on its final code, then used for round 48.
 Round 49 used the corpus's false emergencies; batch_bn and batch_bo, written while it was made, were scored once on
 its final code, then used for round 50. Round 51 used the corpus's wrong departments; batch_bp and batch_bq, written
-while it was made, were scored once on its final code, then used for round 52.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bq, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bq are held out
+while it was made, were scored once on its final code, then used for round 52. Round 53 used the corpus's false
+emergencies; batch_br and batch_bs, written while it was made, were scored once on its final code, then used for round 54.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bs, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bs are held out
 from both.
 """
 
@@ -119,7 +120,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
-             "batch_bn", "batch_bo", "batch_bp", "batch_bq"]
+             "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -266,7 +267,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 48/48, 6 false; BA 46/48, 6 false; rules alone 44/48, 2 and 42/48, 3 — docs/triage.md), then used for round 41
         # — held out from both nets
         ("batch_az", (48, 48, 0), (45, 48, 0)),  # round 53
-        ("batch_ba", (48, 48, 0), (45, 48, 0)),  # round 52: one more by the rules alone
+        ("batch_ba", (48, 48, 0), (46, 48, 0)),  # rounds 52 and 54: one more by the rules alone each
         # batch_bb and batch_bc: written in session 2026-12-07 while round 41 was made, kept unread, scored once on its
         # final code (BB 48/48, 1 false; BC 48/48, 7 false; rules alone 42/48, 0 and 46/48, 2 — docs/triage.md), then
         # used for round 42 — held out from both nets. Still raised: BC's day-10 knee replacement SBAR note ("pain 3/10"
@@ -310,6 +311,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # out from both nets
         ("batch_bp", (48, 48, 0), (45, 48, 0)),
         ("batch_bq", (48, 48, 0), (47, 48, 0)),
+        # batch_br and batch_bs: written while round 53 was made, kept unread, scored once on its final code (BR 48/48,
+        # 4 false; BS 48/48, 2 false; rules alone 45/48, 1 and 44/48, 1 — docs/triage.md), then used for round 54 — held
+        # out from both nets
+        ("batch_br", (48, 48, 0), (45, 48, 0)),
+        ("batch_bs", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

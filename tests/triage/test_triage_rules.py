@@ -1161,3 +1161,38 @@ def test_round_53_no_false_emergency(text: str) -> None:
 def test_round_53_twins_still_raise(text: str, flag: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+# Round 54 (session 2026-12-07, blind batches BR and BS), new phrasings with their twins
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("my 3 year old's hand, I pulled it once crossing the road, now he won't move the arm", "pediatric", "urgent"),
+    ("我个女两岁，我拉住佢只手扯咗一下，佢而家唔肯郁只手", "pediatric", "urgent"),
+    ("发烧两天，打摆子，尿尿又痛又急，右边腰眼痛", "other", "urgent"),
+    ("去年摔断了锁骨，八个月了拍片说还没长上，胳膊抬起来疼", "trauma", "routine"),
+    ("chest hurts on the left when I press on the ribs, after a week of coughing, ECG and troponin normal", "other", "routine"),
+    ("I had a car crash back in 2018, all checked and cleared, my lower back aches after long shifts now", "spine", "routine"),
+    ("我奶奶79岁，早上拎了一壶水，后背咯噔一下，现在腰疼得翻不了身", "spine", "urgent"),
+    ("打篮球落地膝盖'啪'一声，马上就肿了，现在走路打软腿", "sports", "urgent"),
+    ("糖尿病十几年，两只脚麻，像踩在棉花上，手不笨，扣子都能扣", "neurology", "routine"),
+    ("since two days my left foot slaps when I walk, I was squatting long hours in the paddy, no back pain", "neurology", "urgent"),
+    ("石膏拆了一个礼拜，手腕还是硬，转不动，手指不麻", "trauma", "routine"),
+])
+def test_round_54_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: a diabetic whose hands are clumsy too walks on cotton from the neck; a burning chest with breathlessness
+    # after an ECG; a crash this morning; a knee that popped two weeks ago is not urgent (no flag)
+    ("糖尿病多年，两只手笨，扣子扣不上，走路像踩棉花", "myelopathy"),
+    ("ECG was normal yesterday but today the chest pain is crushing and I'm short of breath and sweating", "acute_coronary"),
+    ("car crash this morning, my lower back is killing me", "high_energy_trauma"),
+])
+def test_round_54_twins_still_raise(text: str, flag: str) -> None:
+    assert flag in assess(text).red_flags
+
+
+def test_round_54_a_year_before_this_one_dates_the_story() -> None:
+    assert any(f.concept == "ctx.past_event" for f in extract("had a bad fall in 2017, fine since").findings)
+    assert not any(f.concept == "ctx.past_event" for f in extract("I paid 2000 yuan for the scan").findings)

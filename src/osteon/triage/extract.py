@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
@@ -207,7 +208,7 @@ _REL_DUR = [
     (re.compile(r"前天|前儿"), 2),
     (re.compile(r"这两天|这几天|前几天|最近几天|few days"), 3),
     (re.compile(r"上周|上个礼拜|上礼拜|上只礼拜|上个拜|上星期|上个星期|last week"), 7),
-    (re.compile(r"上个月|上月|last month|个把月|一个来月"), 30),
+    (re.compile(r"上个月|上月|last month|las month|lass month|个把月|一个来月"), 30),
     (re.compile(r"去年|last year"), 365),
     (re.compile(r"前年|year before last"), 730),
     (re.compile(r"好久|很久|好多年|多年|老毛病|好些年|for years|years(?! old)"), 730),
@@ -507,6 +508,12 @@ def extract(text: str, utterance: int = 0) -> Extraction:
                 source="pattern",
             )
         )
+    # a calendar year before this one dates what is told with it ("a car crash back in 2019", "2020年摔断过"): round 54
+    past = knowledge.concepts["ctx.past_event"]
+    for ym in _PAST_YEAR.finditer(norm):
+        if int(ym.group(1) or ym.group(2)) < date.today().year and not any(f.start <= ym.start() < f.end for f in findings):
+            findings.append(Finding(past.id, past.kind, past.std, ym.group(0), ym.start(), ym.end(), past.tags,
+                                    utterance=utterance, source="pattern"))
     findings.sort(key=lambda f: (f.start, f.end))
     findings = [f for f in findings if not _asked(norm, f)]
     _apply_after_site(findings, knowledge)
@@ -693,8 +700,9 @@ def _apply_laterality(norm: str, findings: list[Finding], lat_hits: list[Match],
     for f in sites:
         # 两条腿 / 双手 / 2个膝盖 (两个 was turned into 2个 by the numeral normaliser)
         if (
-            f.text.startswith(("两", "双", "both", "2条", "2只", "2个"))
+            f.text.startswith(("两", "双", "both", "2条", "2只", "2个", "俩"))
             or norm[max(0, f.start - 2) : f.start] == "2个"
+            or norm[max(0, f.start - 1) : f.start] == "俩"  # 北方 俩脚 / 俩腿 (round 54)
         ):
             f.laterality = "bilateral"
     for lat in lat_hits:
@@ -803,6 +811,7 @@ def _unbind_pain_scores(norm: str, findings: list[Finding]) -> None:
             f.site, f.site_tags = None, frozenset()
 
 
+_PAST_YEAR = re.compile(r"(?:\b(?:in|since|from|during) ((?:19[5-9]|20[0-4])\d)\b|(?<!\d)((?:19[5-9]|20[0-4])\d)年)")
 _A_NOT_A = re.compile(r"(.)[不没冇唔]\1")
 
 

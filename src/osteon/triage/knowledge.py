@@ -106,6 +106,8 @@ DERIVED_TAGS = (
     "fracture.healed",
     "chest.heartburn",
     "injury.digit_only",
+    "neuropathy.feet",
+    "age.told",
     "chest.strain",
     "denied.calf",
     "cardiac.screened",

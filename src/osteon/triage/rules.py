@@ -129,6 +129,7 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     out: set[str] = set()
     age = facts.age
     if age is not None:
+        out.add("age.told")  # a number was given, not assumed from 老人 / 我妈 (round 54)
         if age < 1:
             out.add("age.infant")
         if age < 3 / 12:
@@ -169,6 +170,14 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         and not {"ctx.followup", "ctx.past_event"} & set(ctx.tags)
     ):
         out.add("injury.acute")
+    # both feet numb or burning with diabetes, alcohol or chemotherapy, nothing in the back, the hands said fine or not
+    # told clumsy: a peripheral neuropathy (its 踩棉花 is sensory ataxia, not a myelopathy: round 54)
+    feet = [f for f in ctx.pos if f.tags & {"sym.numbness", "sym.stocking", "sym.burning"} and f.site_tags & {"site.foot_region"}]
+    both = any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos)
+    if (feet and (both or "sym.stocking" in ctx.tags or "site.hands_feet" in ctx.tags)
+            and ctx.tags.keys() & {"ctx.diabetes", "ctx.alcohol", "ctx.chemo", "cond.neuropathy"}
+            and not ctx.tags.keys() & {"site.spine", "sym.clumsy_hands", "site.cervical"}):
+        out.add("neuropathy.feet")
     # every body part told is a finger, thumb or toe (a digit caught in a machine: round 53)
     sites = [f for f in ctx.pos if f.kind == "site"]
     if sites and all(f.concept in _DIGITS for f in sites):
