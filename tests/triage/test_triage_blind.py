@@ -91,9 +91,10 @@ batch_bl and batch_bm, written while it was made, were scored once on its final 
 Round 49 used the corpus's false emergencies; batch_bn and batch_bo, written while it was made, were scored once on
 its final code, then used for round 50. Round 51 used the corpus's wrong departments; batch_bp and batch_bq, written
 while it was made, were scored once on its final code, then used for round 52. Round 53 used the corpus's false
-emergencies; batch_br and batch_bs, written while it was made, were scored once on its final code, then used for round 54.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bs, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bs are held out
+emergencies; batch_br and batch_bs, written while it was made, were scored once on its final code, then used for round 54;
+batch_bt and batch_bu, written while round 54 was made, were scored once on its final code, then used for round 55.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bu, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bu are held out
 from both.
 """
 
@@ -120,7 +121,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_at", "batch_au", "batch_av", "batch_aw", "batch_ax", "batch_ay",
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
-             "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs"]
+             "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
+             "batch_bt", "batch_bu"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -283,7 +285,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
         # final code (BF 48/48, 4 false; BG 47/48, 4 false; rules alone 43/48, 3 and 42/48, 2 — docs/triage.md), then
         # used for round 44 — held out from both nets
-        ("batch_bf", (48, 48, 0), (43, 48, 0)),
+        ("batch_bf", (48, 48, 0), (44, 48, 0)),  # round 55: one more by the rules alone
         ("batch_bg", (48, 48, 0), (44, 48, 0)),  # round 48: one more by the rules alone
         # batch_bh and batch_bi: written in session 2026-12-07 while round 44 was made, kept unread, scored once on its
         # final code (BH 47/48, 4 false; BI 47/48, 3 false; rules alone 41/48, 2 and 43/48, 1 — docs/triage.md), then
@@ -316,6 +318,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # out from both nets
         ("batch_br", (48, 48, 0), (45, 48, 0)),
         ("batch_bs", (48, 48, 0), (44, 48, 0)),
+        # batch_bt and batch_bu: written while round 54 was made, kept unread, scored once on its final code (BT 48/48,
+        # 3 false; BU 47/48, 5 false; rules alone 47/48, 1 and 39/48, 3 — docs/triage.md), then used for round 55 — held
+        # out from both nets
+        ("batch_bt", (48, 48, 0), (47, 48, 0)),
+        ("batch_bu", (48, 48, 1), (40, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1196,3 +1196,46 @@ def test_round_54_twins_still_raise(text: str, flag: str) -> None:
 def test_round_54_a_year_before_this_one_dates_the_story() -> None:
     assert any(f.concept == "ctx.past_event" for f in extract("had a bad fall in 2017, fine since").findings)
     assert not any(f.concept == "ctx.past_event" for f in extract("I paid 2000 yuan for the scan").findings)
+
+
+# Round 55 (session 2026-12-07, blind batches BT and BU), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("远程会诊：患儿3岁，肱骨骨折，家长说是自己摔的，身上多处新旧不一的淤青，说法前后矛盾", "child_safeguarding"),
+])
+def test_round_55_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("崴了脚，肿得像个馒头，踩不得地，脚趾头热乎乎的有感觉", "foot_ankle", "urgent"),
+    ("Face drooped on the left two days ago, GP said Bell's palsy, arms and legs perfectly fine, speech grand", "neurology", "urgent"),
+    ("骑电动车速度不快自己摔了，手腕骨折打了夹板，手指暖暖的能动，不麻，脖子背都不痛", "trauma", "urgent"),
+    ("sciatica down my right leg for 4 days and now my big toe feels weak when I lift it, peeing normal", "spine", "urgent"),
+    ("蹲着干了一下午活，站起来右脚就抬不起来了，走路脚尖拖地，腰不疼", "neurology", "urgent"),
+    ("我大脚趾往外歪得厉害，那块骨头磨得通红，穿鞋疼", "foot_ankle", "routine"),
+    ("diabetic 12 years, a wound under my big toe 3 weeks, a bit red round it and a little smell, no fever, foot warm", "foot_ankle", "urgent"),
+    ("孩子五岁，上周发烧感冒，现在不烧了，能跑能跳，就是走快了有点拐，说大腿根疼", "pediatric", "routine"),
+    # a known gout patient's usual flare, out of tablets: every author calls it routine (a refill and a review)
+    ("out of allopurinol for a fortnight and my big toe flared again, no fever", "rheumatology", "routine"),
+    ("my feet burn and tingle at night, diabetic for 20 years, no back pain", "neurology", "routine"),
+    ("无名指一弯就卡住，要用另一只手掰直", "hand", "routine"),
+    ("my knees have been playing up for years, worse on the stairs, stiff first thing", "joint", "routine"),
+])
+def test_round_55_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: a fever now with a child's painful hip; a fast crash onto the wrist; a diabetic foot cold and black
+    ("孩子四岁，发烧两天了，现在还在烧，说大腿根疼，不肯走路", "septic_joint"),
+    ("骑摩托车速度很快撞上了护栏，手腕骨折，脖子也痛", "high_energy_trauma"),
+])
+def test_round_55_twins_still_raise(text: str, flag: str) -> None:
+    assert flag in assess(text).red_flags
+
+
+def test_round_55_a_fever_that_is_over() -> None:
+    r = assess("前几天发烧，今天不烧了，膝盖有点疼，走路正常")
+    assert "septic_joint" not in r.red_flags, r.evidence

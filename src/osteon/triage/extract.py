@@ -703,6 +703,7 @@ def _apply_laterality(norm: str, findings: list[Finding], lat_hits: list[Match],
             f.text.startswith(("两", "双", "both", "2条", "2只", "2个", "俩"))
             or norm[max(0, f.start - 2) : f.start] == "2个"
             or norm[max(0, f.start - 1) : f.start] == "俩"  # 北方 俩脚 / 俩腿 (round 54)
+            or f.text == "feet"  # "my feet are burning" is both feet (round 55); not "hands" (a carpal tunnel's)
         ):
             f.laterality = "bilateral"
     for lat in lat_hits:

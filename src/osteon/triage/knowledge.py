@@ -108,6 +108,7 @@ DERIVED_TAGS = (
     "injury.digit_only",
     "neuropathy.feet",
     "age.told",
+    "fever.over",
     "chest.strain",
     "denied.calf",
     "cardiac.screened",

@@ -173,11 +173,19 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # both feet numb or burning with diabetes, alcohol or chemotherapy, nothing in the back, the hands said fine or not
     # told clumsy: a peripheral neuropathy (its 踩棉花 is sensory ataxia, not a myelopathy: round 54)
     feet = [f for f in ctx.pos if f.tags & {"sym.numbness", "sym.stocking", "sym.burning"} and f.site_tags & {"site.foot_region"}]
+    both_feet = any(f.kind == "site" and f.laterality == "bilateral" and "site.foot_region" in f.tags for f in ctx.pos)
     both = any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos)
+    # … also "both feet and my fingertips tingle" (the numbness bound to the fingertips said after the feet)
+    if both_feet and any(f.tags & {"sym.numbness", "sym.burning"} for f in ctx.pos):
+        feet = feet or [f for f in ctx.pos if "site.foot_region" in f.tags]
     if (feet and (both or "sym.stocking" in ctx.tags or "site.hands_feet" in ctx.tags)
             and ctx.tags.keys() & {"ctx.diabetes", "ctx.alcohol", "ctx.chemo", "cond.neuropathy"}
             and not ctx.tags.keys() & {"site.spine", "sym.clumsy_hands", "site.cervical"}):
         out.add("neuropathy.feet")
+    # a fever told, then said to be over later in the text ("前几天发烧 … 今儿个不烧了"): the last word wins (round 55)
+    fevers = [f for f in ctx.findings if "sym.fever" in f.tags]
+    if fevers and any(not f.negated for f in fevers) and max(fevers, key=lambda f: f.start).negated:
+        out.add("fever.over")
     # every body part told is a finger, thumb or toe (a digit caught in a machine: round 53)
     sites = [f for f in ctx.pos if f.kind == "site"]
     if sites and all(f.concept in _DIGITS for f in sites):
