@@ -39,6 +39,9 @@ def test_data_files_cite_sources() -> None:
          r"compose\.yaml.*compositions\[0\].*BLADER_BAD"),
         ("compose.yaml", "  - concept: sym.bladder_incontinence\n", "  - concept: sym.bladder_incontinance\n",
          r"compose\.yaml.*sym\.bladder_incontinance"),
+        # a rule code defined twice in a section (the second would silently add to the first's reasons): round 56
+        ("red_flags.yaml", "  - code: foot_drop\n    urgency: urgent\n",
+         "  - code: gout_flare\n    urgency: urgent\n", r"red_flags\.yaml.*gout_flare.*defined twice"),
     ],
 )
 def test_bad_data_stops_loading_with_a_message_naming_file_and_entry(

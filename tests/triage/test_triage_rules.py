@@ -1239,3 +1239,36 @@ def test_round_55_twins_still_raise(text: str, flag: str) -> None:
 def test_round_55_a_fever_that_is_over() -> None:
     r = assess("前几天发烧，今天不烧了，膝盖有点疼，走路正常")
     assert "septic_joint" not in r.red_flags, r.evidence
+
+
+# Round 56 (session 2026-12-07, blind batches BV and BW), new phrasings with their twins
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("My dad had bone cancer so I worry, but it's just plantar pain under my heel first thing in the morning", "foot_ankle", "routine"),
+    ("cut my thumb on a broken glass, 3 stitches yesterday, now I can't bend the tip of it", "hand", "urgent"),
+    ("my shoulder has dislocated twice before, both put back in the ER, now it feels loose when I throw", "sports", "routine"),
+    ("my 14 year old has pain above the knee that wakes him at night and a hard lump that seems bigger", "bone_tumor", "urgent"),
+    ("72M, 2/12 L hip pain worse at night, wt loss 5 kg, NV intact", "bone_tumor", "urgent"),
+    ("my 6 year old is limping and won't put weight on his left leg, no temp, no fall", "pediatric", "urgent"),
+    ("GP asked about my bladder and numbness in the saddle area and I have none of that, just leg pain from sciatica", "spine", "routine"),
+    ("腰眼一阵一阵绞痛，痛得直冒汗，小便有点红，以前有过肾结石", "other", "urgent"),
+    ("小腿红了一大片，摸着发烫，这两天一天比一天往上窜，不发烧", "other", "urgent"),
+    ("Bell's palsy diagnosed yesterday, GP started steroids, arms and legs fine, speech fine, who follows up?", "neurology", "routine"),
+])
+def test_round_56_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: the mother's own cancer and back pain written by her child; the saddle numbness the patient answers yes
+    # to; a shoulder that came out again this morning is a fresh dislocation (urgent, no flag) — see the urgency test
+    ("my mum had breast cancer 5 years ago and now her back hurts at night", "malignancy"),
+    ("the GP asked about numbness down below and I said yes, I can't feel the toilet paper", "cauda_equina"),
+])
+def test_round_56_twins_still_raise(text: str, flag: str) -> None:
+    assert flag in assess(text).red_flags
+
+
+def test_round_56_a_shoulder_out_again_this_morning_is_urgent() -> None:
+    r = assess("my shoulder popped out again this morning at football, like the last three times, I put it back myself")
+    assert r.urgency == "urgent", r.evidence

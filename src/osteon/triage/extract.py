@@ -282,6 +282,7 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "hearsay": alt(kn.cues["hearsay"]),
         "hypothetical_sentence": alt(kn.cues["hypothetical_sentence"]),
         "hearsay_then": alt(kn.cues["hearsay_then"]),
+        "asked_about": alt(kn.cues["asked_about"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
         "break_words": alt(kn.cues["clause_break_words"]),
         "unknown": alt(kn.cues["unknown"]),
@@ -530,7 +531,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _bind_sites(findings, clause)
     _unbind_pain_scores(norm, findings)
     _deny_sites_with_only_denied_symptoms(norm, findings, clause)
-    _mark_family_history(norm, findings, clause)
+    _mark_family_history(norm, findings, clause, text or "")
     _mark_feared(norm, findings, clause)
     _mark_dated_cancer(findings, clause)
     _mark_resolved_history(norm, findings, clause)
@@ -827,10 +828,14 @@ def _asked(norm: str, f: Finding) -> bool:
 
 
 _SELF = ("我", "俺", "阮", "𠊎", "我的", "俺的")
+# the writer's own body in English, read on the raw text (the normaliser turns "her back" into "my back")
+_OWN_BODY_EN = re.compile(r"\bmy (?:(?:left|right|lower|upper|bad|sore|own) )?(?:heel|heels|foot|feet|ankle|ankles|knee|knees|hip|"
+                          r"hips|back|neck|shoulder|shoulders|arm|arms|hand|hands|wrist|wrists|elbow|elbows|finger|fingers|"
+                          r"thumb|toe|toes|leg|legs|thigh|thighs|calf|calves|spine|bottom|ribs?)\b")
 _NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太", "年纪大了"})
 
 
-def _mark_family_history(norm: str, findings: list[Finding], clause: list[int]) -> None:
+def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], raw: str = "") -> None:
     """我妈以前得过乳腺癌，我自己膝盖疼: clauses about another person are family history, not the patient's.
 
     The writer is the patient when they say so (我自己, 本人, "myself") or name their own body ("我克膝头痛", "我的腰":
@@ -843,6 +848,13 @@ def _mark_family_history(norm: str, findings: list[Finding], clause: list[int]) 
     if selfs:
         family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN}
         family -= {clause[f.start] for f in selfs}
+    # an English relative's illness ("my ma had bone cancer", compose.yaml) when the writer names their own body ("under
+    # my heel"): what is inside that phrase is the relative's (round 56), nothing else in its clause
+    if selfs or _OWN_BODY_EN.search(raw.lower()):
+        for rel in (f for f in findings if "ctx.relative_history" in f.tags):
+            for f in findings:
+                if rel.start <= f.start and f.end <= rel.end and f is not rel and f.kind in ("context", "condition", "symptom"):
+                    f.negated, f.source = True, "family"
     for f in findings:
         if (
             clause[f.start] in family
@@ -891,6 +903,7 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
 
 
 # the end of a quoted warning, where the patient's own words resume (a closing quote, a dash, "but", "now", 但是, 现在)
+_ANSWER = re.compile(r"\band (?:there's|there is|i said|i told|i've|i have|i had|he said|she said)\b|\b(?:i said|i told (?:him|her|them))\b|[,，]\s*(?:i|we) (?:said|told)\b|我说|我都说|我讲|我话|都说没")
 _SPEAKS_AGAIN = re.compile(r"'(?![a-z])|\s[-–—]\s|\bbut\b|\bnow\b|\bwell\b|但是|可是|不过|现在|而家|宜家")
 
 
@@ -908,6 +921,11 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
             closed = cues["advice_then"].search(norm, told.end(), hi)
             if closed:
                 out.append((told.end(), closed.start()))
+        # a clinician's questions repeated ("GP asked about my waterworks and numbness down below and there's none of
+        # that"): the signs asked about are not had; the answer, where the patient speaks again, is read as usual
+        for asked in cues["asked_about"].finditer(norm, lo, hi):
+            back = _ANSWER.search(norm, asked.end(), hi)
+            out.append((asked.end(), back.start() if back else hi))
         for asked in cues["hypothetical_sentence"].finditer(norm, lo, hi):
             out.append((asked.end(), hi))
         for heard in cues["hearsay"].finditer(norm, lo, hi):

@@ -296,6 +296,8 @@ def _parse_rules(
         where = f"{fname}: {section}[{i}] ({code})"
         if not code:
             raise TriageDataError(f"{where}: 'code'/'id' is required")
+        if any(r.code == code for r in rules):
+            raise TriageDataError(f"{where}: code {code!r} is defined twice in '{section}' (add a clause to the first)")
         if red and code not in RED_FLAG_CODES:
             raise TriageDataError(f"{where}: code {code!r} is not a DOMAIN.md red-flag code")
         urgency = raw.get("urgency")
@@ -438,6 +440,7 @@ def load_knowledge() -> Knowledge:
         "hearsay",
         "hypothetical_sentence",
         "hearsay_then",
+        "asked_about",
         "uncertain",
         "unknown",
         "answer_yes",
