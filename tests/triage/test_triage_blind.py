@@ -93,9 +93,11 @@ its final code, then used for round 50. Round 51 used the corpus's wrong departm
 while it was made, were scored once on its final code, then used for round 52. Round 53 used the corpus's false
 emergencies; batch_br and batch_bs, written while it was made, were scored once on its final code, then used for round 54;
 batch_bt and batch_bu, written while round 54 was made, were scored once on its final code, then used for round 55;
-batch_bv and batch_bw, written while round 55 was made, were scored once on its final code, then used for round 56.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_bw, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_bw are held out
+batch_bv and batch_bw, written while round 55 was made, were scored once on its final code, then used for round 56;
+batch_bx and batch_by, written while round 56 was made, were scored once on its final code, then used for round 57
+(their false emergencies only).
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_by, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_by are held out
 from both.
 """
 
@@ -123,7 +125,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
-             "batch_bt", "batch_bu", "batch_bv", "batch_bw"]
+             "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -329,6 +331,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # out from both nets
         ("batch_bv", (48, 48, 1), (44, 48, 0)),  # the net raises a 5-year-old limping after a cold (urgent)
         ("batch_bw", (48, 48, 0), (44, 48, 0)),
+        # batch_bx and batch_by: written while round 56 was made, kept unread, scored once on its final code (BX 48/48,
+        # 2 false; BY 48/48, 4 false; rules alone 47/48, 2 and 45/48, 1 — docs/triage.md), then used for round 57 (their
+        # false emergencies) — held out from both nets
+        ("batch_bx", (48, 48, 0), (47, 48, 0)),
+        ("batch_by", (48, 48, 2), (45, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1272,3 +1272,21 @@ def test_round_56_twins_still_raise(text: str, flag: str) -> None:
 def test_round_56_a_shoulder_out_again_this_morning_is_urgent() -> None:
     r = assess("my shoulder popped out again this morning at football, like the last three times, I put it back myself")
     assert r.urgency == "urgent", r.evidence
+
+
+# Round 57 (session 2026-12-07, blind batches BX and BY), new phrasings with their twins
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("my wrist fracture from the fall on the ice is 6 months old and still aches, x-ray shows it has not joined", "trauma", "routine"),
+    ("我爸七十多了，膝盖退化要换关节，他以前胸口痛查过心脏，心脏都正常", "joint", "routine"),
+    ("晚上一躺下两条腿里面像有虫子在爬，非得下地遛达一圈才舒坦", "neurology", "routine"),
+    ("手背上长了个软包，我妈说是肿瘤，医生摸了说是腱鞘囊肿", "hand", "routine"),
+])
+def test_round_57_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+def test_round_57_a_babys_months_are_still_an_age() -> None:
+    # twin: the fracture's age is not the patient's, the baby's still is
+    assert extract("my baby is 8 months old and his thigh is swollen").age == 8 / 12
+    assert extract("my collarbone fracture from the bike fall is 8 months old").age is None

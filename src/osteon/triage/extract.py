@@ -99,7 +99,8 @@ _AGE_SELF = re.compile(r"(?:(?<![他她它])我|本人)(?:今年|已经)?\s*(\d{
                        r"|\b(?:i am|i'm|im) (\d{2,3})\b(?![ -]?(?:kg|kilos?|lbs?|pounds?|cm|feet|foot|ft|min\w*|hours?|hrs?|days?|"
                        r"weeks?|wks?|months?|%|percent|times|x\b|/|\.\d))")
 _THING_AGE = re.compile(r"\b(?:replacement|implant|prosthesis|plate|rod|screws?|car|house|phone|operation|surgery|op|"
-                        r"scar|cast|mattress|shoes?|brace|hearing aid|pacemaker)\b(?: \w+){0,2} (?:is|was|are|were|'s) (?:now )?$")
+                        r"scar|cast|mattress|shoes?|brace|hearing aid|pacemaker|fracture|break|injury|wound|ulcer)\b"
+                        r"[^.!?,;]{0,40}? (?:is|was|are|were|'s) (?:now )?$")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
@@ -417,8 +418,9 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
         if m:
             return int(m.group(1)) / 52, [m.span()]
     for rx in _AGE_MONTHS:
-        m = rx.search(text)
-        if m:
+        for m in rx.finditer(text):
+            if _THING_AGE.search(text, max(0, m.start() - 60), m.start()):
+                continue  # "my collarbone fracture … is 8 months old": the fracture's age (round 57)
             return int(m.group(1)) / 12, [m.span()]
     m = _AGE_YEARS.search(text)
     if m:
