@@ -1290,3 +1290,9 @@ def test_round_57_a_babys_months_are_still_an_age() -> None:
     # twin: the fracture's age is not the patient's, the baby's still is
     assert extract("my baby is 8 months old and his thigh is swollen").age == 8 / 12
     assert extract("my collarbone fracture from the bike fall is 8 months old").age is None
+
+
+def test_round_57_a_patients_own_bells_palsy_guess_with_half_the_questions_is_still_a_stroke() -> None:
+    # review: "either answer" (round 52) needs a clinician who saw it; the patient's own guess stays the stroke rule's
+    r = assess("my face dropped on one side this morning, arms fine, I think it's Bell's palsy")
+    assert r.urgency == "emergency" and "stroke" in r.red_flags, r.evidence

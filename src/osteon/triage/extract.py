@@ -904,8 +904,9 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
                 f.negated, f.source = True, "hypothetical"
 
 
-# the end of a quoted warning, where the patient's own words resume (a closing quote, a dash, "but", "now", 但是, 现在)
+# the answer after a clinician's questions repeated ("… and there's none of that", "我都说没得问题")
 _ANSWER = re.compile(r"\band (?:there's|there is|i said|i told|i've|i have|i had|he said|she said)\b|\b(?:i said|i told (?:him|her|them))\b|[,，]\s*(?:i|we) (?:said|told)\b|我说|我都说|我讲|我话|都说没")
+# the end of a quoted warning, where the patient's own words resume (a closing quote, a dash, "but", "now", 但是, 现在)
 _SPEAKS_AGAIN = re.compile(r"'(?![a-z])|\s[-–—]\s|\bbut\b|\bnow\b|\bwell\b|但是|可是|不过|现在|而家|宜家")
 
 

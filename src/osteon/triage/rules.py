@@ -255,12 +255,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     ))
     if answered >= 2 and not ctx.tags.keys() & stroke_signs:
         out.add("stroke.screened")
-    # a facial palsy named (面瘫, "Bell's palsy") with a stroke ruled out ("CT说不是中风") or the speech or strength
-    # question answered, and no slurred speech or one-sided weakness told (round 48; round 52: either answer — "GP
-    # said Bell's palsy, arms and legs fine")
-    limbs_and_speech_ok = "ctx.strength_ok" in ctx.tags or "ctx.speech_ok" in ctx.tags
+    # a facial palsy named (面瘫, "Bell's palsy"), no slurred speech or one-sided weakness told, and a stroke ruled out
+    # ("CT说不是中风"), or both the speech and strength questions answered, or one of them with a clinician who saw it
+    # ("GP said Bell's palsy, arms and legs fine": round 52) — not a patient's own guess with half the questions
+    answers = ("ctx.strength_ok" in ctx.tags) + ("ctx.speech_ok" in ctx.tags)
+    ruled_out = any(f.negated and "cond.stroke_named" in f.tags for f in ctx.findings)
     if "sym.facial_palsy" in ctx.tags and not ctx.tags.keys() & {"sym.slurred_speech", "sym.weakness", "site.hemibody"} and (
-        limbs_and_speech_ok or any(f.negated and "cond.stroke_named" in f.tags for f in ctx.findings)
+        ruled_out or answers == 2 or (answers == 1 and "ctx.clinician" in ctx.tags)
     ):
         out.add("stroke.excluded")
     # calf swelling and pain denied, none told (两条腿粗细一样, 小腿不疼; "both calves soft, equal and non-tender"): the clot
