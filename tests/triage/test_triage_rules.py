@@ -1296,3 +1296,34 @@ def test_round_57_a_patients_own_bells_palsy_guess_with_half_the_questions_is_st
     # review: "either answer" (round 52) needs a clinician who saw it; the patient's own guess stays the stroke rule's
     r = assess("my face dropped on one side this morning, arms fine, I think it's Bell's palsy")
     assert r.urgency == "emergency" and "stroke" in r.red_flags, r.evidence
+
+
+# Round 58 (session 2026-12-07, blind batches BX and BY: departments and urgency), new phrasings with their twins
+@pytest.mark.parametrize(("text", "department", "urgency"), [
+    ("my daughter is 12, plays football, there's a hard bump under both knees that hurts after matches, she's growing fast", "pediatric", "routine"),
+    ("孙子十二岁，天天打球，膝盖下面鼓起一个硬坨，跪下就痛", "pediatric", "routine"),
+    ("我条大髀有嚿嘢，几个月大咗好多，夜晚有时痛", "bone_tumor", "urgent"),
+    ("爷爷前年中过风，左手一直攥着拳伸不开，不是新的", "neurology", "routine"),
+    ("滑雪摔了个大跟头，手脖子肿起来了，一动就疼，手指头不麻", "trauma", "urgent"),
+    ("我牵着孙子过马路，一拉他就哭，现在那只手耷拉着不肯抬", "pediatric", "urgent"),
+    ("knee replaced 2 weeks ago, the wound is still 渗水 a bit, no fever", "joint", "urgent"),
+])
+def test_round_58_department_and_urgency(text: str, department: str, urgency: str) -> None:
+    r = assess(text)
+    assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "department"), [
+    # twins: an old stroke told beside a new painful shoulder is the shoulder's; a teenager's growing lump above the knee
+    # with night pain is the bone tumour service's
+    ("我爸五年前中过风，左边一直没劲，最近右肩膀疼，胳膊抬不起来", "sports"),
+    ("my son is 15, a hard lump above his knee that keeps getting bigger and hurts at night", "bone_tumor"),
+])
+def test_round_58_twins_keep_their_department(text: str, department: str) -> None:
+    assert assess(text).department == department
+
+
+def test_round_58_a_babys_car_seat_is_no_carers_word() -> None:
+    # review: "car seat" as a carer's word dropped a 3-month-old's age and hid a safeguarding story (reverted)
+    r = assess("3mo baby, mom says the bruises on his cheek and chest came from the car seat strap, won't move his left arm")
+    assert "child_safeguarding" in r.red_flags, r.evidence
