@@ -408,6 +408,12 @@ def _fresh_injury(text: str, findings: list[Finding], taken: list[tuple[int, int
     return (best[1], best[2]) if best else None
 
 
+def _a_things_age(text: str, start: int) -> bool:
+    """The number at ``start`` is said of a thing ("my knee replacement is 10 years old", "the fracture … is 8 months
+    old"), not of the patient."""
+    return bool(_THING_AGE.search(text, max(0, start - 60), start))
+
+
 def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]]]:
     """Return (age in years, spans used) from explicit age expressions."""
     m = _AGE_SELF.search(text)
@@ -419,7 +425,7 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
             return int(m.group(1)) / 52, [m.span()]
     for rx in _AGE_MONTHS:
         for m in rx.finditer(text):
-            if _THING_AGE.search(text, max(0, m.start() - 60), m.start()):
+            if _a_things_age(text, m.start()):
                 continue  # "my collarbone fracture … is 8 months old": the fracture's age (round 57)
             return int(m.group(1)) / 12, [m.span()]
     m = _AGE_YEARS.search(text)
@@ -428,7 +434,7 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
         return age, [m.span()]
     for rx in _AGE_OTHER:
         for m in rx.finditer(text):
-            if _THING_AGE.search(text, max(0, m.start() - 40), m.start()):
+            if _a_things_age(text, m.start()):
                 continue  # "my knee replacement is 10 years old": a thing's age, not the patient's (round 44)
             age = float(m.group(1)) + (5 if (m.lastindex or 0) >= 2 and m.group(2) else 0)
             if 0 < age < 120:
@@ -852,8 +858,9 @@ def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], 
         family -= {clause[f.start] for f in selfs}
     # an English relative's illness ("my ma had bone cancer", compose.yaml) when the writer names their own body ("under
     # my heel"): what is inside that phrase is the relative's (round 56), nothing else in its clause
-    if selfs or _OWN_BODY_EN.search(raw.lower()):
-        for rel in (f for f in findings if "ctx.relative_history" in f.tags):
+    relatives = [f for f in findings if "ctx.relative_history" in f.tags]
+    if relatives and (selfs or _OWN_BODY_EN.search(raw.lower())):
+        for rel in relatives:
             for f in findings:
                 if rel.start <= f.start and f.end <= rel.end and f is not rel and f.kind in ("context", "condition", "symptom"):
                     f.negated, f.source = True, "family"

@@ -175,6 +175,8 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     feet = [f for f in ctx.pos if f.tags & {"sym.numbness", "sym.stocking", "sym.burning"} and f.site_tags & {"site.foot_region"}]
     both_feet = any(f.kind == "site" and f.laterality == "bilateral" and "site.foot_region" in f.tags for f in ctx.pos)
     both = any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos)
+    if both:
+        out.add("bilateral")
     # … also "both feet and my fingertips tingle" (the numbness bound to the fingertips said after the feet)
     if both_feet and any(f.tags & {"sym.numbness", "sym.burning"} for f in ctx.pos):
         feet = feet or [f for f in ctx.pos if "site.foot_region" in f.tags]
@@ -193,8 +195,6 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # a fracture told as a story that has healed ("胳膊摔断了，早就长好了": extract.py closes it as history, round 48)
     if any(f.negated and f.source == "history" and "cond.fracture" in f.tags for f in ctx.findings):
         out.add("fracture.healed")
-    if any(f.kind == "site" and f.laterality == "bilateral" for f in ctx.pos):
-        out.add("bilateral")
     # a hand, its fingers and its thumb are one region ("hands … thumb to middle finger" is not three joints: round 47)
     joints = {
         "site.hand" if f.concept in _ONE_HAND else f.concept
