@@ -212,7 +212,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ag", (48, 48, 0), (47, 48, 0)),
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
-        ("batch_ah", (48, 48, 1), (46, 48, 0)),
+        ("batch_ah", (48, 48, 0), (46, 48, 0)),  # round 59
         # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
         # swollen arm stays urgent; the net raised DDH creases and an old stroke's unchanged weakness (vetoed, round 31)
         ("batch_ai", (47, 48, 0), (45, 48, 0)),
@@ -288,7 +288,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
         # final code (BF 48/48, 4 false; BG 47/48, 4 false; rules alone 43/48, 3 and 42/48, 2 — docs/triage.md), then
         # used for round 44 — held out from both nets
-        ("batch_bf", (48, 48, 0), (44, 48, 0)),  # round 55: one more by the rules alone
+        ("batch_bf", (48, 48, 0), (45, 48, 0)),  # round 55: one more by the rules alone; round 59
         ("batch_bg", (48, 48, 0), (44, 48, 0)),  # round 48: one more by the rules alone
         # batch_bh and batch_bi: written in session 2026-12-07 while round 44 was made, kept unread, scored once on its
         # final code (BH 47/48, 4 false; BI 47/48, 3 false; rules alone 41/48, 2 and 43/48, 1 — docs/triage.md), then
@@ -335,7 +335,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 2 false; BY 48/48, 4 false; rules alone 47/48, 2 and 45/48, 1 — docs/triage.md), then used for round 57 (their
         # false emergencies) — held out from both nets
         ("batch_bx", (48, 48, 0), (47, 48, 0)),
-        ("batch_by", (48, 48, 2), (45, 48, 0)),
+        ("batch_by", (48, 48, 1), (45, 48, 0)),  # round 59
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

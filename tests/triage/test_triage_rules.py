@@ -1327,3 +1327,52 @@ def test_round_58_a_babys_car_seat_is_no_carers_word() -> None:
     # review: "car seat" as a carer's word dropped a 3-month-old's age and hid a safeguarding story (reverted)
     r = assess("3mo baby, mom says the bruises on his cheek and chest came from the car seat strap, won't move his left arm")
     assert "child_safeguarding" in r.red_flags, r.evidence
+
+
+# Round 59 (session 2026-12-07, third: the whole corpus — a cancer history beside an activity pain, a kneeler's bursitis,
+# myelopathy and tendon ruptures told without their textbook words), new phrasings with their twins
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    ("我妈得过乳腺癌，治好了，我这两天爬山膝盖疼，晚上睡觉不疼，体重也没掉", {"sports", "joint"}, "routine"),
+    ("had a basal cell carcinoma cut off my cheek last year, now my hip aches after long walks", {"joint"}, "routine"),
+    ("I had bowel cancer three years ago, all clear; my shoulder aches after painting, it doesn't hurt at night", {"sports"}, "routine"),
+    ("需要查骨转移吗？我乳腺癌五年了，最近脚踝扭了", {"foot_ankle", "sports"}, "routine"),
+    ("铺地砖跪了一个礼拜，膝盖前面鼓起一个软包，不红不热", {"joint", "sports"}, "routine"),
+    ("儿子十三岁，膝盖下面凸起来一块，踢完球就痛", {"pediatric"}, "routine"),
+    ("孩子长得快，这半年蹿了十公分，晚上两条腿酸", {"pediatric"}, "routine"),
+    ("my husband keeps dropping his pen and his handwriting has gone messy, walking feels like on sponge", {"spine"}, "urgent"),
+    ("我爸手指头不太灵活，扣子都扣不好", {"spine"}, "urgent"),
+    ("playing squash I felt like someone kicked me in the back of the ankle, now I can't tiptoe", {"sports", "foot_ankle"}, "urgent"),
+    ("搬水泥的时候胳膊肘前面啪的一声，肘窝青了，大臂上面的肉缩成一团", {"sports", "trauma"}, "urgent"),
+    ("tucking in the sheets I caught my finger, now the tip of my finger droops and won't straighten", {"hand"}, "urgent"),
+    ("切菜割到手指，缝了针，现在那根手指弯不下去", {"hand"}, "urgent"),
+    ("first time at the gym yesterday, both thighs and arms are so sore today, no swelling, pee is normal", {"sports"}, "routine"),
+])
+def test_round_59_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+@pytest.mark.parametrize(("text", "department", "flag"), [
+    # twins: night pain with a cancer, a spine with a cancer even when the nights are quiet (NICE NG59), a lump that grows
+    ("乳腺癌病史，这个月腿疼，晚上疼得睡不着", "bone_tumor", "malignancy"),
+    ("肺癌术后，最近腰疼，晚上不疼", "bone_tumor", "malignancy"),
+    ("膝盖前面鼓起一个包，越长越大，晚上痛", "bone_tumor", "malignancy"),
+    ("log splitter pinched his forearm this morning, now it's hard and he screams when I straighten his fingers", "emergency", "compartment"),
+])
+def test_round_59_twins_keep_their_flag(text: str, department: str, flag: str) -> None:
+    r = assess(text)
+    assert r.department == department and flag in r.red_flags, r.evidence
+
+
+def test_round_59_one_dropped_thing_is_no_clumsy_hand() -> None:
+    # twin: dropping keys once (or a phone on a toe) is an accident, not myelopathy
+    assert "myelopathy" not in assess("I dropped my keys in the car park and twisted my ankle").red_flags
+    assert "myelopathy" not in assess("dropped my phone on my toe yesterday, it's bruised").red_flags
+
+
+def test_round_59_night_answer_does_not_cover_its_negator() -> None:
+    # review: 夜晚都冇痛醒 — the night answer ends before 冇, which still negates 痛醒 (a composition that covered it made
+    # the night pain positive)
+    ex = extract("今年摸落大细同以前一样，唔痛，夜晚都冇痛醒，体重正常")
+    assert any(f.concept == "ctx.night_ok" for f in ex.findings)
+    assert all(f.negated for f in ex.findings if "sym.night_pain" in f.tags)

@@ -837,7 +837,7 @@ def _asked(norm: str, f: Finding) -> bool:
 
 _SELF = ("我", "俺", "阮", "𠊎", "我的", "俺的")
 # the writer's own body in English, read on the raw text (the normaliser turns "her back" into "my back")
-_OWN_BODY_EN = re.compile(r"\bmy (?:(?:left|right|lower|upper|bad|sore|own) )?(?:heel|heels|foot|feet|ankle|ankles|knee|knees|hip|"
+_OWN_BODY_EN = re.compile(r"\bmy (?:(?:left|right|lower|upper|bad|sore|own|big|little) )?(?:heel|heels|foot|feet|ankle|ankles|knee|knees|hip|"
                           r"hips|back|neck|shoulder|shoulders|arm|arms|hand|hands|wrist|wrists|elbow|elbows|finger|fingers|"
                           r"thumb|toe|toes|leg|legs|thigh|thighs|calf|calves|spine|bottom|ribs?)\b")
 _NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太", "年纪大了"})

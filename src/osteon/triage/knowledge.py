@@ -103,6 +103,7 @@ DERIVED_TAGS = (
     "limb.screened",
     "stroke.screened",
     "stroke.excluded",
+    "malignancy.screened",
     "fracture.healed",
     "chest.heartburn",
     "injury.digit_only",

@@ -287,6 +287,15 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if (ctx.has("sym.burning@site.chest") and "non.gi" in ctx.tags and not ctx.tags.keys() & cardiac
             and (denied_cardiac or arm_pain_denied)):
         out.add("chest.heartburn")
+    # a cancer told, but the pain away from the spine and said to be quiet at night (晚上睡觉不痛, "no night pain") or the
+    # cancer a basal cell skin cancer, and no night pain, weight loss, growing lump or bone destruction told: the
+    # malignancy question was answered (NICE NG12; round 59). Back pain with a cancer history stays suspicious (NG59).
+    suspicious = {"sym.night_pain", "sym.weight_loss", "sym.mass_growing", "cond.bone_destruction", "site.spine"}
+    night_denied = "ctx.night_ok" in ctx.tags or any(f.negated and "sym.night_pain" in f.tags for f in ctx.findings)
+    # (a chemotherapy's numb, burning feet are the neuropathy's, not the cancer's bones: neuropathy.feet above)
+    if ("ctx.cancer" in ctx.tags and (night_denied or "ctx.bcc" in ctx.tags or "neuropathy.feet" in out)
+            and not ctx.tags.keys() & suspicious):
+        out.add("malignancy.screened")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
     # 2010, TEN-4-FACESp: the front of the lower legs is the commonest accidental site; a parent's 脚杆 is the shin)
     bruises = [f for f in ctx.pos if "sym.bruise" in f.tags]
