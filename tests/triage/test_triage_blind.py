@@ -95,9 +95,10 @@ emergencies; batch_br and batch_bs, written while it was made, were scored once 
 batch_bt and batch_bu, written while round 54 was made, were scored once on its final code, then used for round 55;
 batch_bv and batch_bw, written while round 55 was made, were scored once on its final code, then used for round 56;
 batch_bx and batch_by, written while round 56 was made, were scored once on its final code, then used for round 57
-(their false emergencies only).
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_by, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_by are held out
+(their false emergencies only). Round 59 used the whole corpus; batch_bz and batch_ca, written while it was made, were
+scored once on its final code, then used for round 60.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ca, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ca are held out
 from both.
 """
 
@@ -125,7 +126,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_az", "batch_ba", "batch_bb", "batch_bc", "batch_bd", "batch_be",
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
-             "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by"]
+             "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -336,6 +337,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # false emergencies) — held out from both nets
         ("batch_bx", (48, 48, 0), (47, 48, 0)),
         ("batch_by", (48, 48, 1), (45, 48, 0)),  # round 59
+        # batch_bz and batch_ca: written in session 2026-12-07 (third) while round 59 was made, kept unread, scored once
+        # on its final code and on the code before the session, the same (BZ 46/48, 3 false; CA 46/48, 2 false; rules
+        # alone 41/48, 3 and 38/48, 2 — docs/triage.md), then used for round 60 — held out from both nets
+        ("batch_bz", (46, 48, 3), (41, 48, 3)),
+        ("batch_ca", (46, 48, 2), (38, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
