@@ -220,7 +220,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 2), (47, 48, 1)),
+        ("batch_aj", (48, 48, 1), (47, 48, 0)),  # round 60
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -330,7 +330,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bv and batch_bw: written while round 55 was made, kept unread, scored once on its final code (BV 48/48,
         # 4 false; BW 48/48, 2 false; rules alone 44/48, 1 and 44/48, 2 — docs/triage.md), then used for round 56 — held
         # out from both nets
-        ("batch_bv", (48, 48, 1), (44, 48, 0)),  # the net raises a 5-year-old limping after a cold (urgent)
+        ("batch_bv", (48, 48, 0), (44, 48, 0)),  # the net raises a 5-year-old limping after a cold (urgent); round 60
         ("batch_bw", (48, 48, 0), (44, 48, 0)),
         # batch_bx and batch_by: written while round 56 was made, kept unread, scored once on its final code (BX 48/48,
         # 2 false; BY 48/48, 4 false; rules alone 47/48, 2 and 45/48, 1 — docs/triage.md), then used for round 57 (their
@@ -340,8 +340,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bz and batch_ca: written in session 2026-12-07 (third) while round 59 was made, kept unread, scored once
         # on its final code and on the code before the session, the same (BZ 46/48, 3 false; CA 46/48, 2 false; rules
         # alone 41/48, 3 and 38/48, 2 — docs/triage.md), then used for round 60 — held out from both nets
-        ("batch_bz", (46, 48, 3), (41, 48, 3)),
-        ("batch_ca", (46, 48, 2), (38, 48, 2)),
+        ("batch_bz", (48, 48, 0), (43, 48, 0)),  # round 60
+        ("batch_ca", (48, 48, 0), (41, 48, 0)),  # round 60
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

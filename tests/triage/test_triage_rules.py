@@ -1376,3 +1376,49 @@ def test_round_59_night_answer_does_not_cover_its_negator() -> None:
     ex = extract("今年摸落大细同以前一样，唔痛，夜晚都冇痛醒，体重正常")
     assert any(f.concept == "ctx.night_ok" for f in ex.findings)
     assert all(f.negated for f in ex.findings if "sym.night_pain" in f.tags)
+
+
+# Round 60 (session 2026-12-07, third: blind batches BZ and CA — referral letters and pre-alerts, a cancer's unsteady
+# walk, a bone that cracked after months of night pain, afebrile words, a child named who is not the patient, a child's
+# new limp), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Ref: Mr K. Adeyemi, 66, prostate Ca with spinal mets, back pain worse, now unsteady on his feet since yesterday", None),
+    ("Pre-hospital note: restrained passenger, car vs lamp post at 60 mph, c/o neck pain", "high_energy_trauma"),
+    ("14yo, thigh ache at night for weeks, lost weight; tonight heard a crack stepping off the bus, can't stand on it", None),
+    ("Re: girl, 3 months, bruise on her cheek, mum says she rolled, history does not fit", "child_safeguarding"),
+    ("Referral: 71F, known myeloma, new thoracic back pain, power 4/5 both legs", None),
+])
+def test_round_60_emergencies(text: str, flag: str | None) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence
+    assert flag is None or flag in r.red_flags, r.red_flags
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    ("Pre-hospital note: car vs cyclist? no — patient tripped on the kerb, ankle sore", {"foot_ankle", "trauma"}, "routine"),
+    ("Referral: 45M L5 radic, EHL 4+/5, bladder fine", {"spine"}, "routine"),
+    ("我们湘里妹坨五岁，冒发烧，腿有点痛", {"pediatric"}, "routine"),
+    ("UTI with fever last month, afebrile since, knee aches on stairs", {"joint"}, "routine"),
+    ("headaches one side with zigzag lights first, my neck gets stiff during them", {"neurology"}, "routine"),
+    ("上完厕所手纸上有血，屁股那里有个小疙瘩", {"other"}, "routine"),
+    ("2 weeks after my lumbar decompression, the scar is itchy, no fever", {"spine"}, "routine"),
+    ("减肥三个月瘦了十斤，是故意的，最近膝盖上楼疼", {"joint", "sports"}, "routine"),
+    ("helping my son move house I strained my back", {"spine"}, "routine"),
+    ("我女儿非要我来看看，我这腰疼了一个月", {"spine"}, "routine"),
+    ("my 5 year old woke up limping this morning, no fever", {"pediatric"}, "urgent"),
+    ("my son is 12, a bit heavy, limping for two weeks, knee pain, no injury", {"pediatric"}, "urgent"),
+    ("my 7 year old has been limping since his new school shoes gave him a blister", {"pediatric", "foot_ankle"}, "routine"),
+])
+def test_round_60_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+def test_round_60_twins() -> None:
+    # weight lost without trying still raises malignancy; an angle is no temperature; 感冒发烧 is a fever told, not denied
+    assert "malignancy" in assess("lost 10 kg in three months without trying, my knee aches on stairs").red_flags
+    assert not any("sym.fever" in f.tags for f in extract("SLR +ve at 40°").findings)
+    fevers = [f for f in extract("前几天感冒发烧，膝盖酸").findings if "sym.fever" in f.tags]
+    assert fevers and not any(f.negated for f in fevers)
+    assert extract("my daughter (11) hurt her wrist").age == 11
+    assert extract("Mr Smith, 45 minutes ago he fell").age is None

@@ -116,6 +116,8 @@ _AGE_MONTHS = [
     # "the baby I take care is 3 months", "3 month baby"
     re.compile(r"\b(?:baby|infant|newborn|son|daughter|boy|girl|child|kid)\b[^,.;!?]{0,25}?\b(\d{1,2})[ -]?months?\b(?! ago)"),
     re.compile(r"\b(\d{1,2})[ -]?months?(?:-old)? (?:baby|infant|son|daughter|boy|girl)\b"),
+    # a referral's "Re: boy, 4 months, seen at …" (round 60)
+    re.compile(r"\b(?:baby|infant|son|daughter|boy|girl|child)\b, (\d{1,2})[ -]?(?:months?|mths?|mos?)\b(?! ago)"),
     # "3mo baby", "baby 3mo" (round 20)
     re.compile(r"\b(\d{1,2}) ?mos?(?: old)? (?:baby|infant|son|daughter|boy|girl)\b"),
     re.compile(r"\b(?:baby|infant)\b[^,.;!?]{0,20}?\b(\d{1,2}) ?mos?\b(?! ago)"),
@@ -141,7 +143,8 @@ _AGE_OTHER = [
                r"day|week|month|year|hour|min|time|kg|cm|km|mile|lb|pound|am|pm|x)))"),
     re.compile(r"\b(?:son|daughter|boy|girl|kid|nephew|niece|grandson|granddaughter)\b[^.;!?]{0,40}, (\d{1,2})(?=\s*(?:$|[.;!?]))"),
     # "my young lad is 5 and has bruises" (round 41): the child word, "is", a bare number
-    re.compile(r"\b(?:son|daughter|boy|girl|kid|lad|lass|wean|nephew|niece|grandson|granddaughter|little one|wee one) "
+    # (a forum's DS/DD, "darling son/daughter": round 60)
+    re.compile(r"\b(?:son|daughter|boy|girl|kid|lad|lass|wean|nephew|niece|grandson|granddaughter|little one|wee one|ds|dd) "
                r"(?:is|'s) (\d{1,2})\b(?![ -]?(?:\d|[a-z]*(?:day|week|month|hour|min|kg|cm|km|lb|pound|am|pm)))"),
     # "one of my kids, 2 and a half, came in with bruises": the number set off by commas right after the child word
     re.compile(r"\b(?:kids?|sons?|daughters?|boys?|girls?|child|toddlers?|nephews?|nieces?|grandsons?|granddaughters?),? "
@@ -151,12 +154,15 @@ _AGE_OTHER = [
     re.compile(r"\b(?:guy|man|woman|lady|gentleman|male|female|patient|pt)\b,? ?(\d{2})\b(?! ?(?:days?|weeks?|wks?|months?|"
                r"hours?|hrs?|mins?|minutes?|kg|cm|lbs?|times|x\b|%|/|years? ago))"),
     re.compile(r"\baged? (\d{1,3})\b"),
+    # "my granddaughter Lily (3)", "my daughter (11)": a child word, perhaps a name, the age in brackets (round 60)
+    re.compile(r"\b(?:granddaughter|grandson|son|daughter|girl|boy|child|kid|toddler|nephew|niece)\b (?:[a-z]+ )?\((\d{1,2})\)"),
     # a school nurse's "(12 y)" (round 52)
     re.compile(r"\(\s*(\d{1,2})\s*(?:y|yo|yrs?|y/o)\s*\)"),
     # "little maid, just turned 3": a birthday said as a number (round 31)
     re.compile(r"\b(?:just |only |recently )?turned (\d{1,3})\b(?! ?(?:degrees?|°|times?|%|kg|cm|am|pm|o'clock|mins?|minutes?))"),
     # "resident mrs kowalski 88 found on the floor": a title and a surname, then the age
-    re.compile(r"\b(?:mrs|mr|ms|miss)\.? [a-z'-]+,? (\d{2,3})\b(?![ -]?(?:kg|cm|lbs?|years? ago|%|/))"),
+    # … or a first name and an initial ("re Mrs Eileen P, 74", "Mr J. Okafor, 58": round 60, referral letters)
+    re.compile(r"\b(?:mrs|mr|ms|miss)\.? (?:[a-z'.-]+ ){0,2}[a-z'-]+,? (\d{2,3})\b(?![ -]?(?:kg|cm|lbs?|years? ago|%|/|min\w*|hours?|hrs?|days?|weeks?|months?))"),
     # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
     re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|"
                r"uncle|aunt|auntie|brother|sister)\b,? (?:is |aged? )?(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
@@ -234,9 +240,12 @@ _TEMP = re.compile(r"(3[5-9]|4[0-2])(?:\.(\d))?\s*(?:度|℃|°c|°)(\d)?")
 # a reading without its unit ("woke with 38.9", "烧到39.2了"): one decimal between 35.0 and 42.9, not a weight, a
 # length, a price or an age
 _TEMP_BARE = re.compile(
-    r"(?<![\d.])(3[5-9]|4[0-2])\.(\d)(?![\d.])(?!\s*(?:kg|kilos?\b|lbs?\b|pounds?\b|公斤|斤|g\b|cm|mm|厘米|毫米|米|m\b|%|km|公里|mg|ml|元|块|岁|周|w\b|"
+    r"(?<![\d.])(3[5-9]|4[0-2])\.(\d)(?!\d|\.\d)(?!\s*(?:kg|kilos?\b|lbs?\b|pounds?\b|公斤|斤|g\b|cm|mm|厘米|毫米|米|m\b|%|km|公里|mg|ml|元|块|岁|周|w\b|"
     r"years?\b|yrs?\b|weeks?\b|wks?\b|hours?\b|hrs?\b|min|inch|feet|ft\b))"
 )
+# a normal temperature said in words (round 60: a referral's "afebrile since", 湘 "冒发烧" — bare 冒 is no negator in
+# cues.yaml, 冒汗 is a sweat): a fever denied, where it was said
+_AFEBRILE = re.compile(r"\bafebrile\b|\bapyrexial\b|体温正常|温度正常|体温不高|(?<!感)冒(?:发烧|发热|烧)")
 # Fahrenheit, as American and Filipino writers give it ("102F", "temp 101.5 f")
 _TEMP_F = re.compile(r"(?<![\d.])(9[5-9]|10[0-9])(?:\.(\d))?\s*(?:°\s*f\b|℉|f\b|fahrenheit|degrees f)")
 _MALE = re.compile(
@@ -551,7 +560,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     age_assumed = None
     # the child named is the one being lifted (round 41: "me young lad"; round 47: 我生完崽两个月，天天抱细伢子): 妈妈手
     # (De Quervain) or carrying a baby, not 带孩子 (taking the child to the doctor: the child is the patient)
-    carer = "cond.de_quervain" in kinds or any(
+    carer = "cond.de_quervain" in kinds or "ctx.child_not_patient" in kinds or any(
         f.concept == "ctx.childcare" and not f.negated and not f.text.startswith("带") for f in findings
     )
     if age is not None and age < 3 and carer:
@@ -1074,9 +1083,16 @@ def _sex(norm: str) -> str | None:
     return None
 
 
+# an angle, not a temperature: "SLR +ve 40°", "flexion 40°" (round 60)
+_ANGLE_BEFORE = re.compile(r"(?:slr|raise|angle|flexion|extension|abduction|adduction|rotation|bend\w*|bent|cobb|kyphosis|"
+                           r"lordosis|degrees of|角)[^,.;，。；]{0,12}$")
+
+
 def _temperature(n: str) -> tuple[float, re.Match[str]] | None:
     """The first measured body temperature in ℃, and where it was said (with a unit, without one, or in ℉)."""
-    if m := _TEMP.search(n):
+    if (m := _TEMP.search(n)) and _ANGLE_BEFORE.search(n, 0, m.start()):
+        m = _TEMP.search(n, m.end())
+    if m:
         return float(m.group(1)) + int(m.group(2) or m.group(3) or 0) / 10, m
     if m := _TEMP_BARE.search(n):
         return float(m.group(1)) + int(m.group(2)) / 10, m
@@ -1139,6 +1155,15 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
                 utterance=utterance,
                 source="number",
             )
+        )
+    for m in _AFEBRILE.finditer(n):
+        fv = c["sym.fever"]
+        for f in ex.findings:  # the lexicon's 发烧 inside 冒发烧 is the same fever, denied
+            if "sym.fever" in f.tags and m.start() <= f.start and f.end <= m.end():
+                f.negated = True
+        ex.findings.append(
+            Finding(fv.id, fv.kind, fv.std, m.group(0), m.start(), m.end(), fv.tags, negated=True,
+                    utterance=utterance, source="number")
         )
     if ex.severity is not None and ex.severity >= 7:
         sv = c["sev.severe"]
