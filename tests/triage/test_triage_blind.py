@@ -164,7 +164,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_f", (46, 46, 0), (41, 46, 0)),
         # round 17: 挤 is a crush; round 19: a hole showing white is bone; round 50: one more by the rules alone
         ("batch_g", (45, 45, 0), (45, 45, 0)),
-        ("batch_h", (45, 45, 0), (41, 45, 0)),
+        ("batch_h", (45, 45, 0), (42, 45, 0)),  # round 61
         ("batch_i", (50, 50, 0), (47, 50, 0)),  # round 31: 尿炕了自个儿都不知道 by the rules too
         ("batch_j", (50, 50, 0), (49, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
@@ -251,7 +251,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
         # kitchen cut told in 粤 (手指郁得，唔麻), and AS's central cord injury is found by the rules too (额头)
-        ("batch_ar", (48, 48, 0), (41, 48, 0)),
+        ("batch_ar", (48, 48, 0), (42, 48, 0)),  # round 61
         ("batch_as", (48, 48, 0), (46, 48, 0)),  # round 53
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
         # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
@@ -265,12 +265,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 3 — docs/triage.md), then used for round 39 — held out from both nets. Still raised: AV's Raynaud's fingers
         # (the net; a feverish 闽 child who runs about no longer since round 41) and AW's 闽 bunion (the net)
         ("batch_av", (48, 48, 0), (46, 48, 0)),  # round 53
-        ("batch_aw", (48, 48, 0), (46, 48, 0)),  # round 53
+        ("batch_aw", (48, 48, 0), (47, 48, 0)),  # round 53; round 61
         # batch_ax and batch_ay: written in session 2026-12-07 from DOMAIN.md alone (35+ decoys each), scored once on the
         # round-39 code (AX 48/48, 5 false; AY 48/48, 8 false; rules alone 42/48, 1 and 44/48, 6 — docs/triage.md), then
         # used for round 40 — held out from both nets
         ("batch_ax", (48, 48, 0), (43, 48, 0)),  # round 53
-        ("batch_ay", (48, 48, 0), (45, 48, 0)),  # round 48: one more by the rules alone
+        ("batch_ay", (48, 48, 0), (46, 48, 0)),  # round 48: one more by the rules alone; round 61
         # batch_az and batch_ba: written in session 2026-12-07 while round 40 was made, scored once on its final code (AZ
         # 48/48, 6 false; BA 46/48, 6 false; rules alone 44/48, 2 and 42/48, 3 — docs/triage.md), then used for round 41
         # — held out from both nets
@@ -287,7 +287,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # urgent cases spread over every department), kept unread, scored once on its final code (BD 48/48, 2 false; BE
         # 48/48, 3 false; rules alone 44/48, 0 and 44/48, 2 — docs/triage.md), then used for round 43 — held out
         ("batch_bd", (48, 48, 0), (45, 48, 0)),  # round 50: one more by the rules alone
-        ("batch_be", (48, 48, 0), (44, 48, 0)),
+        ("batch_be", (48, 48, 0), (45, 48, 0)),  # round 61
         # batch_bf and batch_bg: written in session 2026-12-07 while round 43 was made, kept unread, scored once on its
         # final code (BF 48/48, 4 false; BG 47/48, 4 false; rules alone 43/48, 3 and 42/48, 2 — docs/triage.md), then
         # used for round 44 — held out from both nets
@@ -347,8 +347,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cb and batch_cc: written while round 60 was made, kept unread, scored once on its final code (CB 47/48,
         # 2 false; CC 46/48, 5 false; rules alone 43/48, 0 and 41/48, 4; the code before the session: the same found and
         # false — docs/triage.md), then used for round 61 — held out from both nets
-        ("batch_cb", (47, 48, 2), (43, 48, 0)),
-        ("batch_cc", (46, 48, 5), (41, 48, 4)),
+        ("batch_cb", (48, 48, 0), (44, 48, 0)),  # round 61
+        ("batch_cc", (48, 48, 0), (43, 48, 0)),  # round 61
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

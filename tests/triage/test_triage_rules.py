@@ -1422,3 +1422,46 @@ def test_round_60_twins() -> None:
     assert fevers and not any(f.negated for f in fevers)
     assert extract("my daughter (11) hurt her wrist").age == 11
     assert extract("Mr Smith, 45 minutes ago he fell").age is None
+
+
+# Round 61 (session 2026-12-07, third: blind batches CB and CC — an arm ache with sweating and breathlessness, a
+# referral's "diaphoretic, SOB", a shin bent under a wound, a scan that was clear, a chest infection's aching knees,
+# sayings and feelings that are not events), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    (("Security guard, 58. Thought I strained my right shoulder lifting a box, the ache goes down my arm, I'm sweating "
+      "and have to stop to catch my breath"), "acute_coronary"),
+    ("Ref: 70F 'neck and L arm pain' 30 min at rest, radiating to jaw, diaphoretic, SOB", "acute_coronary"),
+    ("梯子倒了，小腿磕在台阶上，肿了，看着有点往外拐，皮上有个口子在渗血", "open_fracture"),
+    ("my knee is hot and swollen and I have a fever", "septic_joint"),
+])
+def test_round_61_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    ("my arm aches after the gym, no sweating, breathing fine", {"sports"}, "routine"),
+    (("started boxing, sharp pain where the rib meets the breastbone, pressing on it makes it worse, no shortness of "
+      "breath, no sweating"), {"trauma", "sports"}, "routine"),
+    ("diabetic, checked my temperature twice, no fever, low back pain after lifting a wardrobe, peeing fine", {"spine"}, "routine"),
+    ("fell 2 m off a ladder 5 days ago, the CT of my back was clear, still sore, no numbness", {"spine", "trauma"}, "routine"),
+    ("my granddad is 79, cough and fever for 3 days, a bit short of breath, his knees ache as usual", {"other"}, "urgent"),
+    ("篮球落地扭了一下，膝盖里咔吧一声，当时就肿了，三天了", {"sports"}, "urgent"),
+    ("打篮球扭了膝盖，俩月了，一转身就打软，老觉得膝盖要错位", {"sports"}, "routine"),
+    ("网上说骨质疏松一碰就骨折，我六十了，骨密度低，腰不疼", {"spine", "rheumatology"}, "routine"),
+    ("连着上了一周夜班，脖子发紧，手脚不麻", {"spine"}, "routine"),
+    ("昨天打了流感疫苗，打针那个胳膊肿了一块，有点疼", {"other"}, "routine"),
+    ("my 6 year old fell off the trampoline yesterday and limped, today he is running around, no fever, nothing swollen",
+     {"pediatric"}, "routine"),
+])
+def test_round_61_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+def test_round_61_twins() -> None:
+    # a fracture that happened is still one; 俩月 is two months; a week of night shifts is no baby's age
+    assert "cond.fracture" in {f.concept for f in extract("奶奶骨质疏松，昨天扶了一下桌子，手腕一碰就骨折了").findings if not f.negated}
+    assert extract("这都俩月了，腿一打软").duration_days == 60
+    assert extract("连着上了一周大夜班，脖子发紧").age is None
+    assert extract("hello doc my lola is 80, she has cough").age == 80

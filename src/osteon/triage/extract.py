@@ -126,7 +126,7 @@ _AGE_WEEKS = [
     re.compile(r"(\d{1,2})[ -]?weeks?[ -]?old"),
     re.compile(r"\b(\d{1,2})/52(?: ?(?:old|o)\b|,? ?(?:male|female|boy|girl|[mf]\b))"),
     re.compile(r"(?:出生|生下来)\s*(\d{1,2})\s*(?:周|星期)"),
-    re.compile(r"(\d{1,2})\s*(?:周|星期)大"),
+    re.compile(r"(\d{1,2})\s*(?:周|星期)大(?![夜班白])"),  # not 一周大夜班 (a week of night shifts: round 61)
 ]
 _AGE_OTHER = [
     re.compile(r"今年\s*(\d{2,3})(?![\d年个天月周])"),
@@ -134,6 +134,8 @@ _AGE_OTHER = [
     re.compile(r"(\d{1,3})[ -]?(?:years?|yrs?|yr)[ -]?(?:olds?|ol)\b"),
     # "My boy Ti-Jean, he 24, …" (round 45): he/she and a two-digit number set off by a comma or a full stop
     re.compile(r"\b(?:he|she)(?: is|'s)? (\d{2})(?=\s*[,.;]| years| yrs| yo\b)"),
+    # "… nursery said get it checked?? he's 6" (round 61): a one-digit age ending the text or its sentence
+    re.compile(r"\b(?:he|she)(?: is|'s) (\d)(?=\s*$|\s*[.;!?])"),
     re.compile(r"\b(\d{1,3})\s?(?:yo|y/o|y\.o\.?|yr old|yrs old)(?![a-z])"),
     # "little girl maybe 3 years has bruises": a child word, then a number of years that is not "ago"
     re.compile(r"\b(?:baby|son|daughter|boy|girl|child|kid|toddler|nephew|niece)\b[^.;!?]{0,15}?\b(\d{1,2})[ -]?(?:years?|yrs?)\b(?! ago)"),
@@ -164,8 +166,11 @@ _AGE_OTHER = [
     # … or a first name and an initial ("re Mrs Eileen P, 74", "Mr J. Okafor, 58": round 60, referral letters)
     re.compile(r"\b(?:mrs|mr|ms|miss)\.? (?:[a-z'.-]+ ){0,2}[a-z'-]+,? (\d{2,3})\b(?![ -]?(?:kg|cm|lbs?|years? ago|%|/|min\w*|hours?|hrs?|days?|weeks?|months?))"),
     # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
-    re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|"
+    re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|lola|lolo|"
                r"uncle|aunt|auntie|brother|sister)\b,? (?:is |aged? )?(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
+    # "my lola is 80, she has cough" (round 61): a relative, "is", a bare two- or three-digit number ending the phrase
+    re.compile(r"\b(?:mother|father|mom|mum|mam|dad|grandma|grandpa|granny|gran|grandmother|grandfather|lola|lolo|nan|nana)"
+               r"\b(?: is|'s) (\d{2,3})(?=\s*[,.;!?]|\s*$)"),
     # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
     re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),
 ]
