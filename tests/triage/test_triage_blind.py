@@ -259,7 +259,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
         # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment); since round 40
         # no longer a patient repeating "医生讲过如果大小便有问题…要马上去急诊" (a warning repeated is not a sign had)
-        ("batch_at", (48, 48, 2), (47, 48, 1)),
+        ("batch_at", (48, 48, 1), (47, 48, 0)),  # round 62
         ("batch_au", (48, 48, 0), (43, 48, 0)),  # round 53
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
         # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
@@ -324,7 +324,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 4 false; BS 48/48, 2 false; rules alone 45/48, 1 and 44/48, 1 — docs/triage.md), then used for round 54 — held
         # out from both nets
         ("batch_br", (48, 48, 0), (45, 48, 0)),
-        ("batch_bs", (48, 48, 0), (44, 48, 0)),
+        ("batch_bs", (48, 48, 0), (45, 48, 0)),  # round 62
         # batch_bt and batch_bu: written while round 54 was made, kept unread, scored once on its final code (BT 48/48,
         # 3 false; BU 47/48, 5 false; rules alone 47/48, 1 and 39/48, 3 — docs/triage.md), then used for round 55 — held
         # out from both nets
@@ -353,8 +353,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cd and batch_ce: written while round 61 was made, kept unread, scored once on its final code (CD 46/48,
         # 6 false; CE 48/48, 7 false; rules alone 44/48, 2 and 44/48, 5; the code before the session: the same found and
         # false — docs/triage.md), then used for round 62 — held out from both nets
-        ("batch_cd", (46, 48, 6), (44, 48, 2)),
-        ("batch_ce", (48, 48, 7), (44, 48, 5)),
+        ("batch_cd", (48, 48, 0), (46, 48, 0)),  # round 62
+        ("batch_ce", (48, 48, 0), (44, 48, 0)),  # round 62
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1465,3 +1465,41 @@ def test_round_61_twins() -> None:
     assert extract("这都俩月了，腿一打软").duration_days == 60
     assert extract("连着上了一周大夜班，脖子发紧").age is None
     assert extract("hello doc my lola is 80, she has cough").age == 80
+
+
+# Round 62 (session 2026-12-07, third: blind batches CD and CE — an infant's note in months and sex, Jamaican chest
+# pain, a relative who died of a cancer, stress incontinence, renal colic, weight lost on purpose, the funny bone, a
+# stiff wrist after its cast, mastitis, a stone in a toddler's shoe, a slow crash, a slipped disc asked about), new
+# phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Note: 9mo F brought by uncle, 'fell off the bed', swollen R forearm, bruises on both ears of different colours",
+     "child_safeguarding"),
+    ("Mi chest a squeeze mi like smaddy siddung pon it an di pain run dung mi lef arm, mi cyaan ketch mi breath",
+     "acute_coronary"),
+    ("my mum had breast cancer and now her shoulder is red, hot and swollen with a fever", "septic_joint"),
+    ("乳腺癌化疗中，肩膀红肿发热，发烧39度", "septic_joint"),
+])
+def test_round_62_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    ("我爸之前是肺癌走的，我这两天打球扭了脚踝，有点肿", {"foot_ankle", "sports"}, "urgent"),
+    ("生完孩子两个月，一咳嗽就漏尿，腰不疼，屁股不麻", {"other"}, "routine"),
+    ("腰右边一阵一阵绞着疼，坐不住躺不住，尿里带点红", {"other"}, "urgent"),
+    ("keto since spring, lost 12 kg on purpose, knee aches on stairs", {"joint", "sports"}, "routine"),
+    ("手肘撞到门框的麻筋，麻了几秒，现在没事了", {"hand", "neurology"}, "routine"),
+    ("石膏拆了一周，手腕子硬邦邦的，转不动，手指不麻", {"trauma", "hand"}, "routine"),
+    ("哺乳期，左边乳房红肿发硬，发烧38.5，浑身关节酸", {"other"}, "urgent"),
+    ("孙子三岁走路一瘸一拐，原来鞋里有个石子，倒出来就好了", {"pediatric"}, "routine"),
+    ("rear-ended at about 15 km/h, airbag didn't go off, neck a bit stiff, no numbness", {"spine", "trauma"}, "routine"),
+    (("sat cross-legged for two hours, my foot went numb and floppy, tripped, fine ten minutes later. Is that a slipped "
+      "disc?"), {"spine", "neurology"}, "routine"),
+    ("刷抖音看到一个小伙子腰疼查出来是癌，我搬东西闪了腰，不发烧", {"spine"}, "routine"),
+    ("我爸76了，搬花盆闪了腰，不发烧，大小便正常，腿不麻", {"spine"}, "routine"),
+    ("打麻将盘腿坐久了，站起来脚麻，过了几分钟就好了", {"spine", "neurology"}, "routine"),
+])
+def test_round_62_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)

@@ -118,6 +118,8 @@ _AGE_MONTHS = [
     re.compile(r"\b(\d{1,2})[ -]?months?(?:-old)? (?:baby|infant|son|daughter|boy|girl)\b"),
     # a referral's "Re: boy, 4 months, seen at …" (round 60)
     re.compile(r"\b(?:baby|infant|son|daughter|boy|girl|child)\b, (\d{1,2})[ -]?(?:months?|mths?|mos?)\b(?! ago)"),
+    # a note's "8mo M brought by mum's partner" (round 62): months, then the sex
+    re.compile(r"\b(\d{1,2}) ?(?:mo|mos|mth|mths|m/o)\b,? ?(?:m|f|male|female|boy|girl)\b"),
     # "3mo baby", "baby 3mo" (round 20)
     re.compile(r"\b(\d{1,2}) ?mos?(?: old)? (?:baby|infant|son|daughter|boy|girl)\b"),
     re.compile(r"\b(?:baby|infant)\b[^,.;!?]{0,20}?\b(\d{1,2}) ?mos?\b(?! ago)"),
@@ -855,6 +857,7 @@ _OWN_BODY_EN = re.compile(r"\bmy (?:(?:left|right|lower|upper|bad|sore|own|big|l
                           r"hips|back|neck|shoulder|shoulders|arm|arms|hand|hands|wrist|wrists|elbow|elbows|finger|fingers|"
                           r"thumb|toe|toes|leg|legs|thigh|thighs|calf|calves|spine|bottom|ribs?)\b")
 _NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太", "年纪大了"})
+_DIED = re.compile(r"过世|去世|病逝|离世|死于|走的|走了|没了的|\bdied\b|passed away|passed on\b|\blost (?:my|him|her) to\b")
 
 
 def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], raw: str = "") -> None:
@@ -870,6 +873,10 @@ def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], 
     if selfs:
         family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN}
         family -= {clause[f.start] for f in selfs}
+    # a relative who died of it (我妈妈之前是骨癌过世的, "my dad passed away from bone cancer") is not the patient: their
+    # illness is family history whoever the writer is (round 62)
+    kin = [f for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN]
+    family |= {clause[f.start] for f in kin if _DIED.search(_clause_text(norm, f.start, f.end))}
     # an English relative's illness ("my ma had bone cancer", compose.yaml) when the writer names their own body ("under
     # my heel"): what is inside that phrase is the relative's (round 56), nothing else in its clause
     relatives = [f for f in findings if "ctx.relative_history" in f.tags]

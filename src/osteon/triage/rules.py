@@ -227,7 +227,7 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if any(
         "sym.tender" in f.tags
         and ("site.chest" in ctx.tags or "site.rib" in ctx.tags)
-        and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder")
+        and f.site in (None, "site.chest", "site.rib", "site.arm", "site.shoulder", "site.bone", "site.torso")
         for f in ctx.pos
     ) and (
         "ctx.breathing_normal" in ctx.tags
