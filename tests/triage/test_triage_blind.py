@@ -98,9 +98,10 @@ batch_bx and batch_by, written while round 56 was made, were scored once on its 
 (their false emergencies only). Round 59 used the whole corpus; batch_bz and batch_ca, written while it was made, were
 scored once on its final code, then used for round 60; batch_cb and batch_cc, written while round 60 was made, were
 scored once on its final code, then used for round 61; batch_cd and batch_ce, written while round 61 was made, were
-scored once on its final code, then used for round 62.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ce, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ce are held out
+scored once on its final code, then used for round 62; batch_cf and batch_cg, written while round 62 was made, were
+scored once on its final code, then used for round 63.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_cg, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_cg are held out
 from both.
 """
 
@@ -129,7 +130,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
-             "batch_cb", "batch_cc", "batch_cd", "batch_ce"]
+             "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -355,6 +356,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # false — docs/triage.md), then used for round 62 — held out from both nets
         ("batch_cd", (48, 48, 0), (46, 48, 0)),  # round 62
         ("batch_ce", (48, 48, 0), (44, 48, 0)),  # round 62
+        # batch_cf and batch_cg: written while round 62 was made, kept unread, scored once on its final code (CF 46/48,
+        # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
+        # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
+        ("batch_cf", (46, 48, 11), (38, 48, 6)),
+        ("batch_cg", (48, 48, 4), (44, 48, 2)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
