@@ -220,7 +220,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ah", (48, 48, 0), (46, 48, 0)),  # round 59
         # round 30: a grandmother writing about a 5-month-old is read as 74 (her own age wins), so the infant's
         # swollen arm stays urgent; the net raised DDH creases and an old stroke's unchanged weakness (vetoed, round 31)
-        ("batch_ai", (47, 48, 0), (45, 48, 0)),
+        ("batch_ai", (48, 48, 0), (45, 48, 0)),  # round 63
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
@@ -359,8 +359,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cf and batch_cg: written while round 62 was made, kept unread, scored once on its final code (CF 46/48,
         # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
         # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
-        ("batch_cf", (46, 48, 11), (38, 48, 6)),
-        ("batch_cg", (48, 48, 4), (44, 48, 2)),
+        ("batch_cf", (48, 48, 0), (40, 48, 0)),  # round 63
+        ("batch_cg", (48, 48, 0), (44, 48, 0)),  # round 63
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

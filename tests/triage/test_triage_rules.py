@@ -1503,3 +1503,43 @@ def test_round_62_emergencies(text: str, flag: str) -> None:
 def test_round_62_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+# Round 63 (session 2026-12-07, third: blind batches CF and CG — 吴 脚馒头 replaced, "reduced sensation wiping",
+# dyspepsia in a young adult, a clot excluded by a scan, a screened crush already X-rayed, a 客家 pulled elbow, a flu
+# that is over, a dialysis fistula, a catheter's retention that resolved, an enlarged prostate, a punch to the chest,
+# cooking (烧饭) and fever medicine (退烧药) that are no fever), new phrasings with their twins
+@pytest.mark.parametrize(("text", "flag"), [
+    ("姆妈上礼拜刚换好脚馒头，今朝小腿肚胀得硬邦邦，比另一只粗一圈", "dvt"),
+    ("Phone note: 50M, LBP, new sciatica both legs 3/7, reduced sensation wiping, unsure about bladder", "cauda_equina"),
+    ("我爸发烧39度，打摆子，腰疼，他吃激素的，能不能先开点退烧药", "spinal_infection"),
+])
+def test_round_63_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    (("my husband is 64, pain on the right of his chest when he turns in bed, if I press there with the finger he "
+      "shouts, breathing fine, no sweating"), {"other", "trauma", "sports"}, "routine"),
+    ("二十八岁，心口窝底下疼，吃完油腻的更胀，老打嗝反酸，别的没事", {"other"}, "routine"),
+    ("心口痛，一吃饱饭就烧，打嗝反酸，吃了胃药就好，爬楼不喘，手也不痛", {"other"}, "routine"),
+    ("膝盖手术后一个月，小腿肿，急诊做了超音波说没有血栓，现在慢慢消了", {"joint", "sports"}, "routine"),
+    ("捉紧佢只手拉起来，佢就噭，手垂落来毋肯动，佢两岁", {"pediatric"}, "urgent"),
+    ("my dad has ankylosing spondylitis, had the flu with a fever, fever is gone now, back as usual", {"rheumatology"}, "routine"),
+    ("我妈透析的内瘘今天摸起没有震动了，手不痛不肿", {"other"}, "urgent"),
+    ("术后第一天尿不出来，导尿了，拔掉尿管以后就正常了，屁股不麻，腿有力", {"other", "joint", "spine"}, "routine"),
+    ("爷爷前列腺增生，吃了药尿得好了，腰酸是老毛病，屁股周围不麻", {"spine", "other"}, "routine"),
+    ("外婆昨日滑了一跤，今朝照常烧饭，屁股上一块乌青，走路勿痛", {"trauma"}, "routine"),
+])
+def test_round_63_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+def test_round_63_twins() -> None:
+    # a punch to the chest with breathing fine is an injury, not the heart; a crush already X-rayed with a pink, feeling
+    # hand is the fracture rules'; 烧 after a meal is heartburn, 烧到39度 is a fever
+    assert assess("练咏春被一拳打中心口，深呼吸和按下去才痛，唔气促，手唔痛").urgency != "emergency"
+    assert assess("工地上钢管砸到手腕，肿了，镇上拍片说骨折没移位，手指颜色正常不麻").urgency != "emergency"
+    assert any(not f.negated for f in extract("昨晚一下子烧到39度，腰疼").findings if "sym.fever" in f.tags)

@@ -174,7 +174,7 @@ _AGE_OTHER = [
     re.compile(r"\b(?:mother|father|mom|mum|mam|dad|grandma|grandpa|granny|gran|grandmother|grandfather|lola|lolo|nan|nana)"
                r"\b(?: is|'s) (\d{2,3})(?=\s*[,.;!?]|\s*$)"),
     # "我娃二十五 腰疼": a family word, then a bare number that ends the phrase
-    re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),
+    re.compile(r"(?:娃|孩子|儿子|女儿|闺女|小孩|伢子|仔|囡|小子)(?:今年|已经|都)?(\d{1,2})(?:岁|了)?(?=$|[,。.，;；!！?？ ])"),
 ]
 # English ages said in words: "he's two and a half", "my three-year-old", "aged seven"
 _EN_AGE_WORDS = {w: i for i, w in enumerate([

@@ -284,8 +284,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # one denied (breathlessness, sweating, tightness, arm pain: "手膀子不痛，走路不喘") — round 49 (BK); NICE CG184
     # dyspepsia. A burning chest without the reflux, or with any heart sign, stays the acute-coronary rule's
     arm_pain_denied = any(f.negated and "sym.pain" in f.tags and f.site in ("site.arm", "site.shoulder") for f in ctx.findings)
-    if (ctx.has("sym.burning@site.chest") and "non.gi" in ctx.tags and not ctx.tags.keys() & cardiac
-            and (denied_cardiac or arm_pain_denied)):
+    # … or a young adult's pain below the breastbone that comes with belching and acid after a fatty meal (round 63, CF:
+    # 二十五岁，心口窝底下拧着疼，吃完油大的更胀，老打嗝儿泛酸水), with no heart sign told
+    young = facts.age is not None and 16 <= facts.age < 40
+    if ((ctx.has("sym.burning@site.chest") or (young and ctx.has("sym.pain@site.chest"))) and "non.gi" in ctx.tags
+            and not ctx.tags.keys() & cardiac and (denied_cardiac or arm_pain_denied or young)):
         out.add("chest.heartburn")
     # a cancer told, but the pain away from the spine and said to be quiet at night (晚上睡觉不痛, "no night pain") or the
     # cancer a basal cell skin cancer, and no night pain, weight loss, growing lump or bone destruction told: the
