@@ -99,9 +99,10 @@ batch_bx and batch_by, written while round 56 was made, were scored once on its 
 scored once on its final code, then used for round 60; batch_cb and batch_cc, written while round 60 was made, were
 scored once on its final code, then used for round 61; batch_cd and batch_ce, written while round 61 was made, were
 scored once on its final code, then used for round 62; batch_cf and batch_cg, written while round 62 was made, were
-scored once on its final code, then used for round 63.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_cg, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_cg are held out
+scored once on its final code, then used for round 63; batch_ch and batch_ci, written while round 63 was made, were
+scored once on its final code, then used for round 64.
+Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ci, kept out to measure
+it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ci are held out
 from both.
 """
 
@@ -130,7 +131,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bf", "batch_bg", "batch_bh", "batch_bi", "batch_bj", "batch_bk", "batch_bl", "batch_bm",
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
-             "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg"]
+             "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
+             "batch_ch", "batch_ci"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -361,6 +363,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
         ("batch_cf", (48, 48, 0), (40, 48, 0)),  # round 63
         ("batch_cg", (48, 48, 0), (44, 48, 0)),  # round 63
+        # batch_ch and batch_ci: written while round 63 was made, kept unread, scored once on its final code (CH 47/48,
+        # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
+        # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
+        ("batch_ch", (47, 48, 1), (41, 48, 1)),
+        ("batch_ci", (48, 48, 5), (41, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
