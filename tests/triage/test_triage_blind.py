@@ -278,7 +278,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_az and batch_ba: written in session 2026-12-07 while round 40 was made, scored once on its final code (AZ
         # 48/48, 6 false; BA 46/48, 6 false; rules alone 44/48, 2 and 42/48, 3 — docs/triage.md), then used for round 41
         # — held out from both nets
-        ("batch_az", (48, 48, 0), (45, 48, 0)),  # round 53
+        ("batch_az", (48, 48, 0), (46, 48, 0)),  # round 53; round 64
         ("batch_ba", (48, 48, 0), (46, 48, 0)),  # rounds 52 and 54: one more by the rules alone each
         # batch_bb and batch_bc: written in session 2026-12-07 while round 41 was made, kept unread, scored once on its
         # final code (BB 48/48, 1 false; BC 48/48, 7 false; rules alone 42/48, 0 and 46/48, 2 — docs/triage.md), then
@@ -366,8 +366,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ch and batch_ci: written while round 63 was made, kept unread, scored once on its final code (CH 47/48,
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
-        ("batch_ch", (47, 48, 1), (41, 48, 1)),
-        ("batch_ci", (48, 48, 5), (41, 48, 3)),
+        ("batch_ch", (48, 48, 0), (42, 48, 0)),  # round 64
+        ("batch_ci", (48, 48, 2), (41, 48, 1)),  # round 64
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1543,3 +1543,29 @@ def test_round_63_twins() -> None:
     assert assess("练咏春被一拳打中心口，深呼吸和按下去才痛，唔气促，手唔痛").urgency != "emergency"
     assert assess("工地上钢管砸到手腕，肿了，镇上拍片说骨折没移位，手指颜色正常不麻").urgency != "emergency"
     assert any(not f.negated for f in extract("昨晚一下子烧到39度，腰疼").findings if "sym.fever" in f.tags)
+
+
+# Round 64 (session 2026-12-07, third: blind batches CH and CI — a care home's retention and numb saddle in someone
+# who cannot say so, pain brought on by pressing told backwards, a friend's or a TV programme's cancer, renal colic
+# with a stone history, a leg numb after squatting, 喘气不疼, a flu's "hit by a bus"), new phrasings with their twins
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    (("Care home: Mrs K (dementia, known stenosis) found on floor, today holding her back, pad bone dry since 6am, lower "
+      "tummy firm"), {"emergency"}, "emergency"),
+    ("Wee twinge in my chest when I twist, sore if I press on the spot, breathing's fine, nae sweating", {"other", "sports"}, "routine"),
+    (("my friend was just diagnosed with bone cancer after back pain; my own back hurts since gardening, sleeping fine"),
+     {"spine"}, "routine"),
+    ("看养生节目说腰疼可能是骨转移，吓坏了，我这腰是搬柜子闪的，晚上躺下就不疼", {"spine"}, "routine"),
+    ("腰右边绞着痛，疼得在床上打滚，尿有点发红，以前有肾结石", {"other"}, "urgent"),
+    ("蹲久了站起来一条腿一下子麻了，过了几分钟就好了，说话清楚，走路正常", {"neurology", "spine"}, "routine"),
+    ("sore all over like I've been hit by a truck, fever and sore throat", {"other"}, "routine"),
+])
+def test_round_64_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+    r = assess(text)
+    assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
+
+
+def test_round_64_twins() -> None:
+    # a sudden one-sided numbness without a posture is still the stroke's; a real bus is still high-energy
+    assert "stroke" in assess("my right arm and leg suddenly went numb while sitting at my desk").red_flags
+    assert "high_energy_trauma" in assess("I was hit by a bus this morning, my hip hurts").red_flags
+    assert assess("体育课单杠撞了一下胸口，压着疼，喘气不疼，活蹦乱跳的").urgency != "emergency"
