@@ -1569,3 +1569,10 @@ def test_round_64_twins() -> None:
     assert "stroke" in assess("my right arm and leg suddenly went numb while sitting at my desk").red_flags
     assert "high_energy_trauma" in assess("I was hit by a bus this morning, my hip hurts").red_flags
     assert assess("体育课单杠撞了一下胸口，压着疼，喘气不疼，活蹦乱跳的").urgency != "emergency"
+
+
+def test_review_a_relative_who_walked_is_no_relative_who_died() -> None:
+    # review of round 62: 走了 alone is walking — the mother who walked a few steps and fell is the patient
+    r = assess("我妈走了几步就摔了，大腿根疼，站不起来，她八十了")
+    assert r.urgency == "emergency", r.evidence
+    assert "malignancy" not in assess("我爸肺癌走的，我最近膝盖疼，打球扭了一下").red_flags

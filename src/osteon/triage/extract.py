@@ -857,7 +857,8 @@ _OWN_BODY_EN = re.compile(r"\bmy (?:(?:left|right|lower|upper|bad|sore|own|big|l
                           r"hips|back|neck|shoulder|shoulders|arm|arms|hand|hands|wrist|wrists|elbow|elbows|finger|fingers|"
                           r"thumb|toe|toes|leg|legs|thigh|thighs|calf|calves|spine|bottom|ribs?)\b")
 _NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太", "年纪大了"})
-_DIED = re.compile(r"过世|去世|病逝|离世|死于|走的|走了|没了的|\bdied\b|passed away|passed on\b|\blost (?:my|him|her) to\b")
+# (走 alone is walking: "我妈走了几步就摔了" — only an illness's 走的/走了, 骨癌走的, counts)
+_DIED = re.compile(r"过世|去世|病逝|离世|死于|(?:癌|病|瘤|症)(?:走的|走了|没的)|\bdied\b|passed away|passed on\b|\blost (?:my|him|her) to\b")
 
 
 def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], raw: str = "") -> None:
