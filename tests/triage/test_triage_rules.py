@@ -1576,3 +1576,10 @@ def test_review_a_relative_who_walked_is_no_relative_who_died() -> None:
     r = assess("我妈走了几步就摔了，大腿根疼，站不起来，她八十了")
     assert r.urgency == "emergency", r.evidence
     assert "malignancy" not in assess("我爸肺癌走的，我最近膝盖疼，打球扭了一下").red_flags
+
+
+def test_review_a_cancer_feared_to_be_coming_back_is_a_cancer_had() -> None:
+    # review of rounds 59-64: "is that / is this … coming back" asks about the patient's own cancer (feared_unless)
+    for text in ("My back hurts at night, is that my breast cancer coming back?",
+                 "My back hurts at night, is this my breast cancer coming back?"):
+        assert "malignancy" in assess(text).red_flags, text
