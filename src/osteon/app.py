@@ -80,9 +80,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.body_limits = []  # kit.bodylimit rules; domains add theirs in setup(app)
     problems.install(app)
 
-    # A domain joins the app by having a router.py (with ``router`` and optionally ``setup(app)``).
-    for module in domain_modules("router"):
-        mod = importlib.import_module(module)
+    # A domain joins the app by having a router.py (with ``router`` and optionally ``setup(app)``). FastAPI tries
+    # routes in order, a few microseconds each, so a domain's ``first_router`` — routes a client calls many times a
+    # second, like the viewer's DICOMweb frames — is tried before every other router (it must not overlap them).
+    modules = [importlib.import_module(module) for module in domain_modules("router")]
+    for mod in modules:
+        if hasattr(mod, "first_router"):
+            app.include_router(mod.first_router)
+    for mod in modules:
         app.include_router(mod.router)
         if hasattr(mod, "setup"):
             mod.setup(app)

@@ -34,6 +34,7 @@ from osteon.kit.schemas import Page
 from osteon.security.deps import CurrentUser
 
 router = APIRouter(prefix="/api/v1/imaging", tags=["imaging"])
+first_router = dicomweb_router  # a viewer fetches hundreds of frames a minute: tried before every other router (app.py)
 imaging_demo.register()
 
 STOW_BODY_LIMIT = 1024 * 1024 * 1024  # 1 GiB per STOW-RS request; larger uploads get 413 before being read
@@ -199,11 +200,11 @@ async def get_transfer(transfer_id: uuid.UUID, actor: CurrentUser, session: DbSe
 
 
 def setup(app: FastAPI) -> None:
-    """Mount DICOMweb, prepare the file store, raise the STOW body limit and run the SCP with the app."""
+    """Prepare the file store, raise the STOW body limit and run the SCP with the app (DICOMweb's routes are
+    ``first_router``)."""
     settings = app.state.settings
     app.state.dicom_store = DicomStore(settings.data_dir / "dicom")
     app.state.dicom_server = None
-    app.include_router(dicomweb_router)
     bodylimit.allow(app, r"/dicomweb(/.*)?", STOW_BODY_LIMIT)
     tasks.bind(app)
 

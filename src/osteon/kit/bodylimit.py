@@ -37,12 +37,13 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, default: int, rules: list[Rule]) -> None:
         """Wrap ``app``; ``rules`` is the app's live list (domains add to it at setup)."""
         self.app, self.default, self.rules = app, default, rules
+        self._default_rule = Rule(re.compile(""), default)
 
     def _rule(self, path: str) -> Rule:
         for rule in self.rules:
             if rule.pattern.fullmatch(path):
                 return rule
-        return Rule(re.compile(""), self.default)
+        return self._default_rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse early when the declared length is too big, else stop reading past the limit."""
