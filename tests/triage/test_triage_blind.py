@@ -132,7 +132,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
-             "batch_ch", "batch_ci"]
+             "batch_ch", "batch_ci", "batch_cj", "batch_ck"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -163,8 +163,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
 @pytest.mark.parametrize(
     ("name", "with_net", "rules_alone"),
     [
-        # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest); since round 10 these
-        # batches also train the net, so the "with net" figures are in-sample
+        # docs/triage.md: (emergencies found, emergencies, false emergencies among the rest). Since session
+        # 2026-12-07 (fourth) every batch trains both nets once it has been scored blind, so every "with net" figure is
+        # in-sample; "held out from both nets" below says how a batch was first scored
         ("batch_f", (46, 46, 0), (41, 46, 0)),
         # round 17: 挤 is a crush; round 19: a hole showing white is bone; round 50: one more by the rules alone
         ("batch_g", (45, 45, 0), (45, 45, 0)),
@@ -226,7 +227,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 1), (47, 48, 0)),  # round 60
+        ("batch_aj", (48, 48, 0), (47, 48, 0)),  # round 60
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -262,7 +263,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
         # (acute coronary), an old man drinking too little (the net), a crushed fingertip (compartment); since round 40
         # no longer a patient repeating "医生讲过如果大小便有问题…要马上去急诊" (a warning repeated is not a sign had)
-        ("batch_at", (48, 48, 1), (47, 48, 0)),  # round 62
+        ("batch_at", (48, 48, 0), (47, 48, 0)),  # round 62
         ("batch_au", (48, 48, 0), (43, 48, 0)),  # round 53
         # batch_av and batch_aw: written in session 2026-12-06 while round 38 was made (35+ decoys each by brief), kept
         # unread, scored once on its final code (AV 46/48, 4 false; AW 48/48, 7 false; rules alone 44/48, 3 and 46/48,
@@ -306,7 +307,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # final code (BJ 46/48, 5 false; BK 48/48, 5 false; rules alone 41/48, 3 and 39/48, 4 — docs/triage.md); BJ's two
         # misses (a referral's spinal infection, a ward note's pulseless hand) were then fixed (round 46), nothing else
         # was tuned on them — held out from both nets
-        ("batch_bj", (48, 48, 3), (43, 48, 1)),  # round 53
+        ("batch_bj", (48, 48, 1), (43, 48, 1)),  # round 53
         ("batch_bk", (48, 48, 1), (40, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
         # batch_bl and batch_bm: written in session 2026-12-07 (second) while round 47 was made, kept unread, scored once
         # on its final code (BL 46/48, 4 false; BM 46/48, 4 false; rules alone 41/48, 3 and 45/48, 3 — docs/triage.md),
@@ -342,7 +343,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 2 false; BY 48/48, 4 false; rules alone 47/48, 2 and 45/48, 1 — docs/triage.md), then used for round 57 (their
         # false emergencies) — held out from both nets
         ("batch_bx", (48, 48, 0), (47, 48, 0)),
-        ("batch_by", (48, 48, 1), (45, 48, 0)),  # round 59
+        ("batch_by", (48, 48, 0), (45, 48, 0)),  # round 59
         # batch_bz and batch_ca: written in session 2026-12-07 (third) while round 59 was made, kept unread, scored once
         # on its final code and on the code before the session, the same (BZ 46/48, 3 false; CA 46/48, 2 false; rules
         # alone 41/48, 3 and 38/48, 2 — docs/triage.md), then used for round 60 — held out from both nets
@@ -367,17 +368,22 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
         ("batch_ch", (48, 48, 0), (42, 48, 0)),  # round 64
-        ("batch_ci", (48, 48, 2), (41, 48, 1)),  # round 64
+        ("batch_ci", (48, 48, 1), (41, 48, 1)),  # round 64
+        # batch_cj and batch_ck: written in session 2026-12-07 (fourth), kept unread, scored once on the code before it
+        # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
+        # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
+        ("batch_cj", (48, 48, 1), (41, 48, 1)),
+        ("batch_ck", (48, 48, 4), (44, 48, 4)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
         ("batch_ao", (48, 48, 0), (46, 48, 0)),
     ],
 )
-def test_held_out_batch_figures_match_the_docs(
+def test_blind_batch_figures_match_the_docs(
     monkeypatch: pytest.MonkeyPatch, name: str, with_net: tuple[int, int, int], rules_alone: tuple[int, int, int]
 ) -> None:
-    """The held-out batches (never in the net's training data) score as docs/triage.md says, with and without the net."""
+    """The blind batches score as docs/triage.md says, with and without the net."""
     cases = load_vignettes(BLIND / f"{name}.jsonl")
     assert _emergencies_found(cases) == with_net
     net = load_net()

@@ -29,6 +29,12 @@ Rules of use, the same as for the LLM backend:
 
 The threshold is chosen on 5-fold cross-validation of the training set so that about 3 % (Chinese) or 1.5 %
 (English) of non-emergencies would be raised (the over-triage budget is 5 %).
+
+Both learn from every labelled vignette file in tests/triage (``training_sets``). Until 2026-12-07 they learned from
+the sets written before them only (main + A–Q, and the English model A–AJ), to keep the later batches held out; on
+those held-out batches, nets retrained on everything written before them raised half as many non-emergencies and
+found more emergencies (docs/triage.md, "Session 2026-12-07 (fourth)"), so each new batch now joins the training
+data once it has been scored blind. n-grams seen in only one text are dropped (``MIN_DF``).
 """
 
 from __future__ import annotations
@@ -49,19 +55,7 @@ from osteon.triage.normalize import is_cjk, normalize
 MODEL_PATH = Path(__file__).parent / "data" / "safety_net.json"
 ENGLISH_MODEL_PATH = Path(__file__).parent / "data" / "safety_net_en.json"
 REPO_TESTS = Path(__file__).resolve().parents[3] / "tests" / "triage"
-# what the shipped model is trained on: every labelled vignette in the repo; each blind batch (F–Q) was scored on
-# the code before it joined (docs/triage.md), and the next blind batch is the held-out test
-TRAINING_SETS = ("vignettes.jsonl", "blind/batch_a.jsonl", "blind/batch_b.jsonl", "blind/batch_c.jsonl",
-                 "blind/batch_d.jsonl", "blind/batch_e.jsonl", "blind/batch_f.jsonl", "blind/batch_g.jsonl",
-                 "blind/batch_h.jsonl", "blind/batch_i.jsonl", "blind/batch_j.jsonl", "blind/batch_k.jsonl",
-                 "blind/batch_l.jsonl", "blind/batch_m.jsonl", "blind/batch_n.jsonl", "blind/batch_o.jsonl",
-                 "blind/batch_p.jsonl", "blind/batch_q.jsonl")
-# the English model learns from the English texts of these and of batches R–AJ, written before it was designed;
-# batches AK onwards are its held-out test (docs/triage.md, "Session 2026-12-06: an English safety net")
-ENGLISH_TRAINING_SETS = TRAINING_SETS + tuple(
-    f"blind/batch_{b}.jsonl" for b in ("r", "s", "t", "u", "v", "w", "x", "y", "z", "aa", "ab", "ac", "ad", "ae",
-                                       "af", "ag", "ah", "ai", "aj")
-)
+MIN_DF = 2  # an n-gram must occur in at least this many training texts (the rest is one author's spelling)
 _WHITESPACE = re.compile(r"\s\s+")
 _WORDLIKE = re.compile(r"[^\W\d_]+")
 _CLAUSE = re.compile(r"[^，,。.;；！!？?、\s]+")
@@ -232,21 +226,17 @@ def load_net() -> SafetyNet:
 # --------------------------------------------------------------------------- training (needs scikit-learn)
 
 def train(cases: list[dict[str, Any]], *, analyzer: str = "char", c: float = 4.0,
-          ngram_range: tuple[int, int] = (1, 4), target_fpr: float = 0.03,
+          ngram_range: tuple[int, int] = (1, 4), target_fpr: float = 0.03, min_df: int = MIN_DF,
           sources: list[str] | None = None) -> dict[str, Any]:
     """Fit one model on labelled vignettes; returns the JSON document ``Model.read`` reads."""
     import numpy as np
     import sklearn
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     texts = [prepare(without_negated_clauses(x["text"])) for x in cases]
     y = np.array([x["urgency"] == "emergency" for x in cases])
-    if analyzer == "english":
-        vec = TfidfVectorizer(analyzer=english_grams, sublinear_tf=True)
-    else:
-        vec = TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False)
+    vec = vectorizer(analyzer, ngram_range, min_df)
     x_all = vec.fit_transform(texts)
     clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
@@ -264,6 +254,7 @@ def train(cases: list[dict[str, Any]], *, analyzer: str = "char", c: float = 4.0
         "scikit_learn": sklearn.__version__,
         "C": c,
         "ngram_range": list(ngram_range) if analyzer == "char" else [3, 5],
+        "min_df": min_df,
         "target_fpr": target_fpr,
         "cross_validation": {
             "folds": 5,
@@ -276,18 +267,33 @@ def train(cases: list[dict[str, Any]], *, analyzer: str = "char", c: float = 4.0
     }
 
 
-def training_cases(root: Path = REPO_TESTS, sets: tuple[str, ...] = TRAINING_SETS) -> tuple[list[dict[str, Any]], list[str]]:
-    """The labelled vignettes a shipped model is trained on."""
+def vectorizer(analyzer: str = "char", ngram_range: tuple[int, int] = (1, 4), min_df: int = MIN_DF) -> Any:
+    """The TF-IDF vectorizer a model is trained with (scikit-learn)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if analyzer == "english":
+        return TfidfVectorizer(analyzer=english_grams, sublinear_tf=True, min_df=min_df)
+    return TfidfVectorizer(analyzer="char", ngram_range=ngram_range, sublinear_tf=True, lowercase=False, min_df=min_df)
+
+
+def training_sets(root: Path = REPO_TESTS) -> list[str]:
+    """Every labelled vignette file: the main set, then the blind batches in name order."""
+    return ["vignettes.jsonl"] + sorted(f"blind/{p.name}" for p in (root / "blind").glob("*.jsonl"))
+
+
+def training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
+    """The labelled vignettes the shipped models are trained on."""
+    sets = training_sets(root)
     cases: list[dict[str, Any]] = []
     for name in sets:
         with open(root / name, encoding="utf-8") as fh:
             cases += [json.loads(line) for line in fh if line.strip()]
-    return cases, list(sets)
+    return cases, sets
 
 
 def english_training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
-    """The English model's: the texts of ENGLISH_TRAINING_SETS it would judge (``language`` is ``en``)."""
-    cases, sources = training_cases(root, ENGLISH_TRAINING_SETS)
+    """The English model's: the training texts it would judge (``language`` is ``en``)."""
+    cases, sources = training_cases(root)
     return [c for c in cases if language(prepare(without_negated_clauses(c["text"]))) == "en"], sources
 
 
