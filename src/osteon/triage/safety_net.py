@@ -32,8 +32,8 @@ The threshold is chosen on 5-fold cross-validation of the training set so that a
 
 Both learn from every labelled vignette file in tests/triage (``training_sets``). Until 2026-12-07 they learned from
 the sets written before them only (main + A–Q, and the English model A–AJ), to keep the later batches held out; on
-those held-out batches, nets retrained on everything written before them raised half as many non-emergencies and
-found more emergencies (docs/triage.md, "Session 2026-12-07 (fourth)"), so each new batch now joins the training
+those held-out batches, nets retrained on everything written before them found more emergencies and sent fewer
+non-emergencies to 急诊 (docs/triage.md, "Session 2026-12-07 (fourth)"), so each new batch now joins the training
 data once it has been scored blind. n-grams seen in only one text are dropped (``MIN_DF``).
 """
 
