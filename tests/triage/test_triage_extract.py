@@ -40,6 +40,10 @@ def _state(text: str, concept: str) -> str:
         ("腿没感觉", "sym.numbness", "pos"),
         ("疼得睡不着", "sym.severe_pain", "pos"),
         ("没发烧，腿疼得走不了", "sym.cannot_walk", "pos"),
+        # a hyphenated prefix negates its own word (session 2026-12-07, fourth: CL's district nurse's DVT)
+        ("calf non-tender", "sym.tender", "neg"),
+        ("R calf (non-operated side) swollen, warm and tender", "sym.swelling", "pos"),
+        ("non swollen calf", "sym.swelling", "neg"),
     ],
 )
 def test_negation_and_uncertainty_scopes(text: str, concept: str, state: str) -> None:

@@ -1583,3 +1583,11 @@ def test_review_a_cancer_feared_to_be_coming_back_is_a_cancer_had() -> None:
     for text in ("My back hurts at night, is that my breast cancer coming back?",
                  "My back hurts at night, is this my breast cancer coming back?"):
         assert "malignancy" in assess(text).red_flags, text
+
+
+def test_a_swollen_calf_on_the_side_not_operated_on_is_a_clot() -> None:
+    # session 2026-12-07 (fourth), blind batch CL: "non-" negated everything after it ("(non-operated side) swollen")
+    note = ("District nurse visit. Mrs P, 81, day 9 post L total knee replacement, wound clean. R calf (non-operated "
+            "side) swollen, 4 cm greater than L, warm and tender. Has not been taking her enoxaparin.")
+    assert assess(note).urgency == "emergency"
+    assert assess("day 9 post knee replacement, wound clean, calves soft and non-tender, walking with a frame").urgency != "emergency"

@@ -639,6 +639,7 @@ _OUT_OF_THE_BLUE = re.compile(r"[,，]?\s*(?:突然|忽然|就|一下子|一下|
 # characters between "the doctor said" and its "if" ("醫生交代說石膏裡面如果…")
 _ADVICE_GAP = 20
 _WORD = re.compile(r"[a-z0-9']+")
+_HYPHENATED = re.compile(r"(?:-[a-z0-9']+)+")  # what follows a prefix cue written with a hyphen: "non-weight-bearing"
 
 
 def _without_double_negation(norm: str, cues: list[re.Match[str]]) -> list[re.Match[str]]:
@@ -664,9 +665,13 @@ def _apply_negation(
         c_clause = clause[cue.start()]
         short = cue.group(0) in _SHORT_NEG
         last_end = None
+        # a hyphenated prefix negates its own word only: "non-tender", but "(non-operated side) swollen" is swollen
+        prefix_end = _HYPHENATED.match(norm, cue.end()).end() if norm.startswith("-", cue.end()) else None
         for f in findings:
             if f.kind not in _NEGATABLE or f.start < cue.end() or clause[f.start] != c_clause:
                 continue
+            if prefix_end is not None and f.start >= prefix_end:
+                break
             if cue.group(0).isascii() and len(_WORD.findall(norm, cue.end(), f.start)) > _EN_NEG_WINDOW:
                 break
             if short:
