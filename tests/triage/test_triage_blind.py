@@ -132,7 +132,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
-             "batch_ch", "batch_ci", "batch_cj", "batch_ck"]
+             "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -374,6 +374,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
         ("batch_cj", (48, 48, 1), (41, 48, 1)),
         ("batch_ck", (48, 48, 4), (44, 48, 4)),
+        # batch_cl and batch_cm: written after the nets were retrained on every earlier set, kept unread, scored once on
+        # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
+        # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
+        # DVT ("non-operated side") is found since, then both joined the nets' training data
+        ("batch_cl", (48, 48, 4), (39, 48, 3)),
+        ("batch_cm", (48, 48, 1), (42, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
