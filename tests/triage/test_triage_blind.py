@@ -100,10 +100,11 @@ scored once on its final code, then used for round 60; batch_cb and batch_cc, wr
 scored once on its final code, then used for round 61; batch_cd and batch_ce, written while round 61 was made, were
 scored once on its final code, then used for round 62; batch_cf and batch_cg, written while round 62 was made, were
 scored once on its final code, then used for round 63; batch_ch and batch_ci, written while round 63 was made, were
-scored once on its final code, then used for round 64.
-Since round 10 every scored batch also trains the Chinese safety net, except batch_r … batch_ci, kept out to measure
-it; the English net (session 2026-12-06) also learns from batch_r … batch_aj, and batch_ak … batch_ci are held out
-from both.
+scored once on its final code, then used for round 64; batch_cj and batch_ck (session 2026-12-07, fourth) were
+scored once on the code before it, batch_cl and batch_cm once on the retrained nets.
+Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
+out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
+then every batch in this folder trains both nets once it has been scored (docs/triage.md).
 """
 
 from __future__ import annotations
