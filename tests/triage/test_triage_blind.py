@@ -133,7 +133,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bn", "batch_bo", "batch_bp", "batch_bq", "batch_br", "batch_bs",
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
-             "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm"]
+             "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -379,8 +379,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
         # DVT ("non-operated side") is found since, then both joined the nets' training data
-        ("batch_cl", (48, 48, 4), (39, 48, 3)),
+        # the nets retrained with CN and CO no longer raise CL's 吴 mother who slipped and walked home fine (4 → 3 false)
+        ("batch_cl", (48, 48, 3), (39, 48, 3)),
         ("batch_cm", (48, 48, 1), (42, 48, 1)),
+        # batch_cn and batch_co: written in session 2026-12-07 (fifth) while the department model was built, kept
+        # unread, scored once on its code and on the code before the session (the same found and false: CN 47/48, 5
+        # false; CO 47/48, 8 false; rules alone 38/48, 4 and 41/48, 8 — docs/triage.md); their misses (a 吴 hip
+        # replacement's swollen calf, an Indian-English cauda equina) were fixed in round 65, then both joined the
+        # nets' training data
+        ("batch_cn", (48, 48, 4), (39, 48, 4)),
+        ("batch_co", (48, 48, 8), (42, 48, 8)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

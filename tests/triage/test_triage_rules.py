@@ -1398,7 +1398,8 @@ def test_round_60_emergencies(text: str, flag: str | None) -> None:
     ("Pre-hospital note: car vs cyclist? no — patient tripped on the kerb, ankle sore", {"foot_ankle", "trauma"}, "routine"),
     ("Referral: 45M L5 radic, EHL 4+/5, bladder fine", {"spine"}, "routine"),
     ("我们湘里妹坨五岁，冒发烧，腿有点痛", {"pediatric"}, "routine"),
-    ("UTI with fever last month, afebrile since, knee aches on stairs", {"joint"}, "routine"),
+    # a knee that aches on stairs, age untold: arthritis or patellofemoral pain (the department model says sports)
+    ("UTI with fever last month, afebrile since, knee aches on stairs", {"joint", "sports"}, "routine"),
     ("headaches one side with zigzag lights first, my neck gets stiff during them", {"neurology"}, "routine"),
     ("上完厕所手纸上有血，屁股那里有个小疙瘩", {"other"}, "routine"),
     ("2 weeks after my lumbar decompression, the scar is itchy, no fever", {"spine"}, "routine"),
@@ -1591,3 +1592,28 @@ def test_a_swollen_calf_on_the_side_not_operated_on_is_a_clot() -> None:
             "side) swollen, 4 cm greater than L, warm and tender. Has not been taking her enoxaparin.")
     assert assess(note).urgency == "emergency"
     assert assess("day 9 post knee replacement, wound clean, calves soft and non-tender, walking with a frame").urgency != "emergency"
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # round 65 (blind CN, CO; the first-scoring misses, told in the rules' own words here)
+    # 吴: a week in bed after a hip replacement (换的人工的), a calf swollen and 有眼红 (a little red: not 眼红, a red eye)
+    ("我姆妈上个礼拜开的髋关节，换的人工的，回来一直躺了一礼拜，今朝小腿肚子肿了，有眼红，揿下去痛", "dvt"),
+    ("爸爸换了个人工的膝盖，躺了一个星期，小腿肿得老粗", "dvt"),
+    # Indian English: "urine is coming very slowly, I have to press" and "could not feel the paper"
+    ("back pain since Monday, both legs paining, urine is coming very slowly, I have to press", "cauda_equina"),
+    ("back pain after lifting, when I went for toilet I could not feel the paper properly", "cauda_equina"),
+])
+def test_round_65_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_65_twins() -> None:
+    # a slow knock is still one when the driving was slow ("very slowly" alone no longer is)
+    r = assess("we were going very slowly when the van tapped us from behind, my neck is a bit stiff")
+    assert r.urgency != "emergency" and "high_energy_trauma" not in r.red_flags, r.evidence
+    # a red eye is still an eye; a bed-bound week with calves said normal is no clot
+    assert "dvt" not in assess("换了人工的髋关节，躺了一个礼拜，两条小腿一样粗，不痛").red_flags
+    assert assess("眼红，眼睛痒，有眼屎").department == "other"
+    # the bladder said fine in the same words stays fine
+    assert "cauda_equina" not in assess("back pain after lifting, urine is coming normally, no numbness").red_flags
