@@ -18,6 +18,7 @@ from osteon.triage.safety_net import (
     language,
     load_net,
     prepare,
+    read_document,
     training_cases,
     vectorizer,
     without_negated_clauses,
@@ -43,12 +44,11 @@ def net_always(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_shipped_model_is_what_its_training_data_gives_and_scores_as_scikit_learn_does(lang: str) -> None:
     """Refit with the shipped settings on the shipped training sets: same vocabulary, same probabilities."""
     np = pytest.importorskip("numpy")
-    import json
-
     from sklearn.linear_model import LogisticRegression
 
     path, (cases, sources) = (MODEL_PATH, training_cases()) if lang == "zh" else (ENGLISH_MODEL_PATH, english_training_cases())
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    stored = read_document(path)
+    doc = stored["meta"]
     assert doc["trained_on"] == sources and doc["cases"] == len(cases)
     # every labelled set joins the training data once it has been scored blind (docs/triage.md): a batch added to
     # tests/triage/blind without retraining fails here
@@ -61,7 +61,7 @@ def test_the_shipped_model_is_what_its_training_data_gives_and_scores_as_scikit_
     clf = LogisticRegression(C=doc["C"], max_iter=5000, class_weight="balanced").fit(
         x, np.array([c["urgency"] == "emergency" for c in cases])
     )
-    assert set(vec.vocabulary_) == set(doc["features"])
+    assert set(vec.vocabulary_) == set(stored["grams"])
     model = getattr(load_net(), "chinese" if lang == "zh" else "english")
     probe = [c["text"] for c in cases[::37]] + ["腰疼", "lower back pain, can't feel the toilet paper", "膝盖疼两年"]
     expected = clf.predict_proba(vec.transform([prepare(without_negated_clauses(t)) for t in probe]))[:, 1]

@@ -41,9 +41,11 @@ from osteon.triage.safety_net import (
     MIN_DF,
     REPO_TESTS,
     prepare,
+    read_document,
     training_cases,
     vectorizer,
     without_negated_clauses,
+    write_document,
 )
 
 MODEL_PATH = Path(__file__).parent / "data" / "department_net.npz"
@@ -102,21 +104,6 @@ class DepartmentNet:
             coef=np.asarray(doc["coef"], dtype=np.float64),
             intercept=np.asarray(doc["meta"]["intercepts"], dtype=np.float64),
         )
-
-
-def read_document(path: Path) -> dict[str, Any]:
-    """The document ``write_document`` stored: ``meta`` (what it was trained on, settings), ``grams``, ``idf``,
-    ``coef`` (n-grams × departments)."""
-    with np.load(path, allow_pickle=False) as z:
-        return {"meta": json.loads(str(z["meta"])), "grams": str(z["grams"]).split("\n"), "idf": z["idf"],
-                "coef": z["coef"]}
-
-
-def write_document(doc: dict[str, Any], path: Path) -> None:
-    """Store a trained model (``train``) as a compressed numpy archive."""
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, meta=np.array(json.dumps(doc["meta"], ensure_ascii=False)),
-                            grams=np.array("\n".join(doc["grams"])), idf=doc["idf"], coef=doc["coef"])
 
 
 @lru_cache(maxsize=1)
