@@ -16,7 +16,7 @@ import sys
 
 from osteon.triage import engine
 from osteon.triage.department_net import DepartmentNet, train
-from osteon.triage.safety_net import REPO_TESTS, training_cases
+from osteon.triage.safety_net import REPO_TESTS, training_sets
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     ap.add_argument("held_out", help="comma-separated batch names, e.g. batch_cl,batch_cm")
     args = ap.parse_args()
     held = {f"blind/{name}.jsonl" for name in args.held_out.split(",")}
-    _, sources = training_cases()
+    sources = training_sets()
     if not held <= set(sources):
         sys.exit(f"unknown batches: {sorted(held - set(sources))}")
     kept = [s for s in sources if s not in held]

@@ -11,8 +11,9 @@ Rules of use (engine.decide):
 - it only chooses among the departments the rules gave something to, and the rules' own choice: a department the
   rules screened out (a cancer history the night-pain question answered no to) stays out, whatever the words look
   like, and "other" stays in when the rules found too little to call orthopaedic ("骨科在几楼");
-- never for an emergency, a red flag's department, a child (the age rule sends children to 小儿骨科), or a text
-  in which nothing clinical was found (gibberish stays ``other``);
+- never for an emergency, a red flag's department, a child (the age rule sends children to 小儿骨科), a text
+  in which nothing clinical was found (gibberish stays ``other``), or where the rules are sure
+  (``engine._rules_are_sure``: a clear margin, a diagnosis the patient named, a rule correcting a look-alike);
 - the blend is the rules' share of each department plus ``WEIGHT`` × the model's probability; the evidence says
   what the model thought, so a nurse sees why the clinic changed;
 - what the patient denied is not evidence: like the safety net, it reads the text without the clauses the

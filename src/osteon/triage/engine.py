@@ -96,10 +96,7 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
     evidence: list[dict[str, Any]] = []
     for f in findings:
         mult = 0.0 if f.negated else (UNCERTAIN_WEIGHT if f.uncertain else 1.0)
-        supports: dict[str, float] = defaultdict(float)
-        for t in f.tags:
-            for dept, w in kn.weights.get(t, {}).items():
-                supports[dept] += w * mult
+        supports = {dept: w * mult for dept, w in _supports(f, kn).items()}
         evidence.append(
             {
                 "text": f.text,
@@ -262,17 +259,23 @@ def _rules_are_sure(
         return True
     for f in findings:
         if f.kind == "condition" and not f.negated:
-            supports: dict[str, float] = defaultdict(float)
-            for t in f.tags:
-                for dept, w in kn.weights.get(t, {}).items():
-                    supports[dept] += w
+            supports = _supports(f, kn)
             if supports and max(supports, key=supports.__getitem__) == best:
                 return True
-    by_code = {rule.code: rule.weights for rule in kn.conditions}
     return any(
-        min(w.values()) < 0 and max(w, key=w.__getitem__) == best
-        for w in (by_code[c] for c in conditions)
+        min(rule.weights.values()) < 0 and max(rule.weights, key=rule.weights.__getitem__) == best
+        for rule in kn.conditions
+        if rule.code in conditions
     )
+
+
+def _supports(f: Finding, kn: Knowledge) -> dict[str, float]:
+    """The department weights of a finding's tags (knowledge.yaml), before negation or uncertainty."""
+    supports: dict[str, float] = defaultdict(float)
+    for t in f.tags:
+        for dept, w in kn.weights.get(t, {}).items():
+            supports[dept] += w
+    return supports
 
 
 def _confidence(

@@ -119,6 +119,7 @@ def prepare(text: str) -> str:
     return _WHITESPACE.sub(" ", normalize(text).lower())
 
 
+@lru_cache(maxsize=64)  # the safety net and the department model read the same text in one decide()
 def without_negated_clauses(text: str) -> str:
     """The patient's text minus every clause in which the rules read a finding as negated.
 
