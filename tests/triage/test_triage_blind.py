@@ -101,7 +101,9 @@ scored once on its final code, then used for round 61; batch_cd and batch_ce, wr
 scored once on its final code, then used for round 62; batch_cf and batch_cg, written while round 62 was made, were
 scored once on its final code, then used for round 63; batch_ch and batch_ci, written while round 63 was made, were
 scored once on its final code, then used for round 64; batch_cj and batch_ck (session 2026-12-07, fourth) were
-scored once on the code before it, batch_cl and batch_cm once on the retrained nets.
+scored once on the code before it, batch_cl and batch_cm once on the retrained nets. In session 2026-12-07 (seventh)
+batch_cr … batch_cu were scored once on the round-66 code, then used for round 67 and added to the training data;
+batch_cv … batch_cy, written while round 67 was made, were scored once on its final code (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -134,7 +136,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
-             "batch_cp", "batch_cq"]
+             "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -180,7 +182,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # the nets retrained with CP and CQ (session 2026-12-07, fifth) raise three non-emergencies they had learned, each
         # just over the threshold (0.50 against 0.496): N's numb fingers after chemotherapy, CI's 闽南 grandmother with
         # blood pressure 180 and a dizzy head, AJ's cut finger that will not bend
-        ("batch_n", (45, 45, 1), (43, 45, 0)),
+        ("batch_n", (45, 45, 0), (43, 45, 0)),
         ("batch_o", (45, 45, 0), (44, 45, 0)),  # round 15: "nothing" negates, an episode that is over is history
         ("batch_p", (45, 45, 0), (43, 45, 0)),
         ("batch_q", (45, 45, 0), (45, 45, 0)),
@@ -232,7 +234,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 1), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n)
+        ("batch_aj", (48, 48, 0), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -367,13 +369,13 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cf and batch_cg: written while round 62 was made, kept unread, scored once on its final code (CF 46/48,
         # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
         # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
-        ("batch_cf", (48, 48, 0), (40, 48, 0)),  # round 63
+        ("batch_cf", (48, 48, 0), (41, 48, 0)),  # round 63; round 67 (a child who will not bear weight)
         ("batch_cg", (48, 48, 0), (44, 48, 0)),  # round 63
         # batch_ch and batch_ci: written while round 63 was made, kept unread, scored once on its final code (CH 47/48,
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
         ("batch_ch", (48, 48, 0), (42, 48, 0)),  # round 64
-        ("batch_ci", (48, 48, 2), (41, 48, 1)),  # round 64; the CP/CQ retraining (batch_n)
+        ("batch_ci", (48, 48, 1), (41, 48, 1)),  # round 64; the CP/CQ retraining (batch_n); the CR–CU one
         # batch_cj and batch_ck: written in session 2026-12-07 (fourth), kept unread, scored once on the code before it
         # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
         # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
@@ -383,7 +385,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
         # DVT ("non-operated side") is found since, then both joined the nets' training data
-        ("batch_cl", (48, 48, 4), (39, 48, 3)),
+        ("batch_cl", (48, 48, 3), (39, 48, 3)),  # the CR–CU retraining (round 67)
         ("batch_cm", (48, 48, 1), (42, 48, 1)),
         # batch_cn and batch_co: written in session 2026-12-07 (fifth) while the department model was built, kept
         # unread, scored once on its code and on the code before the session (the same found and false: CN 47/48, 5
@@ -395,8 +397,19 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cp and batch_cq: written while round 65 was made, kept unread, scored once on its final code (CP 48/48,
         # 5 false; CQ 48/48, 7 false; the code before the session: 48/48, 6 and 48/48, 7 — docs/triage.md), then added
         # to the training data of both nets and the department model; their false emergencies are all the rules'
-        ("batch_cp", (48, 48, 5), (44, 48, 5)),
-        ("batch_cq", (48, 48, 6), (45, 48, 6)),
+        # Rounds 66 and 67 took their false emergencies from 11 to 1, all in the rules (someone else's story, a warning
+        # put in general words, reflux called chest pain, ice on a sprain, a sprain's bruise, a Cockney swear word, 闽南
+        # 烧烧 with the fever denied, a kidney infection's "hot")
+        ("batch_cp", (48, 48, 1), (44, 48, 1)),
+        ("batch_cq", (48, 48, 0), (45, 48, 0)),
+        # batch_cr … batch_cu: written in session 2026-12-07 (seventh) while round 66 was made, kept unread, scored once
+        # on the round-66 code and on the code before the session (51a2f75) — CR 48/48, 2 false (the same); CS 48/48,
+        # 1 (1); CT 47/48, 2 (47/48, 2: a Jamaican febrile toddler who will not bear weight, missed by both); CU 48/48,
+        # 1 (3) — then used for round 67 and added to the training data of both nets and the department model
+        ("batch_cr", (48, 48, 0), (44, 48, 0)),
+        ("batch_cs", (48, 48, 0), (44, 48, 0)),
+        ("batch_ct", (48, 48, 1), (46, 48, 1)),
+        ("batch_cu", (48, 48, 0), (40, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

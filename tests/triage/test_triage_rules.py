@@ -1617,3 +1617,127 @@ def test_round_65_twins() -> None:
     assert assess("眼红，眼睛痒，有眼屎").department == "other"
     # the bladder said fine in the same words stays fine
     assert "cauda_equina" not in assess("back pain after lifting, urine is coming normally, no numbness").red_flags
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 66 (blind CP, CQ, scored before it; their false emergencies and wrong clinics, told in other words here)
+    # someone else's story before the writer's own complaint (其他人的经历)
+    ("我隔壁老张上个月换了膝盖，出院后小腿肿得老粗，说是血栓。我自己就是膝盖上下楼疼，好几年了", {"joint"}, "routine"),
+    ("My neighbour had her knee replaced and her calf swelled up, it was a clot. As for me, my knees ache on the stairs.",
+     {"joint"}, "routine"),
+    # a warning in general words ("if you … it's an emergency"), the patient's own answer no
+    ("The leaflet says if you can't pee or go numb down there it's an emergency. I pee fine, back sore from digging.",
+     {"spine"}, "routine"),
+    ("Di nurse seh if yuh cyaan pee yuh fi go hospital. Mi back hurt from lifting, mi pee fine, nutten numb.", {"spine"}, "routine"),
+    # reflux called chest pain, the heart's two questions answered no
+    ("my dad gets chest pain after big meals, a burning coming up to his throat, no arm pain, no sweating, not breathless",
+     {"other"}, "routine"),
+    # ice on a sprain; a sprain's bruise, walked on and not numb
+    ("崴了脚，外边肿了点，还能走路，先敷点冰行不行", {"foot_ankle", "sports"}, "routine"),
+    ("twisted my ankle at football, it's swollen and purple but I can walk on it, not numb", {"foot_ankle", "sports", "trauma"},
+     None),
+    # a Cockney swear word is no wound
+    ("me knee bleedin' hurts when I kneel on it, been months", {"joint", "sports"}, "routine"),
+    # 闽南 烧烧 (warm) with the fever denied; a gout flare
+    ("跤目仔又红又肿，烧烧，顶回医生讲是痛风，这摆无发烧", {"rheumatology"}, None),
+    # stinging, frequent passing of water with a fever: the kidney's, urgent
+    ("me nan's side round the back by her kidney hurts, she's weeing loads and it stings, bit hot and shivery", {"other"},
+     "urgent"),
+    # shingles taken for a strained back
+    ("右边腰上起了一串水泡，火辣辣地疼，还以为是腰扭了", {"other"}, "urgent"),
+    # "does the plate cause cancer?" is no cancer had; a carer's Mrs is the adult patient
+    ("去年腿骨折上了钢板，骨头长好了，听说钢板放里面会致癌，想取出来", {"trauma"}, "routine"),
+    ("carer for Mrs Wong here, she has a soft lump on top of her wrist for a year, her son is worried", {"hand"}, "routine"),
+])
+def test_round_66_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # the twins: the same signs told as the patient's own stay emergencies
+    ("隔壁老张换了膝盖，出院后小腿肿得老粗，我们该去哪个科", "dvt"),  # no own complaint after it: the neighbour may be the patient
+    ("I can't pee since this morning and my back is killing me, numb down there", "cauda_equina"),
+    ("chest pain after meals, burning coming up, and I get short of breath and sweaty", "acute_coronary"),
+    ("崴了脚，整个脚冰凉发白，摸不到脉", "neurovascular"),
+    ("twisted my ankle, it's purple and numb and bent the wrong way", "neurovascular"),
+    ("fell off my bike, my shin is bent and bleeding, I can see something white", "open_fracture"),
+    ("膝盖红肿，烧烧，今天发烧三十九度，走不了路", "septic_joint"),
+    ("my hip is hot and swollen and I have a fever of 39", "septic_joint"),
+])
+def test_round_66_twins(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_66_a_fracture_blister_is_no_shingles() -> None:
+    r = assess("ankle fracture in a cast since Monday, now blisters and burning pain under the edge")
+    assert r.department != "other", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 67 (blind CR, CS, CT, CU, scored on the round-66 code; told in other words here)
+    # a break that is only a way of speaking; hearsay from television
+    ("搬了一天货，累得腰都快断了，睡一觉就好些", {"spine"}, "routine"),
+    ("电视上说腰疼加尿不出来就得赶紧做手术，我就是坐久了腰酸，尿得挺好", {"spine"}, "routine"),
+    # a fever brought down, the knee not warm
+    ("上个礼拜发烧，已经退烧了，膝盖疼了好多年，有时肿一点，不热", {"joint"}, "routine"),
+    # heartburn in 川渝 and Sri Lankan English
+    ("吃了火锅喝了冰啤酒，心口烧起烧起的，往上冒酸水，手杆不痛也不喘", {"other"}, "routine"),
+    (("burning behind the breastbone after dinner, sour water coming to my mouth, antacid helps, no pain to the arm, "
+      "no breathing difficulty"), {"other"}, "routine"),
+    # renal colic told in waves
+    ("since morning strong pain in the right side of my back, it comes in waves, I can't sit still, urine is a bit pink",
+     {"other"}, "urgent"),
+    # a sprain with a cancer history
+    ("I had bowel cancer 6 years ago, all clear. Twisted my ankle on a kerb yesterday, swollen on the outside, can walk",
+     {"foot_ankle", "trauma"}, None),
+    # restless legs, a wrist drop, Raynaud's, a pulled elbow, a mallet finger, a cut tendon
+    ("我娘夜里一躺下，两只脚就像有蚂蚁来的爬，一定要起来走几步才舒服", {"neurology"}, "routine"),
+    ("slept on the couch with my arm over the edge, now I can't lift my hand up at the wrist, face and speech normal",
+     {"neurology", "hand"}, "urgent"),
+    ("every winter my fingers go white, then blue, then red when I warm up", {"rheumatology"}, None),
+    ("was swinging my 3-year-old by the hands and now she won't use her right arm, it just hangs", {"pediatric"}, "urgent"),
+    ("caught my fingertip on the duvet, now the tip droops and I can't straighten the last joint", {"hand"}, "urgent"),
+    ("sliced my finger on a tin can, now the tip won't bend at all", {"hand"}, "urgent"),
+    # a diabetic's ulcer said in other words; a numb diabetic foot gone red, hot and swollen (Charcot)
+    ("I have sugar disease, a sore under my big toe from new shoes for 3 weeks, not closing, no fever", {"foot_ankle"}, "urgent"),
+    ("糖尿病十年，脚底是木的，这个月右脚背又红又肿又烫，不痛，没伤口，不发烧", {"foot_ankle", "rheumatology"}, "urgent"),
+    # thirst, passing water and weight loss: a blood sugar first
+    ("always thirsty, drinking pints of water, up four times a night to pee, lost weight without trying, bones are fine",
+     {"other"}, None),
+    # a gout flare in 闽南 words is urgent
+    ("阿爸昨暗食海产，今仔日骹头拇仔红肿疼甲袂行路，无发烧", {"rheumatology", "foot_ankle"}, "urgent"),
+])
+def test_round_67_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # round 67: a toddler with a fever who will not bear weight, told in Jamaican English (the first-scoring miss)
+    ("mi pickney, she three, have fever since last night an she nah put no weight pon her right leg", "septic_joint"),
+    # the twins: a real break, a TV story beside a real retention, a fever still there, chest pain with breathlessness
+    ("从梯子上摔下来，小腿断了，骨头都戳出来了", "open_fracture"),
+    ("电视上说过这个，我今天真的尿不出来，腰疼得厉害，屁股也麻", "cauda_equina"),
+    ("膝盖又红又肿，今天还在发烧三十九度", "septic_joint"),
+    ("心口烧得慌，喘不上气，出冷汗，左胳膊也痛", "acute_coronary"),
+    ("twisted my ankle, now the foot is cold, white and numb", "neurovascular"),
+])
+def test_round_67_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_67_twins_that_must_not_move() -> None:
+    # a wrist that will not lift after a fall is the fracture's, not a nerve palsy's
+    r = assess("摔了一跤手撑地，手腕肿得老高，抬不起来")
+    assert r.department in {"trauma", "hand", "emergency"} and "radial_palsy" not in r.conditions, r.evidence
+    # a wrist drop that has come back is routine
+    assert assess("压着手睡了一夜，早上手腕抬不起来，下午已经好多了").urgency == "routine"
+    # a cancer history with back pain stays suspicious (NICE NG234); a twisted back is still the spine's
+    assert "malignancy" in assess("I had breast cancer, now my back hurts at night").red_flags
+    # a fever told without having gone is still a fever (退烧药 is the medicine)
+    assert "septic_joint" in assess("吃了退烧药还在烧，膝盖红肿热痛").red_flags

@@ -184,6 +184,8 @@ _EN_AGE_WORD = "(" + "|".join(sorted(_EN_AGE_WORDS, key=len, reverse=True)) + ")
 _EN_AGE_SUBJECT = r"(?:(?:he|she)'s|(?:he|she|son|daughter|boy|girl|child|kid|nephew|niece|grandson|granddaughter|toddler) is|aged?|turned)"
 _AGE_EN_WORDS = [
     re.compile(rf"\b{_EN_AGE_WORD}[ -]years?[ -]old\b"),
+    # Jamaican and other Creole Englishes drop the copula: "mi pickney, she two, she did have fever" (round 67, CT)
+    re.compile(rf"\b(?:he|she|shi|him) {_EN_AGE_WORD}(?=\s*[,.;]| an\b| and\b| year)"),
     re.compile(rf"\b{_EN_AGE_SUBJECT}\s+(?:just |only |nearly |almost )?{_EN_AGE_WORD}( and a half)?\b"
                r"(?! (?:days?|weeks?|months?|hours?|minutes?|times?|kg|cm))"),
 ]
@@ -216,7 +218,7 @@ _EN_NUM = {**{w: n for w, n in _EN_AGE_WORDS.items() if n}, "twenty": 20, "thirt
            "a": 1, "an": 1, "few": 3, "a few": 3, "several": 4, "half an": 0.5, "half a": 0.5}
 _REL_DUR = [
     # 今儿/今儿个 (北方/东北), 今日 (粤), 今朝 (吴), 今仔日 (闽南); 昨儿 (北方), 琴日/寻日 (粤), 前儿 (北方)
-    (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|just now|overnight|tonight|"
+    (re.compile(r"刚才|刚刚|今天|今早|今晚|今儿|今个|今日|今朝|今仔日|早上起来|today|this morning|since morning|just now|overnight|tonight|"
                 r"this evening|this afternoon"), 0.5),
     (re.compile(r"昨天|昨晚|昨日|昨儿|昨夜|琴日|寻日|琴晚|yesterday|last night"), 1),
     (re.compile(r"前天|前儿"), 2),
@@ -298,6 +300,8 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "advice_instructs": alt(kn.cues["advice_instructs"]),
         "hearsay": alt(kn.cues["hearsay"]),
         "hypothetical_sentence": alt(kn.cues["hypothetical_sentence"]),
+        "other_person": alt(kn.cues["other_person"]),
+        "own_complaint": alt(kn.cues["own_complaint"]),
         "hearsay_then": alt(kn.cues["hearsay_then"]),
         "asked_about": alt(kn.cues["asked_about"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
@@ -560,6 +564,9 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _mark_dated_cancer(findings, clause)
     _mark_resolved_history(norm, findings, clause)
     _mark_hypothetical(norm, findings)
+    _mark_someone_elses_story(norm, findings)
+    _fever_brought_down(norm, findings)
+    _bare_heat_is_local(findings)
     findings.extend(_implied(findings, knowledge))
 
     kinds = {f.concept for f in findings if not f.negated}
@@ -985,6 +992,52 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
                     back = _SPEAKS_AGAIN.search(norm, late_if.end(), hi)
                     out.append((late_if.end(), back.start() if back else hi))
     return out
+
+
+# where the writer's own words cut into someone else's story ("my neighbour found me…", 邻居把我送来): it stops there
+_WRITER = re.compile(r"[我俺阮𠊎]|(?<![a-z'])(?:i|me|i'm|i've|mine|myself)(?![a-z])|\bbut\b|但是|可是|不过")
+
+
+def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
+    """A neighbour's, a colleague's or a story on TV, told before the writer's own complaint, is not the patient's
+    (round 66, CP and CQ: "隔壁阿婆换了膝盖，出院辰光小腿肚肿得来像馒头，讲是血栓。我自家脚倒是呒没肿", "俺邻居老王媳妇儿
+    前年腰疼…尿不出来，做的手术。俺这两天也腰疼").
+
+    From the other person (cues.yaml other_person) to the end of the sentence, or to where the writer speaks of
+    themselves, the findings are that person's — but only when a later sentence turns to the writer's own complaint
+    (own_complaint: 我自家, 俺也, "as for me"): without it the neighbour may be the patient the writer is asking for."""
+    cues = _cue_regexes()
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
+    for lo, hi in pairwise(bounds):
+        who = cues["other_person"].search(norm, lo, hi)
+        if who is None or not cues["own_complaint"].search(norm, hi):
+            continue
+        me = _WRITER.search(norm, who.end(), hi)
+        end = me.start() if me else hi
+        for f in findings:
+            if who.end() <= f.start < end and f.kind in ("symptom", "condition", "context", "mechanism") and not f.negated:
+                f.negated, f.source = True, "family"
+
+
+_BROUGHT_DOWN = ("退", "退咗", "退了", "退晒", "退左", "退哩", "退嘞")
+
+
+def _fever_brought_down(norm: str, findings: list[Finding]) -> None:
+    """退烧了, 已经退烧, 粤 依家退咗烧 (round 67, CS): a fever brought down is a fever that is over, like 烧退了 (gone_post);
+    the fever medicine (退烧药, 退烧贴) is a filler word and never reaches here."""
+    for f in findings:
+        if not f.negated and "sym.fever" in f.tags and any(norm.endswith(w, 0, f.start) for w in _BROUGHT_DOWN):
+            f.negated, f.source = True, "lexicon"
+
+
+def _bare_heat_is_local(findings: list[Finding]) -> None:
+    """A bare 烧 (闽南 烧烧: warm) is the joint's warmth, not a fever, when the fever itself is denied in words (round 66,
+    CP: "跤目仔肿起来，红吱吱，烧烧，痛甲袂行路…这摆无发烧，人嘛无畏寒"). The warmth finding at the same words stays."""
+    if not any(f.negated and f.source == "lexicon" and "sym.fever" in f.tags and f.text not in ("烧", "烧烧") for f in findings):
+        return
+    for f in findings:
+        if not f.negated and "sym.fever" in f.tags and f.text in ("烧", "烧烧"):
+            f.negated, f.source = True, "local_heat"
 
 
 def _mark_dated_cancer(findings: list[Finding], clause: list[int]) -> None:

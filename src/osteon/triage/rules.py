@@ -188,6 +188,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     fevers = [f for f in ctx.findings if "sym.fever" in f.tags]
     if fevers and any(not f.negated for f in fevers) and max(fevers, key=lambda f: f.start).negated:
         out.add("fever.over")
+        # … and the joint said not to be warm, nothing red (粤 "依家退咗烧 … 膝头哥痛咗好多年，有时肿少少，唔热嘅": round 67, CS):
+        # a flu's fever that has gone beside an old arthritic knee is no septic joint
+        if ((any(f.negated and "sym.warmth" in f.tags for f in ctx.findings) or "ctx.not_warm" in ctx.tags)
+                and not ctx.tags.keys() & {"sym.warmth", "sym.red"}):
+            out.add("fever.over_cool_joint")
     # every body part told is a finger, thumb or toe (a digit caught in a machine: round 53)
     sites = [f for f in ctx.pos if f.kind == "site"]
     if sites and all(f.concept in _DIGITS for f in sites):
@@ -245,6 +250,14 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         "ctx.distal_ok" in ctx.tags or any(f.negated and f.tags & nv_signs for f in ctx.findings)
     ) and not ctx.tags.keys() & nv_signs:
         out.add("limb.screened")
+    # purple after a twist, the numbness question answered no, nothing cold, pale or bent, and the patient walks on it
+    # ("ankle was twisted … outside of ankle is swollen and purple color, but I can walk to bathroom … No numb": round 66,
+    # CQ): the bruise of a sprain (the Ottawa rules' four steps), not a limb losing its blood supply
+    if ("mech.twist" in ctx.tags and "sym.cyanosis" in ctx.tags
+            and any(f.negated and "sym.numbness" in f.tags for f in ctx.findings)
+            and not ctx.tags.keys() & {"sym.numbness", "sym.cold", "sym.pale", "sym.pulseless",
+                                       "sym.deformity", "sym.cannot_walk", "mech.high_energy", "mech.heavy_crush"}):
+        out.add("bruise.sprain")
     # the BE-FAST questions answered: at least two of face, speech and strength said to be normal or denied, and no
     # stroke sign told ("手腳都有力, 講嘢清清楚楚, 塊面都冇歪"; round 42)
     stroke_signs = {"sym.facial_droop", "sym.slurred_speech", "sym.stroke_sign", "sym.weakness"}
@@ -290,13 +303,25 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if ((ctx.has("sym.burning@site.chest") or (young and ctx.has("sym.pain@site.chest"))) and "non.gi" in ctx.tags
             and not ctx.tags.keys() & cardiac and (denied_cardiac or arm_pain_denied or young)):
         out.add("chest.heartburn")
+    # … or "chest pain" told with acid or burning coming up (non.gi) and both breathlessness and sweating denied, no arm
+    # pain told (round 66, CQ: "chest pain … burning feeling come up to the throat, sour sour one, worse when he lie
+    # down after makan … no pain go to arm, no sweating, no breathless"): DOMAIN.md's acute coronary sign is chest pain
+    # WITH arm pain or breathlessness
+    arm_pain = any("sym.pain" in f.tags and f.site in ("site.arm", "site.shoulder", "site.upper_limb") for f in ctx.pos)
+    if ("non.gi" in ctx.tags and {"sym.breathless", "sym.sweating"} <= denied_cardiac
+            and not ctx.tags.keys() & {"sym.breathless", "sym.sweating"} and not arm_pain):
+        out.add("chest.heartburn")
     # a cancer told, but the pain away from the spine and said to be quiet at night (晚上睡觉不痛, "no night pain") or the
     # cancer a basal cell skin cancer, and no night pain, weight loss, growing lump or bone destruction told: the
     # malignancy question was answered (NICE NG12; round 59). Back pain with a cancer history stays suspicious (NG59).
     suspicious = {"sym.night_pain", "sym.weight_loss", "sym.mass_growing", "cond.bone_destruction", "site.spine"}
     night_denied = "ctx.night_ok" in ctx.tags or any(f.negated and "sym.night_pain" in f.tags for f in ctx.findings)
     # (a chemotherapy's numb, burning feet are the neuropathy's, not the cancer's bones: neuropathy.feet above)
-    if ("ctx.cancer" in ctx.tags and (night_denied or "ctx.bcc" in ctx.tags or "neuropathy.feet" in out)
+    # … or a twist or a stumble of a limb in the last days explains the pain (round 67, CR, CS, CT: "breast cancer 5 years
+    # ago, all clear. Yesterday I twisted my ankle stepping down from the bus", 乳腺癌十年…下楼梯踩空崴哒脚): a sprain
+    # with a cancer history is the sprain's, unless the pain is in the spine or at night, or the bone is said destroyed
+    sprained = "mech.twist" in ctx.tags and "injury.acute" in out and not ctx.tags.keys() & {"site.spine", "site.low_back"}
+    if ("ctx.cancer" in ctx.tags and (night_denied or "ctx.bcc" in ctx.tags or "neuropathy.feet" in out or sprained)
             and not ctx.tags.keys() & suspicious):
         out.add("malignancy.screened")
     # every bruise told is on the shins or knees, where a walking child bruises by accident (Sugar 1999; Pierce
