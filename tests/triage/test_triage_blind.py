@@ -103,7 +103,8 @@ scored once on its final code, then used for round 63; batch_ch and batch_ci, wr
 scored once on its final code, then used for round 64; batch_cj and batch_ck (session 2026-12-07, fourth) were
 scored once on the code before it, batch_cl and batch_cm once on the retrained nets. In session 2026-12-07 (seventh)
 batch_cr … batch_cu were scored once on the round-66 code, then used for round 67 and added to the training data;
-batch_cv … batch_cy, written while round 67 was made, were scored once on its final code (docs/triage.md).
+batch_cv … batch_cy, written while round 67 was made, were scored once on its final code, then used for round 68 and
+added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -136,7 +137,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_bt", "batch_bu", "batch_bv", "batch_bw", "batch_bx", "batch_by", "batch_bz", "batch_ca",
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
-             "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu"]
+             "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
+             "batch_cx", "batch_cy"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -340,7 +342,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 3 false; BU 47/48, 5 false; rules alone 47/48, 1 and 39/48, 3 — docs/triage.md), then used for round 55 — held
         # out from both nets
         ("batch_bt", (48, 48, 0), (47, 48, 0)),
-        ("batch_bu", (48, 48, 1), (40, 48, 1)),
+        ("batch_bu", (48, 48, 0), (40, 48, 0)),  # round 68 (a kidney infection's fever over)
         # batch_bv and batch_bw: written while round 55 was made, kept unread, scored once on its final code (BV 48/48,
         # 4 false; BW 48/48, 2 false; rules alone 44/48, 1 and 44/48, 2 — docs/triage.md), then used for round 56 — held
         # out from both nets
@@ -410,6 +412,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_cs", (48, 48, 0), (44, 48, 0)),
         ("batch_ct", (48, 48, 1), (46, 48, 1)),
         ("batch_cu", (48, 48, 0), (40, 48, 0)),
+        # batch_cv … batch_cy: written while round 67 was made, kept unread, scored once on its final code (with the nets
+        # retrained on CR–CU) and on the code before the session (51a2f75) — CV 48/48, 6 false (48/48, 6); CW 47/48, 3
+        # (47/48, 3: a kidney transplant's spinal infection, missed by both); CX 48/48, 2 (2); CY 48/48, 4 (47/48, 5) —
+        # then used for round 68 and added to the training data
+        ("batch_cv", (48, 48, 0), (41, 48, 0)),
+        ("batch_cw", (48, 48, 0), (41, 48, 0)),
+        ("batch_cx", (48, 48, 0), (40, 48, 0)),
+        ("batch_cy", (48, 48, 1), (43, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

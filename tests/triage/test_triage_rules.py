@@ -1741,3 +1741,66 @@ def test_round_67_twins_that_must_not_move() -> None:
     assert "malignancy" in assess("I had breast cancer, now my back hurts at night").red_flags
     # a fever told without having gone is still a fever (退烧药 is the medicine)
     assert "septic_joint" in assess("吃了退烧药还在烧，膝盖红肿热痛").red_flags
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 68 (blind CV, CW, CX, CY, scored on the round-67 code; told in other words here)
+    # a fever that is over, told in more words, beside a knee that is not red, hot or swollen, or swollen by an injury
+    ("我妈上礼拜感冒发烧，这几天体温一直正常了，就是膝盖上下楼疼，不红不肿", {"joint"}, "routine"),
+    ("孩子上周扁桃体发炎发烧，冒再烧了，昨天打球膝盖扭了一下，有点肿，能走", {"sports", "pediatric"}, None),
+    ("前几天感冒发了两天烧，已经好了，打球落地膝盖咔一下肿了，下楼打软腿", {"sports"}, "routine"),
+    # lupus's low fever and wandering joint pains are no septic joint
+    ("两个月了手指、手腕、膝盖轮流疼，脸上蝴蝶样红疹，偶尔低烧37.4", {"rheumatology"}, None),
+    # a healed crash years back; riding an e-bike for a living
+    ("I broke my arm in 2012 in a car accident, already healed, plate removed. It aches a little when it rains.",
+     {"trauma", "hand", "joint"}, "routine"),
+    ("我送快递的，每天骑电瓶车十几个钟头，腰痛到腿，屁股不麻，大小便正常", {"spine"}, "routine"),
+    # heartburn, a pulled chest muscle, a stubbed toe, a normal temperature, a pale leg out of its cast
+    ("chest burns after spicy hot pot, goes up to the throat with a sour taste, antacid helps, no problem to breathe",
+     {"other"}, "routine"),
+    ("pulled something in my chest at the gym, hurts when I press on it, breathing's fine, no arm pain, I'm 26",
+     {"sports", "trauma"}, None),
+    ("stubbed my little toe on the door, it's purple and fat but I can walk. do I need a cast?", {"foot_ankle", "trauma"}, None),
+    ("on methotrexate for rheumatoid, hurt my back lifting a bag of soil, no fever, temperature 36.6", {"spine", "rheumatology"},
+     None),
+    ("cast came off yesterday after six weeks, the leg is thin and white and the skin is flaky, calf soft, not swollen",
+     {"trauma", "foot_ankle"}, None),
+    # a transplant patient's fever with a tender spine is an emergency (the missed CW case, told in other words)
+    # — in test_round_68_emergencies
+    # wrist drop in English, a pulled elbow told over two sentences, renal colic in 东北 words
+    ("slept on my arm at a party, now my hand is falling down and I can't lift the wrist, face and speech normal",
+     {"neurology", "hand"}, "urgent"),
+    ("拉着孙子过马路，我往上一拽。他哭了，现在左胳膊耷拉着不肯抬，两岁", {"pediatric"}, "urgent"),
+    ("后腰一阵一阵地绞着疼，疼起来直冒汗，尿有点发红，没扭着", {"other"}, "urgent"),
+    # an osteoporotic back after a sneeze; a slide off a chair onto the bottom with osteoporosis
+    (("My grandmother is 84, she has osteoporosis. She sneezed this morning and now her middle back hurts a lot, she "
+      "can walk slowly with her stick."), {"spine"}, "urgent"),
+    ("奶奶八十五了，骨质疏松，早上打了个喷嚏腰就疼得厉害，还能扶着走", {"spine"}, "urgent"),
+])
+def test_round_68_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # the first-scoring miss (CW), in other words: a transplant's anti-rejection drugs, a fever, a tender spine
+    ("我老公换过肾，一直吃抗排斥药，这两天背上正中间痛，一按就痛，晚上发烧38.6", "spinal_infection"),
+    # the twins: a fever still there, a crash still high-energy, a promise of recovery is no recovery
+    ("孩子四岁，发烧39度，退烧药吃了退了又烧，今天不肯走路，大腿根碰不得，医生说打两天针就好了", "septic_joint"),
+    ("昨天骑电瓶车摔了，被汽车撞的，今天脖子疼，两只手发麻", "high_energy_trauma"),
+    ("高速上被追尾，车速八十，气囊弹出来了，现在脖子疼", "high_energy_trauma"),
+    ("cast on my leg since Monday, now the toes are white, cold and numb", "neurovascular"),
+    ("chest pain after dinner with a sour taste, and now I'm short of breath and sweaty", "acute_coronary"),
+])
+def test_round_68_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_68_a_temperature_word_before_a_normal_reading_is_no_fever() -> None:
+    ex = extract("No fever, temperature this morning 36.7")
+    assert not [f for f in ex.findings if "sym.fever" in f.tags and not f.negated]
+    # the word alone still is one, and a high reading too
+    assert [f for f in extract("she has a temperature").findings if "sym.fever" in f.tags and not f.negated]
+    assert [f for f in extract("temperature 38.9 this morning").findings if "sym.fever" in f.tags and not f.negated]

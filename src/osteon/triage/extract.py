@@ -1078,7 +1078,9 @@ def _mark_resolved_history(norm: str, findings: list[Finding], clause: list[int]
         end = end_m.start() if end_m else len(norm)
         sentence = norm[start:end]
         resolved = cues["history_resolved"].search(sentence)
-        past = cues["history_past"].search(sentence, 0, resolved.start()) if resolved else None
+        # (a year dates the story too: "I broke my wrist in 2009 motorbike accident, already healed" — round 68, CV)
+        past = (cues["history_past"].search(sentence, 0, resolved.start())
+                or _PAST_TIME.search(sentence, 0, resolved.start())) if resolved else None
         if resolved and past:
             story_from = start + past.start()
             # "Broke my wrist about 10 yrs ago", "a bad car crash in 2015": a time said after the story it dates
@@ -1172,6 +1174,9 @@ def _temperature(n: str) -> tuple[float, re.Match[str]] | None:
     return None
 
 
+_TEMPERATURE_WORDS = frozenset({"temperature", "temp", "a temperature", "体温", "量体温", "测体温", "体温是", "温度"})
+
+
 def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
     """Add findings computed from numbers: fall height, measured temperature, NRS >= 7."""
     c = knowledge.concepts
@@ -1227,6 +1232,13 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
                 source="number",
             )
         )
+        if temp < 37.3:
+            # the word that introduced a normal reading is no fever either ("temperature this morning 36.7", "体温36.5":
+            # round 68, CV) — the word alone ("she has a temperature") still is
+            for f in ex.findings:
+                if (f.source == "lexicon" and "sym.fever" in f.tags and not f.negated and f.end <= m.start()
+                        and m.start() - f.end <= 20 and f.text in _TEMPERATURE_WORDS):
+                    f.negated = True
     for m in _AFEBRILE.finditer(n):
         fv = c["sym.fever"]
         for f in ex.findings:  # the lexicon's 发烧 inside 冒发烧 is the same fever, denied

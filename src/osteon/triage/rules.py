@@ -186,8 +186,19 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         out.add("neuropathy.feet")
     # a fever told, then said to be over later in the text ("前几天发烧 … 今儿个不烧了"): the last word wins (round 55)
     fevers = [f for f in ctx.findings if "sym.fever" in f.tags]
-    if fevers and any(not f.negated for f in fevers) and max(fevers, key=lambda f: f.start).negated:
+    told = [f for f in fevers if not f.negated]
+    # … or a normal temperature said after the last fever told (体温一直正常, 冒再烧, "发了两天烧，已经好了": round 68, CV–CX)
+    settled = told and any("ctx.temp_normal" in f.tags and f.end > max(t.end for t in told) for f in ctx.findings)
+    if told and (max(fevers, key=lambda f: f.start).negated or settled):
         out.add("fever.over")
+        # … and nothing red, hot or swollen told at the joint (round 68: "感冒发烧…这一礼拜都没再烧。这两天波棱盖疼，
+        # 上下楼梯嘎吱嘎吱响，不红不肿不热"): the fever's aches and an old knee, not a septic joint
+        if not ctx.tags.keys() & {"sym.red", "sym.warmth", "sym.swelling", "sym.inflamed", "sym.red_swollen"}:
+            out.add("fever.over_quiet_joint")
+        # … or an injury told that swelled the joint ("上个礼拜发烧是扁桃体发炎…冒再烧。昨天踢足球把膝头扭了一下，有点肿")
+        if (ctx.tags.keys() & {"mech.injury", "mech.sport", "mech.twist", "mech.fall"}
+                and not ctx.tags.keys() & {"sym.red", "sym.warmth", "sym.pus"}):
+            out.add("fever.over_injury")
         # … and the joint said not to be warm, nothing red (粤 "依家退咗烧 … 膝头哥痛咗好多年，有时肿少少，唔热嘅": round 67, CS):
         # a flu's fever that has gone beside an old arthritic knee is no septic joint
         if ((any(f.negated and "sym.warmth" in f.tags for f in ctx.findings) or "ctx.not_warm" in ctx.tags)
@@ -250,6 +261,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         "ctx.distal_ok" in ctx.tags or any(f.negated and f.tags & nv_signs for f in ctx.findings)
     ) and not ctx.tags.keys() & nv_signs:
         out.add("limb.screened")
+    # a limb pale and thin the day its cast came off, nothing cold, blue, numb or pulseless told ("I take off the cast
+    # yesterday … the leg is very thin and white, the skin drop like snow": round 68, CY) — skin kept from the light
+    if ("ctx.cast_off" in ctx.tags and "sym.pale" in ctx.tags
+            and not ctx.tags.keys() & {"sym.cold", "sym.pulseless", "sym.cyanosis", "sym.numbness"}):
+        out.add("pale.cast_off")
     # purple after a twist, the numbness question answered no, nothing cold, pale or bent, and the patient walks on it
     # ("ankle was twisted … outside of ankle is swollen and purple color, but I can walk to bathroom … No numb": round 66,
     # CQ): the bruise of a sprain (the Ottawa rules' four steps), not a limb losing its blood supply
@@ -307,8 +323,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # pain told (round 66, CQ: "chest pain … burning feeling come up to the throat, sour sour one, worse when he lie
     # down after makan … no pain go to arm, no sweating, no breathless"): DOMAIN.md's acute coronary sign is chest pain
     # WITH arm pain or breathlessness
+    # (round 68, CV: "burning after I eat … goes up to the throat … sour taste … No pain in the arm, no problem to
+    # breathe": the breathlessness question answered no, in words or as a denied sign, is enough with the reflux told)
     arm_pain = any("sym.pain" in f.tags and f.site in ("site.arm", "site.shoulder", "site.upper_limb") for f in ctx.pos)
-    if ("non.gi" in ctx.tags and {"sym.breathless", "sym.sweating"} <= denied_cardiac
+    breathing_ok = "sym.breathless" in denied_cardiac or "ctx.breathing_normal" in ctx.tags
+    if ("non.gi" in ctx.tags and breathing_ok
             and not ctx.tags.keys() & {"sym.breathless", "sym.sweating"} and not arm_pain):
         out.add("chest.heartburn")
     # a cancer told, but the pain away from the spine and said to be quiet at night (晚上睡觉不痛, "no night pain") or the
