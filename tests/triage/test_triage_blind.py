@@ -104,7 +104,9 @@ scored once on its final code, then used for round 64; batch_cj and batch_ck (se
 scored once on the code before it, batch_cl and batch_cm once on the retrained nets. In session 2026-12-07 (seventh)
 batch_cr … batch_cu were scored once on the round-66 code, then used for round 67 and added to the training data;
 batch_cv … batch_cy, written while round 67 was made, were scored once on its final code, then used for round 68 and
-added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code (docs/triage.md).
+added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code, then used for
+round 69 and added to the training data; batch_dd … batch_dg, written while round 69 was made, were scored once on its
+final code and are not in this folder (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -138,7 +140,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
-             "batch_cx", "batch_cy"]
+             "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -367,7 +369,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 6 false; CE 48/48, 7 false; rules alone 44/48, 2 and 44/48, 5; the code before the session: the same found and
         # false — docs/triage.md), then used for round 62 — held out from both nets
         ("batch_cd", (48, 48, 0), (46, 48, 0)),  # round 62
-        ("batch_ce", (48, 48, 0), (44, 48, 0)),  # round 62
+        ("batch_ce", (48, 48, 0), (45, 48, 0)),  # round 62; round 69 (a threshing machine's crush)
         # batch_cf and batch_cg: written while round 62 was made, kept unread, scored once on its final code (CF 46/48,
         # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
         # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
@@ -382,7 +384,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
         # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
         ("batch_cj", (48, 48, 1), (41, 48, 1)),
-        ("batch_ck", (48, 48, 4), (44, 48, 4)),
+        ("batch_ck", (48, 48, 2), (44, 48, 2)),  # round 69 (wrapping a wound is no lump)
         # batch_cl and batch_cm: written after the nets were retrained on every earlier set, kept unread, scored once on
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
@@ -420,6 +422,13 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_cw", (48, 48, 0), (41, 48, 0)),
         ("batch_cx", (48, 48, 0), (40, 48, 0)),
         ("batch_cy", (48, 48, 1), (43, 48, 1)),
+        # batch_cz … batch_dc: written while round 68 was made, kept unread, scored once on its final code (with the nets
+        # retrained on CV–CY) and on the code before the session (51a2f75) — CZ 48/48, 1 false (2); DA 48/48, 3 (4);
+        # DB 48/48, 1 (3); DC 48/48, 6 (7) — then used for round 69 and added to the training data
+        ("batch_cz", (48, 48, 0), (41, 48, 0)),
+        ("batch_da", (48, 48, 0), (43, 48, 0)),
+        ("batch_db", (48, 48, 0), (43, 48, 0)),
+        ("batch_dc", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

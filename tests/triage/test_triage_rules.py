@@ -1804,3 +1804,51 @@ def test_round_68_a_temperature_word_before_a_normal_reading_is_no_fever() -> No
     # the word alone still is one, and a high reading too
     assert [f for f in extract("she has a temperature").findings if "sym.fever" in f.tags and not f.negated]
     assert [f for f in extract("temperature 38.9 this morning").findings if "sym.fever" in f.tags and not f.negated]
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 69 (blind CZ, DA, DB, DC, scored on the round-68 code; told in other words here)
+    # a neighbour's story, then "我也": the neighbour's retention is not the writer's
+    ("我们楼上阿姨腰疼，后来尿不出来，送去开刀了。我也腰酸了一个月，大小便都好，屁股不麻", {"spine"}, "routine"),
+    # a straight-leg raise angle in a clinician's note is no fever
+    ("腰痛伴左下肢放射痛2周，直腿抬高试验左侧40°阳性，二便正常，无发热", {"spine"}, "routine"),
+    # continence said in English; 川渝 heartburn with the breathing answered; a Scouse chest strain
+    ("I had back surgery years ago, back is fine. Now burning during urine and going again and again, I can hold urine fine",
+     {"other", "spine"}, None),
+    ("吃了火锅胸口后面火烧火燎的，往上反酸水，左手不痛，气也不紧", {"other"}, "routine"),
+    ("felt a ping in my chest on the bench press, sore when I press on it, no bother breathing, arm's fine, I'm 25",
+     {"sports", "trauma"}, None),
+    # an open fracture in a childhood story; a lump that looks like a bone; a dengue fever that has gone
+    ("我小时候摔断过胳膊，骨头都戳出来了，开过刀。现在五十岁了，那只手伸不太直，不痛", {"trauma", "hand", "joint"}, "routine"),
+    ("there's a soft lump on the back of my wrist, looks like a bone poking out, comes and goes", {"hand"}, "routine"),
+    ("I had dengue fever last month and it's gone now, my knees and wrists still ache a little, no swelling, not hot",
+     {"rheumatology", "other", "joint"}, None),
+    # 闽南 night pain in a teenager's knee lump; Appalachian weight loss; a West Country 'ip
+    ("阮查某囝十四岁，膝头仔下面肿一粒，暗时仔痛甲睏袂去", {"bone_tumor", "pediatric"}, "urgent"),
+    ("my grandad's thigh bone hurts worse of a night and he's dropped near fifteen pound without tryin", {"bone_tumor"}, "urgent"),
+    ("me 'ip's been grindin' for years, can't get me socks on, X-ray said bone on bone", {"joint"}, "routine"),
+])
+def test_round_69_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # the twins: the writer's own retention after a neighbour's story in the same sentence; a fever that came back;
+    # an open fracture today after a childhood one; a machine that caught a hand; a real bone through the skin
+    ("邻居也这样，我今天腰疼尿不出来，屁股发麻", "cauda_equina"),
+    ("fever went away but came back last night, my knee is hot and swollen and I can't walk", "septic_joint"),
+    ("小时候摔断过腿，现在又摔了，骨头戳出来了", "open_fracture"),
+    ("我爸在田里被打谷机绞到手，手指头骨头都露出来了，拿布包起来了", "open_fracture"),
+    ("fell off the ladder, there's a lump on my shin and the bone is poking out through the skin", "open_fracture"),
+])
+def test_round_69_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_69_carrying_a_farm_machine_is_no_crush() -> None:
+    # review: the machine's name alone (扛打谷机扭了) is no crush; an arm ache with sweating and breathlessness stays cardiac
+    r = assess("老头子帮人打禾，扛打谷机扭了一下，左边肩膀手杆子痛，胸口闷，喘不过气，出了一身汗")
+    assert "acute_coronary" in r.red_flags and "compartment" not in r.red_flags, r.evidence

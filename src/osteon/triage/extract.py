@@ -302,6 +302,7 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "hypothetical_sentence": alt(kn.cues["hypothetical_sentence"]),
         "other_person": alt(kn.cues["other_person"]),
         "own_complaint": alt(kn.cues["own_complaint"]),
+        "childhood": alt(kn.cues["childhood"]),
         "hearsay_then": alt(kn.cues["hearsay_then"]),
         "asked_about": alt(kn.cues["asked_about"]),
         "feared_unless": alt(kn.cues["feared_unless"]),
@@ -565,6 +566,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _mark_resolved_history(norm, findings, clause)
     _mark_hypothetical(norm, findings)
     _mark_someone_elses_story(norm, findings)
+    _mark_childhood_story(norm, findings)
     _fever_brought_down(norm, findings)
     _bare_heat_is_local(findings)
     findings.extend(_implied(findings, knowledge))
@@ -1019,6 +1021,29 @@ def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
                 f.negated, f.source = True, "family"
 
 
+# a time that brings the story back to today ("现在四十多岁", "now", "again")
+_NOW = re.compile(r"现在|而家|宜家|这会儿|如今|今年|又|\bnow\b|\bthese days\b|\bnowadays\b|\bagain\b|\btoday\b")
+
+
+def _mark_childhood_story(norm: str, findings: list[Finding]) -> None:
+    """An injury told as a childhood story ("我细伢子时候摔断过手，骨头都戳出来哩，当时在县里开了刀。现在四十多岁":
+    round 69, DC) is history: from the childhood cue (cues.yaml childhood) to the end of its sentence or to a word that
+    brings the story back to today (现在, 又, "now", "again"), and only when the text does come back to today after it."""
+    cues = _cue_regexes()
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
+    for lo, hi in pairwise(bounds):
+        kid = cues["childhood"].search(norm, lo, hi)
+        if kid is None:
+            continue
+        back = _NOW.search(norm, kid.end())
+        if back is None:
+            continue
+        end = min(back.start(), hi)
+        for f in findings:
+            if kid.end() <= f.start < end and f.kind in ("symptom", "condition", "mechanism") and not f.negated:
+                f.negated, f.source = True, "history"
+
+
 _BROUGHT_DOWN = ("退", "退咗", "退了", "退晒", "退左", "退哩", "退嘞")
 
 
@@ -1157,8 +1182,9 @@ def _sex(norm: str) -> str | None:
 
 
 # an angle, not a temperature: "SLR +ve 40°", "flexion 40°" (round 60)
+# (round 69, DC: a Chinese note's 直腿抬高试验右侧40°阳性 — the straight-leg-raise angle, not a fever)
 _ANGLE_BEFORE = re.compile(r"(?:slr|raise|angle|flexion|extension|abduction|adduction|rotation|bend\w*|bent|cobb|kyphosis|"
-                           r"lordosis|degrees of|角)[^,.;，。；]{0,12}$")
+                           r"lordosis|degrees of|角|抬高|试验|屈曲|伸直|外展|内收|旋转|屈膝|屈髋|活动度|前屈|后伸)[^,.;，。；]{0,12}$")
 
 
 def _temperature(n: str) -> tuple[float, re.Match[str]] | None:

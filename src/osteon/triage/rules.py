@@ -266,6 +266,12 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if ("ctx.cast_off" in ctx.tags and "sym.pale" in ctx.tags
             and not ctx.tags.keys() & {"sym.cold", "sym.pulseless", "sym.cyanosis", "sym.numbness"}):
         out.add("pale.cast_off")
+    # a lump told with no injury at all ("Got this lump on the back of me wrist, looks like a bone poking out, bit squishy":
+    # round 69, DB) — a bony or soft lump, not a bone through the skin
+    wounds = [f for f in ctx.pos if f.tags & {"sym.wound", "mech.cut"} and "sym.bone_exposed" not in f.tags]
+    mechanisms = [f for f in ctx.pos if f.kind == "mechanism" or "mech.injury" in f.tags]
+    if "sym.mass" in ctx.tags and not mechanisms and not wounds:
+        out.add("lump.no_injury")
     # purple after a twist, the numbness question answered no, nothing cold, pale or bent, and the patient walks on it
     # ("ankle was twisted … outside of ankle is swollen and purple color, but I can walk to bathroom … No numb": round 66,
     # CQ): the bruise of a sprain (the Ottawa rules' four steps), not a limb losing its blood supply
