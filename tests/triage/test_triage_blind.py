@@ -106,7 +106,7 @@ batch_cr … batch_cu were scored once on the round-66 code, then used for round
 batch_cv … batch_cy, written while round 67 was made, were scored once on its final code, then used for round 68 and
 added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code, then used for
 round 69 and added to the training data; batch_dd … batch_dg, written while round 69 was made, were scored once on its
-final code and are not in this folder (docs/triage.md).
+final code, then used for round 70 and added to the training data (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -140,7 +140,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cb", "batch_cc", "batch_cd", "batch_ce", "batch_cf", "batch_cg",
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
-             "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc"]
+             "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
+             "batch_df", "batch_dg"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -262,7 +263,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # false — docs/triage.md), then used in session 2026-12-06 (the English net, round-36 phrasings); the net
         # still raises a gout flare told without 痛风 and a neck stiff a month after a crash checked in the ER (round 39
         # reads 按到就痛 as tenderness: a chest-wall strain; round 40 the thighs aching after a first gym day)
-        ("batch_aq", (48, 48, 0), (40, 48, 0)),  # round 49: fewer false emergencies
+        ("batch_aq", (48, 48, 0), (41, 48, 0)),  # round 49: fewer false emergencies
         # batch_ar and batch_as: written in session 2026-12-06 by two new authors from DOMAIN.md alone, scored once on
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
@@ -334,7 +335,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 0 false; BQ 48/48, 1 false; rules alone 44/48, 0 and 47/48, 1 — docs/triage.md), then used for round 52 — held
         # out from both nets
         ("batch_bp", (48, 48, 0), (45, 48, 0)),
-        ("batch_bq", (48, 48, 0), (47, 48, 0)),
+        ("batch_bq", (48, 48, 0), (48, 48, 0)),
         # batch_br and batch_bs: written while round 53 was made, kept unread, scored once on its final code (BR 48/48,
         # 4 false; BS 48/48, 2 false; rules alone 45/48, 1 and 44/48, 1 — docs/triage.md), then used for round 54 — held
         # out from both nets
@@ -364,7 +365,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 2 false; CC 46/48, 5 false; rules alone 43/48, 0 and 41/48, 4; the code before the session: the same found and
         # false — docs/triage.md), then used for round 61 — held out from both nets
         ("batch_cb", (48, 48, 0), (44, 48, 0)),  # round 61
-        ("batch_cc", (48, 48, 0), (43, 48, 0)),  # round 61
+        ("batch_cc", (48, 48, 0), (44, 48, 0)),  # round 61
         # batch_cd and batch_ce: written while round 61 was made, kept unread, scored once on its final code (CD 46/48,
         # 6 false; CE 48/48, 7 false; rules alone 44/48, 2 and 44/48, 5; the code before the session: the same found and
         # false — docs/triage.md), then used for round 62 — held out from both nets
@@ -396,7 +397,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # false; CO 47/48, 8 false; rules alone 38/48, 4 and 41/48, 8 — docs/triage.md); their misses (a 吴 hip
         # replacement's swollen calf, an Indian-English cauda equina) were fixed in round 65, then both joined the
         # nets' training data
-        ("batch_cn", (48, 48, 4), (39, 48, 4)),
+        ("batch_cn", (48, 48, 3), (40, 48, 3)),
         ("batch_co", (48, 48, 8), (42, 48, 8)),
         # batch_cp and batch_cq: written while round 65 was made, kept unread, scored once on its final code (CP 48/48,
         # 5 false; CQ 48/48, 7 false; the code before the session: 48/48, 6 and 48/48, 7 — docs/triage.md), then added
@@ -418,7 +419,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # retrained on CR–CU) and on the code before the session (51a2f75) — CV 48/48, 6 false (48/48, 6); CW 47/48, 3
         # (47/48, 3: a kidney transplant's spinal infection, missed by both); CX 48/48, 2 (2); CY 48/48, 4 (47/48, 5) —
         # then used for round 68 and added to the training data
-        ("batch_cv", (48, 48, 0), (41, 48, 0)),
+        ("batch_cv", (48, 48, 0), (42, 48, 0)),
         ("batch_cw", (48, 48, 0), (41, 48, 0)),
         ("batch_cx", (48, 48, 0), (40, 48, 0)),
         ("batch_cy", (48, 48, 1), (43, 48, 1)),
@@ -429,6 +430,17 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_da", (48, 48, 0), (43, 48, 0)),
         ("batch_db", (48, 48, 0), (43, 48, 0)),
         ("batch_dc", (48, 48, 0), (44, 48, 0)),
+        # batch_dd … batch_dg: written while round 69 was made, kept unread, scored once on its final code (with the nets
+        # retrained on CZ–DC) and on the code before the session (51a2f75) — DD 46/48, 2 false (46/48, 4); DE 48/48, 3
+        # (48/48, 4); DF 45/48, 1 (45/48, 2); DG 47/48, 3 (47/48, 3): six missed emergencies, the same six missed by the
+        # code before the session — then used for round 70 and added to the training data. Round 70's rules (a fall down
+        # the stairs onto the neck with clumsy hands, a Nigerian-English cauda equina, a rodeo fall, angina told as a
+        # frozen shoulder, a clinician already sending to ED, a big joint still dislocated) also raise more of the older
+        # batches' emergencies with the net switched off (AQ, BQ, CC, CN, CV above)
+        ("batch_dd", (48, 48, 0), (43, 48, 0)),
+        ("batch_de", (48, 48, 0), (43, 48, 0)),
+        ("batch_df", (48, 48, 0), (44, 48, 0)),
+        ("batch_dg", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1852,3 +1852,55 @@ def test_round_69_carrying_a_farm_machine_is_no_crush() -> None:
     # review: the machine's name alone (扛打谷机扭了) is no crush; an arm ache with sweating and breathlessness stays cardiac
     r = assess("老头子帮人打禾，扛打谷机扭了一下，左边肩膀手杆子痛，胸口闷，喘不过气，出了一身汗")
     assert "acute_coronary" in r.red_flags and "compartment" not in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # round 70 (blind DD, DE, DF, DG, scored on the round-69 code: its six missed emergencies, told in other words here)
+    (("my gran fell down a flight of stairs on Sunday and hit her head and neck, since then her hands are clumsy and she "
+      "can't do up buttons"), "high_energy_trauma"),
+    (("my husband has waist pain two weeks after carrying cement, since yesterday he cannot feel when urine is coming and "
+      "he wet the bed"), "cauda_equina"),
+    ("got bucked off a horse and landed on my head, neck stiff and both hands tingling", "high_energy_trauma"),
+    ("肩膀痛，左胳膊也痛，一爬楼就喘不上气，歇一会儿又好了", "acute_coronary"),
+])
+def test_round_70_emergencies(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # a clinician already sending the patient to the emergency department; a big joint still out of place
+    "Physio note: cervical myelopathy, rapid decline over a week, new urinary urgency, sending to ED today.",
+    "Dislocated my shoulder surfing, there's a step where the ball should be and I can't move it at all",
+])
+def test_round_70_emergencies_without_a_red_flag(text: str) -> None:
+    assert assess(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 70's false emergencies and twins
+    ("我夜里手麻，大拇指食指中指麻，老婆怕我中风，但我脸冒歪，讲话清楚，力气也有", {"hand", "neurology"}, None),
+    ("腰杆痛得像遭车撞了一样，莫误会，没遭撞，是搬冰箱扭到的，脚不麻，尿正常", {"spine"}, None),
+    (("Pharmacist note: 70F on prednisolone, sudden mid-back pain after lifting. Denies fever, night sweats, weight loss, "
+      "leg weakness, numbness, bladder or bowel change."), {"spine"}, "urgent"),
+    ("老伴在冰溜子上滑倒了，手腕子肿老高，像叉子一样歪了，手指头不凉不麻，能动", {"trauma"}, "urgent"),
+    ("我妈上礼拜感冒发烧，吃药两天就退了，膝盖老毛病上下楼疼，不红不肿，这跟发烧有关系不", {"joint"}, "routine"),
+    ("隔壁阿伯腰痛到尿不出来被送急诊，我也腰酸好几天了，小便很正常，下面也不麻", {"spine"}, "routine"),
+    ("my chest hurts when I press on it and when I twist, since lifting a sofa yesterday. No short breath, no arm pain.",
+     {"other", "sports", "trauma"}, None),
+    # a dislocation that went back in is urgent, not an emergency
+    ("my shoulder popped out playing rugby and popped back in by itself, it's sore but I can move it", {"trauma", "sports"},
+     None),
+])
+def test_round_70_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+def test_round_70_a_fever_the_medicine_only_brought_down_is_no_fever_over() -> None:
+    r = assess("孩子五岁，昨晚发烧三十九度，食咗退烧药烧退咗滴，今朝唔肯行路，大髀痛")
+    assert r.urgency == "emergency" and "septic_joint" in r.red_flags, r.evidence
+    # … nor a crash the writer was in, told with a colleague's worse injury
+    r = assess("我和同事一起被车撞了，同事腿断了骨头露出来，我也腰疼")
+    assert r.urgency == "emergency" and "high_energy_trauma" in r.red_flags, r.evidence

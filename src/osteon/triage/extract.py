@@ -691,6 +691,7 @@ def _apply_negation(
                     break
                 last_end = f.end
             f.negated = True
+    _deny_a_list(norm, findings, neg_pre)
     kn_cues = load_knowledge().cues
     gap_chars = set(kn_cues.get("post_gap_chars", "倒也都还是"))
     post, site_post, gone_post = cues["neg_post"], cues["site_normal_post"], cues["gone_post"]
@@ -726,6 +727,31 @@ def _apply_negation(
                 g.negated = True
             else:
                 break
+
+
+# a clinician's denial heading a list ("Denies fever, night sweats, weight loss, leg weakness, numbness", 否认发热、盗汗)
+_LIST_DENIAL = frozenset({"denies", "deny", "denied", "denying", "negative for", "否认"})
+_LIST_GAP = re.compile(r"^[\s,，、/;；]*(?:(?:or|and|nor|any|or any|and no|no)\s+)?(?:[a-z'-]+\s+){0,2}?[\s,，、/]*$")
+
+
+def _deny_a_list(norm: str, findings: list[Finding], neg_pre: list[re.Match[str]]) -> None:
+    """Carry a clinician's "denies"/否认 through the list it heads, across the commas that end a clause (round 70, DE: a
+    pharmacist's "Denies fever, night sweats, weight loss, leg weakness, numbness, bladder/bowel change" had only its
+    first item denied). The list ends at a full stop or at anything longer than a couple of words between two items."""
+    for cue in neg_pre:
+        if cue.group(0) not in _LIST_DENIAL:
+            continue
+        stop = _SENTENCE_END.search(norm, cue.end())
+        end = stop.start() if stop else len(norm)
+        last = cue.end()
+        for f in findings:
+            if f.start < cue.end() or f.start >= end:
+                continue
+            if not _LIST_GAP.match(norm[last:f.start]):
+                break
+            if f.kind in _NEGATABLE:
+                f.negated = True
+            last = max(last, f.end)
 
 
 def _clause_goes_on(norm: str, clause: list[int], pos: int) -> bool:
@@ -996,6 +1022,7 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
     return out
 
 
+_POSSESSIVE_END = re.compile(r"(?:我们|我的|俺们|俺的|我|俺|阮|阿拉|\bmy|\bour)\s*$")
 # where the writer's own words cut into someone else's story ("my neighbour found me…", 邻居把我送来): it stops there
 _WRITER = re.compile(r"[我俺阮𠊎]|(?<![a-z'])(?:i|me|i'm|i've|mine|myself)(?![a-z])|\bbut\b|但是|可是|不过")
 
@@ -1012,10 +1039,19 @@ def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
     bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
     for lo, hi in pairwise(bounds):
         who = cues["other_person"].search(norm, lo, hi)
-        if who is None or not cues["own_complaint"].search(norm, hi):
+        if who is None:
             continue
         me = _WRITER.search(norm, who.end(), hi)
         end = me.start() if me else hi
+        # the writer's own complaint follows in a later sentence, or in this one after the story (round 70, DG:
+        # "隔壁阿伯腰痛到尿不出來被送急診，我也腰痠好幾天了") — then only when the writer is not in the story ("我和同事
+        # 一起被车撞了，同事腿断了，我也腰疼" is the writer's crash too; a 我 right before the other person, 我邻居, only
+        # says whose neighbour)
+        later = cues["own_complaint"].search(norm, hi)
+        same = (not _WRITER.search(_POSSESSIVE_END.sub("", norm[lo:who.start()]))
+                and cues["own_complaint"].search(norm, end, hi))
+        if not (later or same):
+            continue
         for f in findings:
             if who.end() <= f.start < end and f.kind in ("symptom", "condition", "context", "mechanism") and not f.negated:
                 f.negated, f.source = True, "family"
