@@ -106,7 +106,8 @@ batch_cr … batch_cu were scored once on the round-66 code, then used for round
 batch_cv … batch_cy, written while round 67 was made, were scored once on its final code, then used for round 68 and
 added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code, then used for
 round 69 and added to the training data; batch_dd … batch_dg, written while round 69 was made, were scored once on its
-final code, then used for round 70 and added to the training data (docs/triage.md).
+final code, then used for round 70 and added to the training data; batch_dh … batch_dk, written while round 70 was
+made, were scored once on its final code and added to the training data without a round (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -141,7 +142,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
-             "batch_df", "batch_dg"]
+             "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -390,7 +391,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
         # DVT ("non-operated side") is found since, then both joined the nets' training data
-        ("batch_cl", (48, 48, 3), (39, 48, 3)),  # the CR–CU retraining (round 67)
+        ("batch_cl", (48, 48, 4), (39, 48, 3)),  # the CR–CU retraining (round 67); the DH–DK one
         ("batch_cm", (48, 48, 1), (42, 48, 1)),
         # batch_cn and batch_co: written in session 2026-12-07 (fifth) while the department model was built, kept
         # unread, scored once on its code and on the code before the session (the same found and false: CN 47/48, 5
@@ -441,6 +442,15 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_de", (48, 48, 0), (43, 48, 0)),
         ("batch_df", (48, 48, 0), (44, 48, 0)),
         ("batch_dg", (48, 48, 0), (44, 48, 0)),
+        # batch_dh … batch_dk: written while round 70 was made, kept unread, scored once on its final code (with the nets
+        # retrained on DD–DG) and on the code before the session (51a2f75) — DH 48/48, 3 false (48/48, 6); DI 47/48, 3
+        # (47/48, 4: a myelopathy with falls and legs failing over three days, labelled an emergency by its author,
+        # urgent by the rules); DJ 48/48, 3 (3); DK 48/48, 3 (4) — then added to the training data, not used for a round
+        # (the session ended); their false emergencies are left for the next one
+        ("batch_dh", (48, 48, 3), (39, 48, 3)),
+        ("batch_di", (47, 48, 3), (39, 48, 3)),
+        ("batch_dj", (48, 48, 1), (44, 48, 1)),
+        ("batch_dk", (48, 48, 3), (44, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)
