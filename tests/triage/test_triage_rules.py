@@ -1904,3 +1904,12 @@ def test_round_70_a_fever_the_medicine_only_brought_down_is_no_fever_over() -> N
     # … nor a crash the writer was in, told with a colleague's worse injury
     r = assess("我和同事一起被车撞了，同事腿断了骨头露出来，我也腰疼")
     assert r.urgency == "emergency" and "high_energy_trauma" in r.red_flags, r.evidence
+
+
+def test_review_a_denial_list_stops_where_the_complaint_begins() -> None:
+    # review of round 70: "Denies fever, reports back pain" — the list ends at the word that turns to what is had
+    for text in ("Denies fever, reports back pain and numbness", "Denies fever but has severe back pain"):
+        told = {f.concept for f in extract(text).findings if not f.negated}
+        assert "sym.pain" in told, text
+    said = extract("Denies fever, night sweats, weight loss, leg weakness, numbness").findings
+    assert all(f.negated for f in said if f.kind == "symptom"), said

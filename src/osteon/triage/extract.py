@@ -731,7 +731,11 @@ def _apply_negation(
 
 # a clinician's denial heading a list ("Denies fever, night sweats, weight loss, leg weakness, numbness", 否认发热、盗汗)
 _LIST_DENIAL = frozenset({"denies", "deny", "denied", "denying", "negative for", "否认"})
-_LIST_GAP = re.compile(r"^[\s,，、/;；]*(?:(?:or|and|nor|any|or any|and no|no)\s+)?(?:[a-z'-]+\s+){0,2}?[\s,，、/]*$")
+# (a word that turns to what the patient does have ends the list: "Denies fever, reports back pain", "… but has …")
+_LIST_GAP = re.compile(r"^[\s,，、/;；]*(?:(?:or|and|nor|any|or any|and no|no)\s+)?"
+                       r"(?:(?!(?:has|have|had|having|reports?|reported|complains?|complaining|c/o|with|but|admits?|"
+                       r"states?|says|notes?|noted|however|although|positive|present|yes|now|today|new onset)\b)"
+                       r"[a-z'-]+\s+){0,2}?[\s,，、/]*$")
 
 
 def _deny_a_list(norm: str, findings: list[Finding], neg_pre: list[re.Match[str]]) -> None:
@@ -1033,8 +1037,9 @@ def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
     前年腰疼…尿不出来，做的手术。俺这两天也腰疼").
 
     From the other person (cues.yaml other_person) to the end of the sentence, or to where the writer speaks of
-    themselves, the findings are that person's — but only when a later sentence turns to the writer's own complaint
-    (own_complaint: 我自家, 俺也, "as for me"): without it the neighbour may be the patient the writer is asking for."""
+    themselves, the findings are that person's — but only when the writer then turns to their own complaint
+    (own_complaint: 我自家, 我也, "as for me", "mine started"): without it the neighbour may be the patient the writer
+    is asking for."""
     cues = _cue_regexes()
     bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
     for lo, hi in pairwise(bounds):
