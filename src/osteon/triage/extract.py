@@ -410,6 +410,11 @@ def _duration(text: str, taken: list[tuple[int, int]]) -> tuple[float | None, st
 _SENTENCE_END = re.compile(r"[。.!?！？\n]")
 
 
+def _sentences(norm: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the normalised text, its closing mark included."""
+    return list(pairwise([0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]))
+
+
 def _fresh_injury(text: str, findings: list[Finding], taken: list[tuple[int, int]]) -> tuple[float, str] | None:
     """A recent time (today … a few days ago) earlier in the sentence of an injury mechanism, for a text whose first
     duration is weeks or years old: "颈椎病好几年了 … 昨天让小轿车给刮倒了" is an injury from yesterday on top of an
@@ -987,8 +992,7 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
     """Where, sentence by sentence, the text names signs only as a hypothetical or in a warning."""
     cues = _cue_regexes()
     out: list[tuple[int, int]] = []
-    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
-    for lo, hi in pairwise(bounds):
+    for lo, hi in _sentences(norm):
         opened = cues["hypothetical_open"].search(norm, lo, hi)
         closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
         if opened and closed:
@@ -1041,8 +1045,7 @@ def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
     (own_complaint: 我自家, 我也, "as for me", "mine started"): without it the neighbour may be the patient the writer
     is asking for."""
     cues = _cue_regexes()
-    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
-    for lo, hi in pairwise(bounds):
+    for lo, hi in _sentences(norm):
         who = cues["other_person"].search(norm, lo, hi)
         if who is None:
             continue
@@ -1071,8 +1074,7 @@ def _mark_childhood_story(norm: str, findings: list[Finding]) -> None:
     round 69, DC) is history: from the childhood cue (cues.yaml childhood) to the end of its sentence or to a word that
     brings the story back to today (现在, 又, "now", "again"), and only when the text does come back to today after it."""
     cues = _cue_regexes()
-    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(norm)), len(norm)]
-    for lo, hi in pairwise(bounds):
+    for lo, hi in _sentences(norm):
         kid = cues["childhood"].search(norm, lo, hi)
         if kid is None:
             continue
