@@ -107,7 +107,9 @@ batch_cv … batch_cy, written while round 67 was made, were scored once on its 
 added to the training data; batch_cz … batch_dc, written while round 68 was made, on its final code, then used for
 round 69 and added to the training data; batch_dd … batch_dg, written while round 69 was made, were scored once on its
 final code, then used for round 70 and added to the training data; batch_dh … batch_dk, written while round 70 was
-made, were scored once on its final code and added to the training data without a round (docs/triage.md).
+made, were scored once on its final code and added to the training data without a round; in session 2026-12-07
+(eighth) batch_dl … batch_do were scored once on the code the session started from, then used for round 71 and added
+to the training data (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -142,7 +144,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ch", "batch_ci", "batch_cj", "batch_ck", "batch_cl", "batch_cm", "batch_cn", "batch_co",
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
-             "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk"]
+             "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
+             "batch_do"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -269,8 +272,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # the English net's code (AR 48/48, 4 false; AS 47/48, 3 false; rules alone 41/48, 3 and 43/48, 2 —
         # docs/triage.md), then used for round 37 — held out from both nets; round 39 keeps the net off AR's small
         # kitchen cut told in 粤 (手指郁得，唔麻), and AS's central cord injury is found by the rules too (额头)
-        ("batch_ar", (48, 48, 0), (42, 48, 0)),  # round 61
-        ("batch_as", (48, 48, 0), (46, 48, 0)),  # round 53
+        ("batch_ar", (48, 48, 0), (44, 48, 0)),  # round 61; round 71: two more by the rules alone
+        ("batch_as", (48, 48, 0), (47, 48, 0)),  # round 53; round 71: one more by the rules alone
         # batch_at and batch_au: written in session 2026-12-06 while round 37 was made, kept unread, scored once on its
         # final code (AT 47/48, 4 false; AU 48/48, 5 false; rules alone 46/48, 3 and 42/48, 3 — docs/triage.md), then
         # used for round 38 — held out from both nets. Still raised: a bench-press chest strain pressed on the pec
@@ -314,7 +317,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bh and batch_bi: written in session 2026-12-07 while round 44 was made, kept unread, scored once on its
         # final code (BH 47/48, 4 false; BI 47/48, 3 false; rules alone 41/48, 2 and 43/48, 1 — docs/triage.md), then
         # used for round 45 — held out from both nets
-        ("batch_bh", (48, 48, 0), (43, 48, 0)),
+        ("batch_bh", (48, 48, 0), (44, 48, 0)),  # round 71: one more by the rules alone
         ("batch_bi", (48, 48, 0), (44, 48, 0)),
         # batch_bj and batch_bk: written in session 2026-12-07 while round 45 was made, kept unread, scored once on its
         # final code (BJ 46/48, 5 false; BK 48/48, 5 false; rules alone 41/48, 3 and 39/48, 4 — docs/triage.md); BJ's two
@@ -439,7 +442,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # frozen shoulder, a clinician already sending to ED, a big joint still dislocated) also raise more of the older
         # batches' emergencies with the net switched off (AQ, BQ, CC, CN, CV above)
         ("batch_dd", (48, 48, 0), (43, 48, 0)),
-        ("batch_de", (48, 48, 0), (43, 48, 0)),
+        ("batch_de", (48, 48, 0), (44, 48, 0)),  # round 71: one more by the rules alone
         ("batch_df", (48, 48, 0), (44, 48, 0)),
         ("batch_dg", (48, 48, 0), (44, 48, 0)),
         # batch_dh … batch_dk: written while round 70 was made, kept unread, scored once on its final code (with the nets
@@ -447,10 +450,20 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # (47/48, 4: a myelopathy with falls and legs failing over three days, labelled an emergency by its author,
         # urgent by the rules); DJ 48/48, 3 (3); DK 48/48, 3 (4) — then added to the training data, not used for a round
         # (the session ended); their false emergencies are left for the next one
-        ("batch_dh", (48, 48, 3), (39, 48, 3)),
-        ("batch_di", (47, 48, 3), (39, 48, 3)),
-        ("batch_dj", (48, 48, 1), (44, 48, 1)),
-        ("batch_dk", (48, 48, 3), (44, 48, 3)),
+        # round 71 (session 2026-12-07, eighth) used DH–DK's and DL–DO's false emergencies and misses (a neighbour's or a
+        # television's story, a fever that is over, reflux, a dentist's numb face, a myelopathy that suddenly worsens)
+        ("batch_dh", (48, 48, 0), (39, 48, 0)),
+        ("batch_di", (48, 48, 1), (40, 48, 1)),
+        ("batch_dj", (48, 48, 0), (44, 48, 0)),
+        ("batch_dk", (48, 48, 1), (44, 48, 1)),
+        # batch_dl … batch_do (session 2026-12-07, eighth): written while the session began, kept unread, scored once on
+        # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
+        # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces, DO's Bell's
+        # palsy (a face droop alone stays the stroke rule's)
+        ("batch_dl", (48, 48, 1), (39, 48, 1)),
+        ("batch_dm", (48, 48, 0), (43, 48, 0)),
+        ("batch_dn", (48, 48, 0), (39, 48, 0)),
+        ("batch_do", (48, 48, 1), (40, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -1913,3 +1913,77 @@ def test_review_a_denial_list_stops_where_the_complaint_begins() -> None:
         assert "sym.pain" in told, text
     said = extract("Denies fever, night sweats, weight loss, leg weakness, numbness").findings
     assert all(f.negated for f in said if f.kind == "symptom"), said
+
+
+@pytest.mark.parametrize("text", [
+    # round 71 (blind DI, DL–DO, scored on the session's starting code: their misses, told in other words here)
+    "我脖子不好好多年了，手笨扣不上扣子，走路踩棉花。这两天老摔跤，今天两条腿抬不动了",
+    "Hubby's new knee replacement popped out when he knelt, leg's bent funny and he can't move it",
+    "跑完半马尿跟酱油一样，大腿酸痛得厉害",
+    "After three days of army-style boot camp my pee is dark brown like cola and my thighs are killing me",
+    "I'm 33 weeks pregnant, back pain coming every 4 minutes since this afternoon",
+    "老婆怀孕32周，今天头痛，看东西模糊，脚肿",
+])
+def test_round_71_emergencies(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+def test_round_71_a_cancer_history_with_legs_gone_heavy_is_a_cord_compression() -> None:
+    r = assess("Prostate cancer four years ago. Back ache for weeks and now my legs feel heavy and I keep stumbling")
+    assert r.urgency == "emergency" and "cord_compression" in {h.code for h in r.flag_details}, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 71's false emergencies and its twins: the same words in the writer's own story stay as they were
+    ("我们车队1个兄弟摔了腿，骨头都戳出来了。我自己就是手擦破点皮，结痂了", {"trauma", "other", "hand", "joint"}, None),
+    ("我闺蜜腰疼到尿失禁做了手术，我现在也腰疼，大小便正常，腿不麻", {"spine"}, "routine"),
+    ("隔壁床阿婆做完手术脚肿起来，话系血栓。我阿妈冇做手术，脚冇肿，膝头行多咗痛", {"joint"}, "routine"),
+    ("I saw a thing on the telly about a man whose leg clot killed him. I've got a sore calf after football, both legs the same",
+     {"sports", "foot_ankle"}, None),
+    ("外婆老年痴呆好多年，本来就包尿布，最近腰酸，没摔过也不发烧", {"spine"}, "routine"),
+    ("喂奶两个月，右边膀子和胳肢窝痛，右边胸有一块红红热热的，发烧38度", {"other"}, "urgent"),
+    ("the dentist numbed me an hour ago and my face feels droopy from the injection, but my real question is my jaw clicking",
+     {"other"}, "routine"),
+    ("in the car park a reversing car bumped me, speed not even 10 km/h, neck a bit stiff next day, no numbness", {"spine"},
+     "routine"),
+    ("前些天感冒发烧，早都退了。膝盖疼了一年了，上楼疼，不红不肿", {"joint"}, "routine"),
+    ("passed out on my arm after a party and my hand was dead for a few minutes, totally fine now", {"hand", "neurology"},
+     "routine"),
+    ("my baby is 8 months, how would I even know if something was broken if she fell? she's totally fine", {"pediatric", "other"},
+     "routine"),
+    ("我爸膝盖疼好几年了，刷短视频硬说自己是骨癌，晚上睡得好，没瘦", {"joint"}, "routine"),
+    ("I'm 20 weeks pregnant and my lower back aches after a long shift", {"spine", "other"}, "routine"),
+])
+def test_round_71_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins that must not move: the story is the writer's own, or the fever is back, or the breast is not said
+    ("我骑车摔了，骨头都戳出来了", "open_fracture"),
+    ("我腰疼，这两天尿失禁了，屁股周围麻", "cauda_equina"),
+    ("上礼拜发烧退了，今天又烧到39度，膝盖红肿发烫走不了路", "septic_joint"),
+    ("my face is drooping on one side and my arm went weak an hour ago", "stroke"),
+    ("肩膀痛，发烧38.5度，肩膀红肿发热动不了", "septic_joint"),
+])
+def test_round_71_twins_keep_their_red_flag(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_71_a_slow_myelopathy_stays_urgent() -> None:
+    # hands worse and worse over months, afraid of falling: urgent, not an emergency (the acute rule needs days)
+    r = assess("这大半年手越来越笨，扣子扣不上，走路踩棉花，老怕摔跤，没摔过")
+    assert r.urgency == "urgent" and "myelopathy" in r.red_flags, r.evidence
+
+
+def test_round_71_shingles_counts_from_the_rash() -> None:
+    r = assess("腰上一圈针扎样疼了四天，今天冒出来一串小水泡")
+    assert r.urgency == "urgent" and r.department == "other", r.evidence
+
+
+def test_round_71_months_said_with_the_hakka_classifier() -> None:
+    assert assess("𠊎个细人仔三只月，头总系歪向一边，颈上摸到一粒硬硬个").department == "pediatric"
+    assert assess("𠊎生细人仔三只月哩，咳嗽个时候会漏尿").department != "pediatric"

@@ -91,7 +91,7 @@ class Extraction:
 
 # ---------------------------------------------------------------- regexes (run on normalised text)
 _CHILD_WORDS = (r"(?:患儿|宝宝|孩子|婴儿|小孩|娃儿|娃|孙子|孙女|儿子|女儿|男孩|女孩|个仔|个女|细路仔|细路|小囡|囡囡|小朋友|幺儿|孙仔|孙囝|"
-                r"囝仔|囡仔|细伢子|细伢|伢子|伢崽|伢儿|崽崽|细蚊仔|妹仔|细妹|bb仔|bb|啤啤)")
+                r"囝仔|囡仔|细伢子|细伢|伢子|伢崽|伢儿|崽崽|细蚊仔|妹仔|细妹|bb仔|bb|啤啤|细人仔|细人子)")
 # the writer's own age, said as such: 我29岁 / 本人今年45岁 / i'm 29 years old / 31f (forum style)
 _AGE_SELF = re.compile(r"(?:(?<![他她它])我|本人)(?:今年|已经)?\s*(\d{1,3})\s*(?:周岁|岁)|\bi'?m (\d{1,3}) ?(?:years?|yrs?|y/?o)\b"
                        r"|(?:^|[\s,(])(\d{2}) ?[mf](?=$|[\s,.)])"
@@ -105,7 +105,8 @@ _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
     # not "生完娃两个月" (two months after giving birth: the mother writes)
-    re.compile(rf"(?<!生完)(?<!生了){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*个?(?:多)?月"),
+    # (round 71, DN: 客家 "𠊎个细人仔两只月" — 只 is the months' classifier there; 客家 "𠊎生细人仔三只月" is the mother)
+    re.compile(rf"(?<!生完)(?<!生了)(?<!生){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*[个只]?(?:多)?月"),
     # not 这三个月大胯疼 / 三个月大腿疼 / 两个月大便不好 (round 48: 大 begins the next word)
     re.compile(r"(\d{1,2})\s*个?月大(?![了胯腿拇脚臂髀便小])"),
     # clinicians' shorthand: "5/12 old" is five months (round 48, BL)

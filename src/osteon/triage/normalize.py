@@ -28,7 +28,7 @@ _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM_CHARS = "零〇一二两三四五六七八九十百千"
 # A run of numeral characters is converted when it contains 十/百 (almost always a number: 三十五, 七十) or is
 # followed by a unit word; a lone 一 in 一瘸一拐 / 一边 must stay text.
-_UNIT_WORDS = "个|岁|周岁|个月|个多月|月|天|日|周|星期|礼拜|年|楼|层|米|分|斤|公斤|度|小时|个小时|钟头|次|多|几|来|号|个礼拜|个星期|半"
+_UNIT_WORDS = "个|岁|周岁|个月|个多月|只月|月|天|日|周|星期|礼拜|年|楼|层|米|分|斤|公斤|度|小时|个小时|钟头|次|多|几|来|号|个礼拜|个星期|半"
 _NUM_RUN = re.compile(rf"[{_NUM_CHARS}]+(?=(?:{_UNIT_WORDS}))|[{_NUM_CHARS}]*[十百][{_NUM_CHARS}]*")
 
 
