@@ -109,7 +109,8 @@ round 69 and added to the training data; batch_dd … batch_dg, written while ro
 final code, then used for round 70 and added to the training data; batch_dh … batch_dk, written while round 70 was
 made, were scored once on its final code and added to the training data without a round; in session 2026-12-07
 (eighth) batch_dl … batch_do were scored once on the code the session started from, then used for round 71 and added
-to the training data (docs/triage.md).
+to the training data; batch_dp … batch_ds, written while round 71 was made, were scored once on its final code, then
+used for round 72 and added to the training data (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -145,7 +146,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
-             "batch_do"]
+             "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -402,7 +403,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # replacement's swollen calf, an Indian-English cauda equina) were fixed in round 65, then both joined the
         # nets' training data
         ("batch_cn", (48, 48, 3), (40, 48, 3)),
-        ("batch_co", (48, 48, 8), (42, 48, 8)),
+        # (round 72: CO's pyelonephritis, a burning bladder and a loin ache with fever, is no cauda equina)
+        ("batch_co", (48, 48, 7), (42, 48, 7)),
         # batch_cp and batch_cq: written while round 65 was made, kept unread, scored once on its final code (CP 48/48,
         # 5 false; CQ 48/48, 7 false; the code before the session: 48/48, 6 and 48/48, 7 — docs/triage.md), then added
         # to the training data of both nets and the department model; their false emergencies are all the rules'
@@ -453,17 +455,23 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 71 (session 2026-12-07, eighth) used DH–DK's and DL–DO's false emergencies and misses (a neighbour's or a
         # television's story, a fever that is over, reflux, a dentist's numb face, a myelopathy that suddenly worsens)
         ("batch_dh", (48, 48, 0), (39, 48, 0)),
-        ("batch_di", (48, 48, 1), (40, 48, 1)),
+        ("batch_di", (48, 48, 0), (40, 48, 0)),  # round 72: DI's 吴 Raynaud's
         ("batch_dj", (48, 48, 0), (44, 48, 0)),
         ("batch_dk", (48, 48, 1), (44, 48, 1)),
         # batch_dl … batch_do (session 2026-12-07, eighth): written while the session began, kept unread, scored once on
         # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
-        # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces, DO's Bell's
-        # palsy (a face droop alone stays the stroke rule's)
+        # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces
         ("batch_dl", (48, 48, 1), (39, 48, 1)),
         ("batch_dm", (48, 48, 0), (43, 48, 0)),
-        ("batch_dn", (48, 48, 0), (39, 48, 0)),
-        ("batch_do", (48, 48, 1), (40, 48, 1)),
+        ("batch_dn", (48, 48, 0), (40, 48, 0)),
+        ("batch_do", (48, 48, 0), (40, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
+        # batch_dp … batch_ds: written while round 71 was made, kept unread, scored once on its final code (with the nets
+        # retrained on DL–DO) and on the code the session started from (bcde5b7) — DP 47/48, 3 false (47/48, 3); DQ 46/48,
+        # 2 (46/48, 2); DR 46/48, 1 (46/48, 1); DS 46/48, 4 (45/48, 4) — then used for round 72 and added to the training data
+        ("batch_dp", (48, 48, 0), (42, 48, 0)),
+        ("batch_dq", (48, 48, 0), (46, 48, 0)),
+        ("batch_dr", (48, 48, 0), (44, 48, 0)),
+        ("batch_ds", (48, 48, 0), (44, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

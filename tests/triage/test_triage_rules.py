@@ -1987,3 +1987,66 @@ def test_round_71_shingles_counts_from_the_rash() -> None:
 def test_round_71_months_said_with_the_hakka_classifier() -> None:
     assert assess("𠊎个细人仔三只月，头总系歪向一边，颈上摸到一粒硬硬个").department == "pediatric"
     assert assess("𠊎生细人仔三只月哩，咳嗽个时候会漏尿").department != "pediatric"
+
+
+@pytest.mark.parametrize("text", [
+    # round 72 (blind DP–DS, scored on the round-71 code: their misses, told in other words here)
+    "Mum's had clumsy fingers for a year and walks like on a sponge; this morning she tripped on the step, bumped her chin, "
+    "and now she can barely lift either arm",
+    "I've had trouble with buttons since summer and my walking's like on a mattress. Over the last two days it's gone downhill "
+    "fast and I can barely stand",
+    "阮阿爸进前肺癌开刀过，这阵仔腰骨痛，今仔日两肢跤软去，行袂振动",
+    "New hip put in a month ago, bent down and felt a clunk, now the leg's shorter and I can't shift it, pain ten out of ten",
+    "孙崽发烧，脚不肯落地，一碰就哭",
+    "手指给机器压烂了，见骨头",
+])
+def test_round_72_emergencies(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 72's false emergencies and department slips, with twins
+    ("my big toe bone is sticking out the side of my foot, shoes don't fit, it aint broke just sore", {"foot_ankle"}, None),
+    ("冬天手一碰冷水手指头就发白，然后发紫，暖和了又变红，没受过伤", {"rheumatology", "hand"}, "routine"),
+    ("Knee replaced last year, doing fine. Had the flu with a fever last week, that's all gone now, knee no different",
+     {"joint"}, "routine"),
+    ("妈妈换了髋关节三个月，上礼拜感冒发烧，现在已经退烧两天了，伤口好好的", {"joint"}, "routine"),
+    ("这几天腰眼胀疼，尿频，尿完还想尿，尿的时候烧得慌，不发烧", {"other"}, None),
+    (("Woke with the left side of my face dropped, can't close my eye properly or wrinkle my forehead on that side. Arms and "
+      "legs fine, talking fine."), {"neurology"}, "urgent"),
+    ("在船上拉网，右边胸坎一揤就疼，喘大气也疼，无闷无喘，手无代志", {"other", "trauma", "sports"}, None),
+    ("俺同事腰间盘突出做手术前尿不出来。俺现在也腰疼腿麻，解手正常，屁股不麻", {"spine"}, "routine"),
+    ("多年前得过甲状腺癌，早治好了，复查都正常。上周打球扭了脚脖子，外侧肿，能走", {"foot_ankle", "sports"}, None),
+    ("my back hurts on the right and round to the groin in waves, can't sit still, and my pee's a bit pink", {"other"},
+     "urgent"),
+    ("she is burning when she passes urine and going every hour, low belly ache, no fever", {"other"}, None),
+    ("搬了几日谷包，膊头举唔高，夜晚瞓落去压住就痛醒，冇跌亲冇发烧", {"sports", "joint"}, None),
+])
+def test_round_72_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins that must not move
+    ("my face dropped on one side an hour ago and I can't close my eye, and my arm feels weak", "stroke"),
+    ("knee replaced three weeks ago, fever 38.6 since last night, the knee is hot and swollen", "septic_joint"),
+    ("stubbed my toe and the toe bone is sticking out through the skin", "open_fracture"),
+    ("手指冰凉发白，是被门夹了以后，摸不到脉", "neurovascular"),
+    ("腰疼三天，今天尿不出来，屁股周围麻", "cauda_equina"),
+])
+def test_round_72_twins_keep_their_red_flag(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_72_a_replaced_joint_crooked_for_a_year_is_no_dislocation() -> None:
+    r = assess("knee replacement last year, knee a bit crooked, can't bend it fully, seeing the surgeon for a check")
+    assert r.urgency != "emergency", r.evidence
+
+
+def test_round_72_aint_is_no_general_negation() -> None:
+    # "ain't broke" is a filler; "I ain't been able to walk since the fall" keeps the fall
+    told = {f.concept for f in extract("I ain't been able to walk since the fall, hip killing me").findings if not f.negated}
+    assert "mech.fall" in told

@@ -96,7 +96,7 @@ def normalize(text: str, *, numerals: bool = True) -> str:
     # 廿 (20) and 卅 (30), common in 粤/吴 ages and durations (廿五岁, 廿几年): spelled out for the numeral parser
     s = s.replace("廿", "二十").replace("卅", "三十")
     # one spelling of the English negated modal, so lexicon forms need not list cannot / unable to / can't
-    s = re.sub(r"\b(can ?not|not able to|unable to|cannae|canna)\b", "can't", s)
+    s = re.sub(r"\b(can ?not|not able to|unable to|cannae|canna|cannit)\b", "can't", s)  # cannit: Geordie
     # typed without the apostrophe ("i cant feel", "dont know", "hes got"): one spelling for the lexicon
     s = re.sub(r"\b(can|couldn|don|doesn|didn|isn|wasn|won|haven|hasn|aren|weren|wouldn|shouldn)t\b", r"\1't", s)
     s = re.sub(r"\b(he|she)s\b", r"\1's", s)
