@@ -1991,10 +1991,10 @@ def test_round_71_months_said_with_the_hakka_classifier() -> None:
 
 @pytest.mark.parametrize("text", [
     # round 72 (blind DP–DS, scored on the round-71 code: their misses, told in other words here)
-    "Mum's had clumsy fingers for a year and walks like on a sponge; this morning she tripped on the step, bumped her chin, "
-    "and now she can barely lift either arm",
-    "I've had trouble with buttons since summer and my walking's like on a mattress. Over the last two days it's gone downhill "
-    "fast and I can barely stand",
+    ("Mum's had clumsy fingers for a year and walks like on a sponge; this morning she tripped on the step, bumped her chin, "
+     "and now she can barely lift either arm"),
+    ("I've had trouble with buttons since summer and my walking's like on a mattress. Over the last two days it's gone "
+     "downhill fast and I can barely stand"),
     "阮阿爸进前肺癌开刀过，这阵仔腰骨痛，今仔日两肢跤软去，行袂振动",
     "New hip put in a month ago, bent down and felt a clunk, now the leg's shorter and I can't shift it, pain ten out of ten",
     "孙崽发烧，脚不肯落地，一碰就哭",
