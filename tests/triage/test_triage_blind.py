@@ -110,7 +110,8 @@ final code, then used for round 70 and added to the training data; batch_dh … 
 made, were scored once on its final code and added to the training data without a round; in session 2026-12-07
 (eighth) batch_dl … batch_do were scored once on the code the session started from, then used for round 71 and added
 to the training data; batch_dp … batch_ds, written while round 71 was made, were scored once on its final code, then
-used for round 72 and added to the training data (docs/triage.md).
+used for round 72 and added to the training data; batch_dt … batch_dw, written while round 72 was made, on its final
+code, then used for round 73 and added to the training data (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -146,7 +147,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cp", "batch_cq", "batch_cr", "batch_cs", "batch_ct", "batch_cu", "batch_cv", "batch_cw",
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
-             "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds"]
+             "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
+             "batch_dw"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -344,7 +346,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_br and batch_bs: written while round 53 was made, kept unread, scored once on its final code (BR 48/48,
         # 4 false; BS 48/48, 2 false; rules alone 45/48, 1 and 44/48, 1 — docs/triage.md), then used for round 54 — held
         # out from both nets
-        ("batch_br", (48, 48, 0), (45, 48, 0)),
+        ("batch_br", (48, 48, 0), (46, 48, 0)),  # round 73: one more by the rules alone
         ("batch_bs", (48, 48, 0), (45, 48, 0)),  # round 62
         # batch_bt and batch_bu: written while round 54 was made, kept unread, scored once on its final code (BT 48/48,
         # 3 false; BU 47/48, 5 false; rules alone 47/48, 1 and 39/48, 3 — docs/triage.md), then used for round 55 — held
@@ -355,7 +357,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 4 false; BW 48/48, 2 false; rules alone 44/48, 1 and 44/48, 2 — docs/triage.md), then used for round 56 — held
         # out from both nets
         ("batch_bv", (48, 48, 0), (44, 48, 0)),  # the net raises a 5-year-old limping after a cold (urgent); round 60
-        ("batch_bw", (48, 48, 0), (44, 48, 0)),
+        ("batch_bw", (48, 48, 0), (45, 48, 0)),  # round 73: one more by the rules alone
         # batch_bx and batch_by: written while round 56 was made, kept unread, scored once on its final code (BX 48/48,
         # 2 false; BY 48/48, 4 false; rules alone 47/48, 2 and 45/48, 1 — docs/triage.md), then used for round 57 (their
         # false emergencies) — held out from both nets
@@ -389,8 +391,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cj and batch_ck: written in session 2026-12-07 (fourth), kept unread, scored once on the code before it
         # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
         # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
-        ("batch_cj", (48, 48, 1), (41, 48, 1)),
-        ("batch_ck", (48, 48, 2), (44, 48, 2)),  # round 69 (wrapping a wound is no lump)
+        ("batch_cj", (48, 48, 1), (42, 48, 1)),  # round 73: one more by the rules alone
+        ("batch_ck", (48, 48, 2), (45, 48, 2)),  # round 69 (wrapping a wound is no lump); round 73: one more by the rules alone
         # batch_cl and batch_cm: written after the nets were retrained on every earlier set, kept unread, scored once on
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
@@ -402,7 +404,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # false; CO 47/48, 8 false; rules alone 38/48, 4 and 41/48, 8 — docs/triage.md); their misses (a 吴 hip
         # replacement's swollen calf, an Indian-English cauda equina) were fixed in round 65, then both joined the
         # nets' training data
-        ("batch_cn", (48, 48, 3), (40, 48, 3)),
+        ("batch_cn", (48, 48, 3), (41, 48, 3)),  # round 73: one more by the rules alone
         # (round 72: CO's pyelonephritis, a burning bladder and a loin ache with fever, is no cauda equina)
         ("batch_co", (48, 48, 7), (42, 48, 7)),
         # batch_cp and batch_cq: written while round 65 was made, kept unread, scored once on its final code (CP 48/48,
@@ -435,7 +437,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_cz", (48, 48, 0), (41, 48, 0)),
         ("batch_da", (48, 48, 0), (43, 48, 0)),
         ("batch_db", (48, 48, 0), (43, 48, 0)),
-        ("batch_dc", (48, 48, 0), (44, 48, 0)),
+        ("batch_dc", (48, 48, 0), (45, 48, 0)),  # round 73: one more by the rules alone
         # batch_dd … batch_dg: written while round 69 was made, kept unread, scored once on its final code (with the nets
         # retrained on CZ–DC) and on the code before the session (51a2f75) — DD 46/48, 2 false (46/48, 4); DE 48/48, 3
         # (48/48, 4); DF 45/48, 1 (45/48, 2); DG 47/48, 3 (47/48, 3): six missed emergencies, the same six missed by the
@@ -472,6 +474,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_dq", (48, 48, 0), (46, 48, 0)),
         ("batch_dr", (48, 48, 0), (44, 48, 0)),
         ("batch_ds", (48, 48, 0), (44, 48, 0)),
+        # batch_dt … batch_dw: written while round 72 was made, kept unread, scored once on its final code (with the nets
+        # retrained on DP–DS) and on the code the session started from (bcde5b7) — DT 46/48, 1 false (46/48, 1); DU 46/48,
+        # 4 (44/48, 4); DV 45/48, 2 (45/48, 2); DW 47/48, 1 (47/48, 1) — then used for round 73 and added to the training
+        # data. DU's two left are children's visibly bent forearm and elbow after a fall, which its author calls
+        # emergencies; the other labelled sets call a deformity without a cold, numb or open limb urgent (a rule raising
+        # it made 45 labelled answers worse and none better), so the rules leave them urgent
+        ("batch_dt", (48, 48, 0), (40, 48, 0)),
+        ("batch_du", (46, 48, 0), (40, 48, 0)),
+        ("batch_dv", (48, 48, 0), (40, 48, 0)),
+        ("batch_dw", (48, 48, 0), (45, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

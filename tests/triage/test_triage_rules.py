@@ -2050,3 +2050,48 @@ def test_round_72_aint_is_no_general_negation() -> None:
     # "ain't broke" is a filler; "I ain't been able to walk since the fall" keeps the fall
     told = {f.concept for f in extract("I ain't been able to walk since the fall, hip killing me").findings if not f.negated}
     assert "mech.fall" in told
+
+
+@pytest.mark.parametrize("text", [
+    # round 73 (blind DT–DW, scored on the round-72 code: their misses, told in other words here)
+    "Got a stookie on my wrist yesterday, tonight my fingers are freezin and gone blue and I cannae feel my thumb",
+    "My father 65 say his left arm pain since this morning, now chest also tight tight, breathing also cannot",
+    "阿婆八十几岁，几年前换咗膝关节，今日跌亲，膝头肿晒，郁都郁唔到，条脚好似短咗",
+    "nan fell in the kitchen cant get up leg twisted",
+    "Grandpa is on warfarin, he slipped and hit his head on the sink, now he threw up twice",
+    "saw slipped, workmate finger bone outside, blood everywhere",
+])
+def test_round_73_emergencies(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 73's false emergencies and department slips, with twins
+    ("我老细话佢个朋友腰痛到大小便失禁要开刀。我条腰坐耐咗有啲痛，屙尿冇问题，屁股唔痹", {"spine"}, "routine"),
+    ("7M, forearm cast day 2 for buckle fracture. Fingers pink, warm, passive finger extension painless. Itchy.",
+     {"trauma", "pediatric"}, None),
+    ("bruised my shin playing footy, it's purple but I can walk n run fine", {"trauma", "sports"}, None),
+    ("外婆小便漏漏滴滴好多年了，一直老样子，腰酸，屁股不麻脚不麻", {"spine", "other"}, "routine"),
+    ("pain under my right shoulder blade that comes after fatty food, an hour then it goes, the shoulder moves fine",
+     {"other"}, "routine"),
+    ("最近右边肩膀后头疼，一吃油腻的就疼得厉害，还恶心。肩膀活动没问题", {"other"}, None),
+    ("孩子四岁，上周感冒发烧，烧退了三天了，昨天开始走路有点瘸，还能跑", {"pediatric"}, "urgent"),
+    (("My mate's uncle went numb down below after a back injury and needed surgery. I've just got a stiff back from "
+      "digging, pee's fine, no numbness"), {"spine"}, "routine"),
+])
+def test_round_73_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins that must not move
+    ("cast put on this morning, now passive finger extension is agony and the forearm is tense", "compartment"),
+    ("换咗膝关节，发烧38度，咳嗽，膝头好痛", "septic_joint"),
+    ("knee replaced last month, fever 38.5 today, no cough", "septic_joint"),
+    ("bruised shin after the car hit me, foot is cold and purple and numb", "neurovascular"),
+])
+def test_round_73_twins_keep_their_red_flag(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence

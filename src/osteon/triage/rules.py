@@ -275,8 +275,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # purple after a twist, the numbness question answered no, nothing cold, pale or bent, and the patient walks on it
     # ("ankle was twisted … outside of ankle is swollen and purple color, but I can walk to bathroom … No numb": round 66,
     # CQ): the bruise of a sprain (the Ottawa rules' four steps), not a limb losing its blood supply
-    if ("mech.twist" in ctx.tags and "sym.cyanosis" in ctx.tags
-            and any(f.negated and "sym.numbness" in f.tags for f in ctx.findings)
+    # (round 73, DU: or a bruise told as such, and walking and running fine — "bruised my shin … its purple but i can walk
+    # n run fine")
+    if (ctx.tags.keys() & {"mech.twist", "sym.bruise"} and "sym.cyanosis" in ctx.tags
+            and (any(f.negated and "sym.numbness" in f.tags for f in ctx.findings) or "ctx.walks_normally" in ctx.tags)
             and not ctx.tags.keys() & {"sym.numbness", "sym.cold", "sym.pale", "sym.pulseless",
                                        "sym.deformity", "sym.cannot_walk", "mech.high_energy", "mech.heavy_crush"}):
         out.add("bruise.sprain")
