@@ -111,7 +111,8 @@ made, were scored once on its final code and added to the training data without 
 (eighth) batch_dl … batch_do were scored once on the code the session started from, then used for round 71 and added
 to the training data; batch_dp … batch_ds, written while round 71 was made, were scored once on its final code, then
 used for round 72 and added to the training data; batch_dt … batch_dw, written while round 72 was made, on its final
-code, then used for round 73 and added to the training data (docs/triage.md).
+code, then used for round 73 and added to the training data; batch_dx … batch_ea, written while round 73 was made, on
+its final code, then used for round 74 and added to the training data (docs/triage.md).
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -148,7 +149,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
              "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
-             "batch_dw"]
+             "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -484,6 +485,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_du", (46, 48, 0), (40, 48, 0)),
         ("batch_dv", (48, 48, 0), (40, 48, 0)),
         ("batch_dw", (48, 48, 0), (45, 48, 0)),
+        # batch_dx … batch_ea: written while round 73 was made, kept unread, scored once on its final code (with the nets
+        # retrained on DT–DW) and on the code the session started from (bcde5b7) — DX 47/48, 1 false (47/48, 1); DY 47/48,
+        # 2 (46/48, 3); DZ 46/48, 2 (46/48, 2); EA 48/48, 5 (48/48, 5) — then used for round 74 and added to the training
+        # data. EA's one left is raised by the net alone (a teacher asking about a pupil's cast)
+        ("batch_dx", (48, 48, 0), (41, 48, 0)),
+        ("batch_dy", (48, 48, 0), (46, 48, 0)),
+        ("batch_dz", (48, 48, 0), (44, 48, 0)),
+        ("batch_ea", (48, 48, 1), (46, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2095,3 +2095,47 @@ def test_round_73_department_and_urgency(text: str, departments: set[str], urgen
 def test_round_73_twins_keep_their_red_flag(text: str, flag: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # round 74 (blind DX–EA, scored on the round-73 code: their misses, told in other words here)
+    "我妈手指不灵活好几个月，走路踩棉花，这两天突然变很严重，要两个人扶才站得起来",
+    "阿爷写字愈嚟愈丑，行路好似踩住棉花，呢个礼拜每日都差啲，今日连企都企唔稳",
+    "老爸乳腺癌骨转移，大腿痛了一个月，今天翻身听到咔嚓一响，脚短了一截往外撇",
+])
+def test_round_74_emergencies(text: str) -> None:
+    assert assess(text).urgency == "emergency", assess(text).evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # round 74's false emergencies, with twins below
+    ("Our lad had a fever on Saturday but it broke on Sunday, he's back at rugby practice, knee a little sore",
+     {"pediatric", "sports", "joint"}, "routine"),
+    ("My wee girl had a fever at the weekend, it's away now, she's back at school running about", {"pediatric", "sports", "other"},
+     "routine"),
+    ("我朋友上个月摔成开放性骨折。我今天自己打球崴了一下，脚踝有点肿，能走", {"foot_ankle", "sports", "trauma"}, None),
+    ("我隔壁老表尿都屙不出开了刀。我咯几天也有滴腰痛，屙尿好好的，屁股冇麻", {"spine"}, "routine"),
+    ("要是骨头断了戳出来是不是得赶紧上医院？孩子今天摔了一跤蹭破点皮，贴了创可贴又去玩了", {"pediatric", "trauma"}, None),
+    ("我才二十五岁，心口痛好几个月了，一吃完饭就烧起来，还反酸水", {"other"}, "routine"),
+    ("背到肋骨痛了三天，像针刺又像烧，今天皮肤冒出一排小水泡", {"other"}, "urgent"),
+])
+def test_round_74_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # twins: the fever back, the writer's own open fracture, a fever with a hot joint
+    ("我今天自己打球摔了，骨头戳出来了", "open_fracture"),
+    ("孩子发烧39度，膝盖红肿发烫，不肯走路", "septic_joint"),
+])
+def test_round_74_twins_keep_their_red_flag(text: str, flag: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and flag in r.red_flags, r.evidence
+
+
+def test_round_74_a_fever_that_came_back_is_still_an_emergency() -> None:
+    # the safety net raises it; the rules read "it went away" and miss "it's back" (docs/triage.md, Known gaps)
+    r = assess("kid had a fever, it went away Sunday but it's back tonight at 39 and his knee is hot and swollen, won't walk")
+    assert r.urgency == "emergency", r.evidence
