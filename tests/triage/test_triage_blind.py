@@ -488,11 +488,11 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_dx … batch_ea: written while round 73 was made, kept unread, scored once on its final code (with the nets
         # retrained on DT–DW) and on the code the session started from (bcde5b7) — DX 47/48, 1 false (47/48, 1); DY 47/48,
         # 2 (46/48, 3); DZ 46/48, 2 (46/48, 2); EA 48/48, 5 (48/48, 5) — then used for round 74 and added to the training
-        # data. EA's one left is raised by the net alone (a teacher asking about a pupil's cast)
+        # data
         ("batch_dx", (48, 48, 0), (41, 48, 0)),
         ("batch_dy", (48, 48, 0), (46, 48, 0)),
         ("batch_dz", (48, 48, 0), (44, 48, 0)),
-        ("batch_ea", (48, 48, 1), (46, 48, 0)),
+        ("batch_ea", (48, 48, 0), (46, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2139,3 +2139,14 @@ def test_round_74_a_fever_that_came_back_is_still_an_emergency() -> None:
     # the safety net raises it; the rules read "it went away" and miss "it's back" (docs/triage.md, Known gaps)
     r = assess("kid had a fever, it went away Sunday but it's back tonight at 39 and his knee is hot and swollen, won't walk")
     assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # review of rounds 66–74: the writer in the scene before the other place or person is named — the writer's own story
+    "我在楼下摔了一跤，骨头戳出来了。我也不知道咋办",
+    "俺在屯子里干活摔了，骨头都露出来了。俺也不敢动",
+    "I was next door and slipped, the bone is sticking out through the skin. I also feel sick",
+])
+def test_review_the_writer_in_the_scene_keeps_the_story(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "open_fracture" in r.red_flags, r.evidence

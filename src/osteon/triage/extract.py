@@ -1034,6 +1034,9 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
 _POSSESSIVE_END = re.compile(r"(?:我们|我的|俺们|俺的|我|俺|阮|阿拉|\bmy|\bour)\s*$")
 # where the writer's own words cut into someone else's story ("my neighbour found me…", 邻居把我送来): it stops there
 _WRITER = re.compile(r"[我俺阮𠊎]|(?<![a-z'])(?:i|me|i'm|i've|mine|myself)(?![a-z])|\bbut\b|但是|可是|不过")
+# the writer placed in the scene before the other person is named ("我在楼下摔了一跤", "I was next door and slipped"):
+# what follows is the writer's own story, whoever else is named (not "我老细话佢朋友…", my boss says his friend …)
+_WRITER_IN_SCENE = re.compile(r"[我俺阮𠊎](?:们)?(?:在|和|跟|同|与|一起|正在|刚才|刚刚)|\b(?:i was|i am|i'm|me and|we were|we was)\b")
 
 
 def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
@@ -1056,6 +1059,10 @@ def _mark_someone_elses_story(norm: str, findings: list[Finding]) -> None:
         # "隔壁阿伯腰痛到尿不出來被送急診，我也腰痠好幾天了") — then only when the writer is not in the story ("我和同事
         # 一起被车撞了，同事腿断了，我也腰疼" is the writer's crash too; a 我 right before the other person, 我邻居, only
         # says whose neighbour)
+        # (review of round 71: nor when the writer was there — "我在楼下摔了一跤，骨头戳出来了。我也不知道咋办" is the
+        # writer's own open fracture, whatever "我也" begins next)
+        if _WRITER_IN_SCENE.search(norm, lo, who.start()):
+            continue
         later = cues["own_complaint"].search(norm, hi)
         same = (not _WRITER.search(_POSSESSIVE_END.sub("", norm[lo:who.start()]))
                 and cues["own_complaint"].search(norm, end, hi))

@@ -348,8 +348,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # ago, all clear. Yesterday I twisted my ankle stepping down from the bus", 乳腺癌十年…下楼梯踩空崴哒脚): a sprain
     # with a cancer history is the sprain's, unless the pain is in the spine or at night, or the bone is said destroyed
     # (round 72, DQ: an ankle sprain named, last week's — "上周打羽毛球扭了脚脖子"; a new shoe's rubbing on the heel)
-    sprained = (("mech.twist" in ctx.tags and "injury.acute" in out) or ctx.tags.keys() & {"cond.ankle_sprain", "ctx.shoe_cause"}) \
-        and not ctx.tags.keys() & {"site.spine", "site.low_back", "cond.bone_tumor"}  # (not a tumour the X-ray found)
+    # (not a tumour an X-ray found: "the report mentions a non-ossifying fibroma")
+    sprained = bool(
+        (("mech.twist" in ctx.tags and "injury.acute" in out) or ctx.tags.keys() & {"cond.ankle_sprain", "ctx.shoe_cause"})
+        and not ctx.tags.keys() & {"site.spine", "site.low_back", "cond.bone_tumor"}
+    )
     if ("ctx.cancer" in ctx.tags and (night_denied or "ctx.bcc" in ctx.tags or "neuropathy.feet" in out or sprained)
             and not ctx.tags.keys() & suspicious):
         out.add("malignancy.screened")
