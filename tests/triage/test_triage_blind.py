@@ -112,7 +112,10 @@ made, were scored once on its final code and added to the training data without 
 to the training data; batch_dp … batch_ds, written while round 71 was made, were scored once on its final code, then
 used for round 72 and added to the training data; batch_dt … batch_dw, written while round 72 was made, on its final
 code, then used for round 73 and added to the training data; batch_dx … batch_ea, written while round 73 was made, on
-its final code, then used for round 74 and added to the training data (docs/triage.md).
+its final code, then used for round 74 and added to the training data (docs/triage.md); in session 2026-12-07 (ninth)
+batch_eb … batch_ee were scored once on the code the session started from (1043201), then used for round 75 and added to
+the training data; batch_ef … batch_ei, written while round 75 was made, were scored once on its final code (nets
+retrained on EB–EE), then used for round 76 and added to the training data.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -149,7 +152,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_cx", "batch_cy", "batch_cz", "batch_da", "batch_db", "batch_dc", "batch_dd", "batch_de",
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
              "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
-             "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea"]
+             "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea", "batch_eb", "batch_ec", "batch_ed", "batch_ee",
+             "batch_ef", "batch_eg", "batch_eh", "batch_ei"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -328,7 +332,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # misses (a referral's spinal infection, a ward note's pulseless hand) were then fixed (round 46), nothing else
         # was tuned on them — held out from both nets
         ("batch_bj", (48, 48, 1), (43, 48, 1)),  # round 53
-        ("batch_bk", (48, 48, 1), (40, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
+        ("batch_bk", (48, 48, 1), (41, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
         # batch_bl and batch_bm: written in session 2026-12-07 (second) while round 47 was made, kept unread, scored once
         # on its final code (BL 46/48, 4 false; BM 46/48, 4 false; rules alone 41/48, 3 and 45/48, 3 — docs/triage.md),
         # then used for round 48 — held out from both nets
@@ -398,7 +402,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # that code (5ec6e6e: CL 47/48, 6 false; CM 48/48, 1 false; rules alone 38/48, 3 and 42/48, 1) and on the code
         # before the session (e644262: CL 46/48, 7 false; CM 46/48, 3 false — docs/triage.md); CL's district nurse's
         # DVT ("non-operated side") is found since, then both joined the nets' training data
-        ("batch_cl", (48, 48, 4), (39, 48, 3)),  # the CR–CU retraining (round 67); the DH–DK one
+        ("batch_cl", (48, 48, 3), (39, 48, 2)),  # the CR–CU retraining (round 67); the DH–DK one
         ("batch_cm", (48, 48, 1), (42, 48, 1)),
         # batch_cn and batch_co: written in session 2026-12-07 (fifth) while the department model was built, kept
         # unread, scored once on its code and on the code before the session (the same found and false: CN 47/48, 5
@@ -422,8 +426,8 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 1 (3) — then used for round 67 and added to the training data of both nets and the department model
         ("batch_cr", (48, 48, 0), (44, 48, 0)),
         ("batch_cs", (48, 48, 0), (44, 48, 0)),
-        ("batch_ct", (48, 48, 1), (46, 48, 1)),
-        ("batch_cu", (48, 48, 0), (40, 48, 0)),
+        ("batch_ct", (48, 48, 0), (46, 48, 0)),
+        ("batch_cu", (48, 48, 0), (41, 48, 0)),
         # batch_cv … batch_cy: written while round 67 was made, kept unread, scored once on its final code (with the nets
         # retrained on CR–CU) and on the code before the session (51a2f75) — CV 48/48, 6 false (48/48, 6); CW 47/48, 3
         # (47/48, 3: a kidney transplant's spinal infection, missed by both); CX 48/48, 2 (2); CY 48/48, 4 (47/48, 5) —
@@ -459,12 +463,12 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # television's story, a fever that is over, reflux, a dentist's numb face, a myelopathy that suddenly worsens)
         ("batch_dh", (48, 48, 0), (39, 48, 0)),
         ("batch_di", (48, 48, 0), (40, 48, 0)),  # round 72: DI's 吴 Raynaud's
-        ("batch_dj", (48, 48, 0), (44, 48, 0)),
+        ("batch_dj", (48, 48, 0), (45, 48, 0)),
         ("batch_dk", (48, 48, 1), (44, 48, 1)),
         # batch_dl … batch_do (session 2026-12-07, eighth): written while the session began, kept unread, scored once on
         # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
         # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces
-        ("batch_dl", (48, 48, 1), (39, 48, 1)),
+        ("batch_dl", (48, 48, 0), (39, 48, 0)),
         ("batch_dm", (48, 48, 0), (43, 48, 0)),
         ("batch_dn", (48, 48, 0), (40, 48, 0)),
         ("batch_do", (48, 48, 0), (40, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
@@ -481,7 +485,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # data. DU's two left are children's visibly bent forearm and elbow after a fall, which its author calls
         # emergencies; the other labelled sets call a deformity without a cold, numb or open limb urgent (a rule raising
         # it made 45 labelled answers worse and none better), so the rules leave them urgent
-        ("batch_dt", (48, 48, 0), (40, 48, 0)),
+        ("batch_dt", (48, 48, 0), (41, 48, 0)),
         ("batch_du", (46, 48, 0), (40, 48, 0)),
         ("batch_dv", (48, 48, 0), (40, 48, 0)),
         ("batch_dw", (48, 48, 0), (45, 48, 0)),
@@ -491,8 +495,25 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # data
         ("batch_dx", (48, 48, 0), (41, 48, 0)),
         ("batch_dy", (48, 48, 0), (46, 48, 0)),
-        ("batch_dz", (48, 48, 0), (44, 48, 0)),
-        ("batch_ea", (48, 48, 0), (46, 48, 0)),
+        ("batch_dz", (48, 48, 0), (45, 48, 0)),
+        ("batch_ea", (48, 48, 1), (46, 48, 0)),
+        # batch_eb … batch_ee (session 2026-12-07, ninth): scored once on the code the session started from (1043201) — EB
+        # 45/48, 0 false; EC 48/48, 2; ED 47/48, 3; EE 48/48, 4 — then used for round 75 and added to the training data.
+        # Rounds 75–76 also moved earlier pins: one more found by the rules alone in BK and DJ (a nursery note's "2y 5m" is
+        # now two years and five months, not five months), CU and DT (a myelopathy told 往前一栽 or 比以前厉害多了 after a
+        # fall), DZ (bruises "some new some old", a stair the toddler cannot climb); one false emergency fewer in CL, CT and
+        # DL; one more in EA, raised by the retrained net (a nine-year-old's cast after a fall from the monkey bars)
+        ("batch_eb", (48, 48, 0), (43, 48, 0)),
+        ("batch_ec", (48, 48, 0), (45, 48, 0)),
+        ("batch_ed", (48, 48, 0), (45, 48, 0)),
+        ("batch_ee", (48, 48, 0), (46, 48, 0)),
+        # batch_ef … batch_ei: written while round 75 was made, kept unread, scored once on its final code (nets retrained
+        # on EB–EE) — EF 48/48, 0 false; EG 48/48, 4; EH 47/48, 4; EI 47/48, 1 (on 1043201 the same) — then used for round
+        # 76 and added to the training data; EH's one false emergency left is a panic attack's tingling hands and lips
+        ("batch_ef", (48, 48, 0), (45, 48, 0)),
+        ("batch_eg", (48, 48, 0), (42, 48, 0)),
+        ("batch_eh", (48, 48, 1), (44, 48, 1)),
+        ("batch_ei", (48, 48, 0), (45, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

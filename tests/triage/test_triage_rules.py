@@ -2136,9 +2136,9 @@ def test_round_74_twins_keep_their_red_flag(text: str, flag: str) -> None:
 
 
 def test_round_74_a_fever_that_came_back_is_still_an_emergency() -> None:
-    # the safety net raises it; the rules read "it went away" and miss "it's back" (docs/triage.md, Known gaps)
+    # the safety net raised it in round 74; since round 75 the rules read "it's back" too (test_round_75_* below)
     r = assess("kid had a fever, it went away Sunday but it's back tonight at 39 and his knee is hot and swollen, won't walk")
-    assert r.urgency == "emergency", r.evidence
+    assert r.urgency == "emergency" and "septic_joint" in r.red_flags, r.evidence
 
 
 @pytest.mark.parametrize("text", [
@@ -2150,3 +2150,159 @@ def test_round_74_a_fever_that_came_back_is_still_an_emergency() -> None:
 def test_review_the_writer_in_the_scene_keeps_the_story(text: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency" and "open_fracture" in r.red_flags, r.evidence
+
+
+# Round 75 (session 2026-12-07, ninth): the known gaps the eighth session left, closed by rules (the safety net switched
+# off, so the rules alone must carry them).
+@pytest.fixture
+def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from osteon.triage import engine
+    from osteon.triage.safety_net import load_net
+
+    net = load_net().with_threshold(2.0)
+    monkeypatch.setattr(engine, "load_net", lambda: net)
+
+
+@pytest.mark.parametrize("text", [
+    # a fever that settled and came back is a fever now (NICE NG143, CKS septic arthritis)
+    "kid had a fever, it went away Sunday but it's back tonight at 39 and his knee is hot and swollen, won't walk",
+    "she had a temp on monday, settled, but temp's back up tonight and her hip hurts, won't put weight on it",
+    "孩子发烧退了，今天又烧起来，膝盖肿，不肯走路",
+    "孩子前几天发烧，烧退了，晚上又起来了，膝盖肿，不肯走路",
+    "细佬哥前日发烧，退咗，今晚又烧返，膝头哥肿住唔肯行",
+])
+def test_round_75_a_fever_that_came_back_is_a_fever(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "septic_joint" in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a fever that is over, then "back" at school or back pain — not the fever
+    "my son had a fever last week, it went away, he's back at school now, his knee is a bit sore from football",
+    "孩子上周感冒发烧，已经退了，今天膝盖有点疼，走路正常，又跑又跳",
+    "had a fever last week, gone now. it's back pain that bothers me, stiff in the mornings",
+])
+def test_round_75_a_fever_over_stays_over(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency != "emergency" and "septic_joint" not in r.red_flags, r.evidence
+
+
+def test_round_75_a_doubt_answered_no_later_is_not_had() -> None:
+    # blind DL: the incontinence wondered about (会不会…) and then plainly denied (大小便都正常的)
+    r = assess("想问一下 如果腰突出压到神经 会不会大小便失禁啊 我现在就是腰疼往左腿窜 窜到小腿外边 大小便都正常的 屁股不麻 还能骑车")
+    assert r.urgency != "emergency" and r.department == "spine", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a doubt the later words do not answer (the bowel is not the bladder), or a sign told as had
+    "腰疼好几天，好像有点尿不出来，大便正常",
+    "back pain for days and I think I might be leaking urine, bowels are fine",
+    "腰疼，会不会是马尾？今天尿不出来了，大便倒是正常",
+])
+def test_round_75_a_doubt_the_denial_does_not_cover_still_raises(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "cauda_equina" in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # NICE NG232 1.4.12: a head injury on an anticoagulant, with no other sign, is scanned within 8 hours (急诊)
+    "我爸吃华法林，今天摔了一跤，头磕在桌角上，起了个包，现在人还清醒",
+    "Grandad is on apixaban, tripped and hit his head on the door frame this afternoon, has a lump, says he feels fine",
+    "俺娘一直吃利伐沙班，晌午在院里滑倒了，后脑勺磕地上了，说没事",
+    "Mum takes blood thinners for her AF, she fell in the garden and banged her head on the step",
+])
+def test_round_75_a_head_injury_on_an_anticoagulant_is_an_emergency(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency" and "head_injury_anticoagulated" in {h.code for h in r.flag_details}, r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: aspirin alone, a fall that spared the head, a head knock years ago, an anticoagulant without a fall
+    "奶奶吃着阿司匹林，早上摔了一下，额头碰了，就破了点皮",
+    "Mam's on warfarin for her heart. She slid off the settee onto her bum on the carpet yesterday, didn't bang her head, got herself up",
+    "我爸吃华法林好几年了，膝盖疼了两个月，上下楼梯疼",
+])
+def test_round_75_no_anticoagulated_head_injury_without_both(text: str) -> None:
+    r = assess(text)
+    assert "head_injury_anticoagulated" not in {h.code for h in r.flag_details}, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 75 (blind EB–EE): paraphrases of what the wave missed or over-raised, none a batch sentence
+    ("老爷子手笨了一年多，走路像踩棉花。昨天下台阶往前一栽，脑门磕了，今天俩手又麻又没劲，比以前差多了", {"emergency"}, "emergency"),
+    ("for the past two weeks my hands are clumsy, dropping cups, legs feel like sponge, fell twice, getting worse every few days",
+     {"emergency"}, "emergency"),
+    ("老爷子中风以后一直躺在床上冇怎么动，这两天左边小腿肚子肿起来了，比右边粗，摸着紧绷绷的", {"emergency"}, "emergency"),
+    ("俺爹从草垛上出溜下来了，有三米高，屁股着地，腰疼得翻不了身", {"emergency"}, "emergency"),
+    ("the plate in my wrist is hard under the skin like a bone sticking out, healed fine, no wound, when can it come out",
+     {"trauma", "hand", "foot_ankle"}, None),
+    ("granny has a burning in her belly under the chest after the pain tablets on an empty stomach, new knee doing fine",
+     {"other", "joint"}, None),
+    ("我外孙两岁，我把他的手搝起来他就哭了，现在那只手垂垂的毋振动，不肿", {"pediatric"}, "urgent"),
+    ("阿拉姆妈好几年了咳嗽打喷嚏就漏尿，最近大扫除腰有点酸，屁股不麻，小便跟以前一样", {"spine", "other"}, "routine"),
+    ("my dad has had a cough for a month, chest pain only when he coughs, bit of a fever at night", {"other"}, None),
+    ("卧推的时候胸口右边一抽，我按着那块儿就疼，不喘不出汗，胳膊不麻", {"sports", "other"}, "routine"),
+    ("三岁的细路哥，两只脚骨前面成日青一块紫一块，其他地方冇，跑跳正常", {"pediatric"}, "routine"),
+    ("膝盖下面有个硬包十几年了，不疼，前两天刷抖音看到骨肿瘤的视频吓到了", {"bone_tumor"}, "routine"),
+    ("发烧退了一个多礼拜了，前天搬了一下午瓷砖，腰就酸了，腿不麻，小便正常", {"spine"}, None),
+    ("痛风老毛病，昨天夜里脚趾公痛醒，红肿发烫，被子都不敢盖，冇发烧", {"rheumatology", "foot_ankle"}, "urgent"),
+])
+def test_round_75_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    # twins: a slow myelopathy stays urgent; a ladder's second rung is no fall from height; a gout flare of last week that
+    # has settled is routine; a sign in a cast that is not a simile still raises
+    ("手笨走路不稳半年了，越来越重，一直没摔过", "urgent"),
+    ("从梯子第二蹬上出溜下来，屁股着地，尾巴根疼，腿不麻", "routine"),
+    ("痛风好多年，上礼拜大脚趾红肿，吃了药三四天就消去了，想问降尿酸挂哪个科", "routine"),
+])
+def test_round_75_twins_stay_below_emergency(text: str, urgency: str) -> None:
+    r = assess(text)
+    assert r.urgency == urgency, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 76 (blind EF–EI, scored once on the round-75 code): paraphrases of what the wave missed or over-raised
+    ("my hands have been clumsy for months and I'm unsteady, but this week it's gone downhill fast and I've fallen three times",
+     {"emergency"}, "emergency"),
+    (("the neighbour's baby is only two month old, his arm is swollen and he screams when touched, they say he rolled off "
+     "the bed but he can't roll over yet"), {"emergency"}, "emergency"),
+    ("痛风好几年了，昨晚喝了啤酒，今天早上起来大脚趾又红又肿，发热，疼得鞋都穿不上，冒发烧，体温36.7", {"rheumatology", "foot_ankle"},
+     "urgent"),
+    ("大脚趾又红又肿，疼得被子都不敢盖，摸着发热，没发烧，以前也犯过痛风", {"rheumatology", "foot_ankle"}, "urgent"),
+    (("stepped off the bottom stair wrong, maybe 40 cm, twisted my ankle, it's swollen and purple, toes warm and not numb, "
+     "the foreman wrote fall from height"), {"foot_ankle", "trauma", "sports"}, None),
+    ("my son is 2 years and 6 months, bruises on both shins from climbing, one on his forehead from the table, I saw it",
+     {"pediatric"}, "routine"),
+    (("Dad had a stroke in 2018, his mouth droops on the right since then and it hasn't changed, no new weakness. His shoulder "
+     "aches when he lifts his arm"), {"joint", "sports", "neurology", "spine"}, None),
+    ("上周感冒发烧已经好了，这几天都没烧。昨天跑了步，今天膝盖有点酸，不肿不红，网上说发烧关节痛可能是感染", {"sports", "joint"}, None),
+    ("我个女一岁三个月，走路一拐一拐的，两边大腿的纹不一样，没摔过", {"pediatric"}, "routine"),
+])
+def test_round_76_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    # twins: an old stroke with something new is still a stroke; a child under four limping without uneven folds is still
+    # seen the same day; a fall from a step of a metre and a half is still a dangerous fall
+    ("Dad had a stroke in 2018, his mouth droops since then, but this morning his right arm went suddenly weak", "emergency"),
+    ("我个女一岁三个月，今天突然走路一拐一拐的，没摔过，不发烧", "urgent"),
+])
+def test_round_76_twins(text: str, urgency: str) -> None:
+    r = assess(text)
+    assert r.urgency == urgency, r.evidence
+
+
+def test_round_76_a_fall_in_centimetres_is_measured() -> None:
+    # 150 cm is a fall over a metre (NICE NG232: urgent), not a fall from height; 40 cm is neither
+    high = assess("fell off the loading bay, about 150 cm, landed on my side, hip hurts")
+    assert "fall_over_1m" in {h.code for h in high.flag_details} and "high_energy_trauma" not in high.red_flags
+    low = assess("missed the last step, maybe 40 cm, twisted my ankle, the report says fall from height")
+    assert not {"fall_over_1m", "high_energy_trauma", "high_energy_mechanism"} & {h.code for h in low.flag_details}

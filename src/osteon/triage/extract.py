@@ -102,6 +102,7 @@ _THING_AGE = re.compile(r"\b(?:replacement|implant|prosthesis|plate|rod|screws?|
                         r"scar|cast|mattress|shoes?|brace|hearing aid|pacemaker|fracture|break|injury|wound|ulcer)\b"
                         r"[^.!?,;]{0,40}? (?:is|was|are|were|'s) (?:now )?$")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
+_AGE_YEARS_MONTHS = re.compile(r"\b(\d{1,2}) ?(?:years?|yrs?|y)(?: and|,)? (\d{1,2}) ?(?:months?|mths?|mos?|m)\b|(?<!\d)(\d{1,2})岁(?:零)?(\d{1,2})个?月")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
     # not "生完娃两个月" (two months after giving birth: the mother writes)
@@ -190,6 +191,7 @@ _AGE_EN_WORDS = [
     re.compile(rf"\b{_EN_AGE_SUBJECT}\s+(?:just |only |nearly |almost )?{_EN_AGE_WORD}( and a half)?\b"
                r"(?! (?:days?|weeks?|months?|hours?|minutes?|times?|kg|cm))"),
 ]
+_AGE_EN_MONTHS = re.compile(rf"\b{_EN_AGE_WORD}[ -]months?[ -]old\b")
 _DUR = re.compile(
     r"(\d+(?:\.\d+)?|半|好几|几)(几)?\s*(?:个)?\s*(多|半)?\s*(分钟|小时|钟头|天|日|周|星期|礼拜|月|年)(多|半)?"
     r"|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|few|"
@@ -234,6 +236,9 @@ _NRS = re.compile(r"(?<![\d.])(10|[0-9])\s*(?:分(?!钟)|/10|out of 10)")
 _HEIGHT_FLOOR = re.compile(r"(\d{1,2})\s*(?:楼|层)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|滚|落|fell|fall)"
                            # the fall first, the height after ("跌落嚟，大概两层楼咁高")
                            r"|(?:摔|掉|跳|坠|跌|滚|落)[^。.;；]{0,12}?(\d{1,2})\s*(?:层楼|层|楼)(?:咁|那么|这么|那样)?高")
+# a step or a fall told in centimetres ("I miss the last step, it is maybe 50 cm", 摔下来五十公分)
+_HEIGHT_CM = re.compile(
+    r"(?:摔|掉|跳|跌|fell|fall|miss|missed|step|stepped|jump|jumped|slipped)[^。.;；]{0,40}?(\d{1,3})\s*(?:cm|centimet(?:er|re)s?|公分|厘米)")
 _HEIGHT_M = [
     re.compile(r"(\d+(?:\.\d+)?)\s*(?:米|meters?|metres?|m\b)[^,。.，;；]{0,6}?(?:摔|掉|跳|坠|跌|落)"),
     re.compile(
@@ -446,6 +451,10 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
     m = _AGE_SELF.search(text)
     if m:  # the writer's own age wins over a baby's months they mention ("我29岁，宝宝刚4个月")
         return float(next(g for g in m.groups() if g)), [m.span()]
+    m = _AGE_YEARS_MONTHS.search(text)
+    if m:  # "my daughter is 2 years and 4 months", 2岁4个月: the years count (round 76, EG — it was read as 4 months)
+        years, months = (int(g) for g in m.groups() if g)
+        return years + months / 12, [m.span()]
     for rx in _AGE_WEEKS:
         m = rx.search(text)
         if m:
@@ -467,6 +476,10 @@ def _age(text: str, kinds: set[str]) -> tuple[float | None, list[tuple[int, int]
             if 0 < age < 120:
                 return age, [m.span()]
             break
+    # an infant's age in months said in words ("likkle baby jus three month old": round 76, EI)
+    m = _AGE_EN_MONTHS.search(text)
+    if m and _EN_AGE_WORDS[m.group(1)] > 0:
+        return _EN_AGE_WORDS[m.group(1)] / 12, [m.span()]
     for rx in _AGE_EN_WORDS:
         m = rx.search(text)
         if m and _EN_AGE_WORDS[m.group(1)] > 0:
@@ -575,6 +588,8 @@ def extract(text: str, utterance: int = 0) -> Extraction:
     _mark_childhood_story(norm, findings)
     _fever_brought_down(norm, findings)
     _bare_heat_is_local(findings)
+    _fever_came_back(findings)
+    _doubt_denied_later(findings)
     findings.extend(_implied(findings, knowledge))
 
     kinds = {f.concept for f in findings if not f.negated}
@@ -623,6 +638,7 @@ def extract(text: str, utterance: int = 0) -> Extraction:
         lateralities=[m.concept.lat for m in lat_hits if m.concept.lat],
     )
     _synthetic(ex, knowledge, utterance)
+    _bare_heat_is_local(ex.findings)
     return ex
 
 
@@ -722,8 +738,8 @@ def _apply_negation(
         nxt = findings[i + 1] if i + 1 < len(findings) else None
         if nxt is not None and nxt.start < m.end() and not (m.re is site_post and nxt.kind == "context"):
             continue  # the cue is part of the next finding (没有感觉, 没劲), unless it is "as usual" (ctx.unchanged)
-        if re.match(r"好转|减轻|缓解|改善|变化|用", norm[m.end() : m.end() + 2]):
-            continue  # 疼没有好转 = still hurts
+        if re.match(r"好转|减轻|缓解|改善|变化|用|怎么|咋|怎样|么样", norm[m.end() : m.end() + 2]):
+            continue  # 疼没有好转 = still hurts; 躺在床上冇怎么动 = barely moved (round 75, EB)
         if m.re is site_post and _OUT_OF_THE_BLUE.match(norm, m.end()):
             continue  # 小腿好好的突然肿了: "fine, then suddenly" — the site is the complaint, not said to be fine
         f.negated = True
@@ -1100,20 +1116,75 @@ _BROUGHT_DOWN = ("退", "退咗", "退了", "退晒", "退左", "退哩", "退�
 
 def _fever_brought_down(norm: str, findings: list[Finding]) -> None:
     """退烧了, 已经退烧, 粤 依家退咗烧 (round 67, CS): a fever brought down is a fever that is over, like 烧退了 (gone_post);
-    the fever medicine (退烧药, 退烧贴) is a filler word and never reaches here."""
+    the fever medicine (退烧药, 退烧贴) is a filler word and never reaches here, and a fever back after it (退了又烧起来)
+    is not brought down."""
     for f in findings:
-        if not f.negated and "sym.fever" in f.tags and any(norm.endswith(w, 0, f.start) for w in _BROUGHT_DOWN):
+        if (not f.negated and "sym.fever" in f.tags and not f.text.startswith("又")
+                and any(norm.endswith(w, 0, f.start) for w in _BROUGHT_DOWN)):
             f.negated, f.source = True, "lexicon"
 
 
 def _bare_heat_is_local(findings: list[Finding]) -> None:
     """A bare 烧 (闽南 烧烧: warm) is the joint's warmth, not a fever, when the fever itself is denied in words (round 66,
-    CP: "跤目仔肿起来，红吱吱，烧烧，痛甲袂行路…这摆无发烧，人嘛无畏寒"). The warmth finding at the same words stays."""
-    if not any(f.negated and f.source == "lexicon" and "sym.fever" in f.tags and f.text not in ("烧", "烧烧") for f in findings):
+    CP: "跤目仔肿起来，红吱吱，烧烧，痛甲袂行路…这摆无发烧，人嘛无畏寒"). The warmth finding at the same words stays.
+    Run again once the numbers are read (冒发烧, 体温36.8 deny the fever too: _synthetic)."""
+    if not any(f.negated and f.source in ("lexicon", "number") and "sym.fever" in f.tags and f.text not in ("烧", "烧烧")
+               for f in findings):
         return
     for f in findings:
-        if not f.negated and "sym.fever" in f.tags and f.text in ("烧", "烧烧"):
+        if f.negated or "sym.fever" not in f.tags:
+            continue
+        # … and so is 发热 told in the joint's signs with a comma between ("大脚趾头又红又肿，发热 … 冒发烧": round 76, EG)
+        prev = max((g for g in findings if g.end <= f.start), key=lambda g: g.end, default=None)
+        in_signs = (f.text in ("发热", "热") and prev is not None and f.start - prev.end <= 1
+                    and (prev.kind == "site" or prev.tags & {"sym.red", "sym.swelling"}))
+        if f.text in ("烧", "烧烧") or in_signs:
             f.negated, f.source = True, "local_heat"
+
+
+def _doubt_denied_later(findings: list[Finding]) -> None:
+    """A sign only wondered about ("如果腰突出压到神经 会不会大小便失禁啊") and then plainly denied later in the message
+    ("…大小便都正常的") is not had: the patient's own answer wins over the worry (blind DL, docs/triage.md Known gaps).
+    A sign told as had stays had whatever follows; a denial covers the same sign, or the organ it names (大小便都正常
+    covers a bladder and a bowel sign, 大便正常 only the bowel's)."""
+    for f in findings:
+        if f.kind != "symptom" or not f.uncertain or f.negated:
+            continue
+        organ = {"sym.bladder", "sym.bowel"} & f.tags
+        for g in findings:
+            if (g.start >= f.end and g.negated and g.source == "lexicon"
+                    and (g.concept == f.concept
+                         or (organ and "sym.bladder_bowel_general" in g.tags and organ <= _organs_named(g.text)))):
+                f.negated, f.source = True, "denied_later"
+                break
+
+
+def _organs_named(text: str) -> set[str]:
+    """Which of bladder and bowel a general word names (大小便, 屎尿: both; 小便, "peeing": the bladder)."""
+    both = any(w in text for w in ("大小便", "屎尿", "屎和尿", "尿和屎", "屙屎屙尿", "二便"))
+    bladder = both or any(w in text for w in ("小便", "尿", "解手", "bladder", "pee"))
+    bowel = both or any(w in text for w in ("大便", "屎", "bowel"))
+    return ({"sym.bladder"} if bladder else set()) | ({"sym.bowel"} if bowel else set())
+
+
+# how far back a word that brings a fever back ("it's back") may look for the fever it means
+_FEVER_BACK_REACH = 80
+
+
+def _fever_came_back(findings: list[Finding]) -> None:
+    """A fever said to be over and then back ("kid had a fever, it went away Sunday but it's back tonight", 烧退了，今晚又起来了)
+    is a fever now. The word that brings it back (ctx.fever_back, lexicon.yaml) means the fever when the fever is the
+    last thing told before it: no other symptom or body part between them, and close by."""
+    for i, f in enumerate(findings):
+        if f.concept != "ctx.fever_back" or f.negated:
+            continue
+        for g in reversed(findings[:i]):
+            if "sym.fever" in g.tags:
+                if g.negated and f.start - g.end <= _FEVER_BACK_REACH:
+                    g.negated, g.source = False, "returned"
+                break
+            if g.kind in ("symptom", "site", "condition"):
+                break
 
 
 def _mark_dated_cancer(findings: list[Finding], clause: list[int]) -> None:
@@ -1217,6 +1288,9 @@ def _height(norm: str) -> float | None:
     m = _HEIGHT_EN_FLOOR.search(norm)
     if m:
         return (_EN_FLOORS[m.group(1)] - 1) * 3.0
+    m = _HEIGHT_CM.search(norm)
+    if m:
+        return float(m.group(1)) / 100
     return None
 
 
@@ -1258,6 +1332,12 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
     """Add findings computed from numbers: fall height, measured temperature, NRS >= 7."""
     c = knowledge.concepts
     n = ex.normalized
+    if ex.height_m is not None and ex.height_m < 1.0:
+        # a fall measured at under a metre ("I miss the last step, it is maybe 50 cm") is no fall from height, whatever
+        # a report called it ("my supervisor wrote 'fall from height'": round 76, EG)
+        for f in ex.findings:
+            if f.tags & {"mech.fall_height", "mech.fall_1m"} and f.source == "lexicon":
+                f.negated, f.source = True, "measured"
     if ex.height_m is not None and 1.0 <= ex.height_m < 2.0:
         # NICE NG232: a fall from more than 1 m is a dangerous mechanism (urgent, not high-energy)
         f1 = c["mech.fall_1m"]

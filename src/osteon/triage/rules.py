@@ -187,6 +187,9 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     # a fever told, then said to be over later in the text ("前几天发烧 … 今儿个不烧了"): the last word wins (round 55)
     fevers = [f for f in ctx.findings if "sym.fever" in f.tags]
     told = [f for f in fevers if not f.negated]
+    # (a fever only wondered about after it was said to be over — "网路讲发烧关节痛可能是感染": round 76, EH — is no last
+    # word: the last fever told plainly decides)
+    fevers = [f for f in fevers if f.negated or not f.uncertain] or fevers
     # … or a normal temperature said after the last fever told (体温一直正常, 冒再烧, "发了两天烧，已经好了": round 68, CV–CX)
     settled = told and any("ctx.temp_normal" in f.tags and f.end > max(t.end for t in told) for f in ctx.findings)
     if told and (max(fevers, key=lambda f: f.start).negated or settled):
@@ -300,6 +303,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if "sym.facial_palsy" in ctx.tags and not ctx.tags.keys() & {"sym.slurred_speech", "sym.weakness", "site.hemibody"} and (
         ruled_out or answers == 2 or (answers == 1 and "ctx.clinician" in ctx.tags)
     ):
+        out.add("stroke.excluded")
+    # an old stroke's droop said to be unchanged since ("that droop has been there since the 2019 stroke, it hasn't
+    # changed … no new weakness": round 76, EI), nothing sudden or new told: the stroke is history, not today's
+    if ({"cond.stroke_named", "ctx.unchanged", "ctx.past_event"} <= ctx.tags.keys()
+            and not ctx.tags.keys() & {"sym.sudden", "sym.weakness", "ctx.recent_onset"}):
         out.add("stroke.excluded")
     # calf swelling and pain denied, none told (两条腿粗细一样, 小腿不疼; "both calves soft, equal and non-tender"): the clot
     # question after an operation was answered
