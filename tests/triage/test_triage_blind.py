@@ -115,7 +115,8 @@ code, then used for round 73 and added to the training data; batch_dx … batch_
 its final code, then used for round 74 and added to the training data (docs/triage.md); in session 2026-12-07 (ninth)
 batch_eb … batch_ee were scored once on the code the session started from (1043201), then used for round 75 and added to
 the training data; batch_ef … batch_ei, written while round 75 was made, were scored once on its final code (nets
-retrained on EB–EE), then used for round 76 and added to the training data.
+retrained on EB–EE), then used for round 76 and added to the training data; batch_ej … batch_em, written while round 76
+was made, on its final code (nets retrained on EF–EI), then used for round 77 and added to the training data.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -153,7 +154,7 @@ BLIND = Path(__file__).parent / "blind"
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
              "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
              "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea", "batch_eb", "batch_ec", "batch_ed", "batch_ee",
-             "batch_ef", "batch_eg", "batch_eh", "batch_ei"]
+             "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -241,7 +242,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_af", (48, 48, 0), (48, 48, 0)),
         # round 28: still missed, a calf that "swell up big big" in a three-week cast (the swelling is read as the
         # foot's); the net raised a knee replacement healing normally until round 42 (康复计划 is no cut: 划)
-        ("batch_ag", (48, 48, 0), (47, 48, 0)),
+        ("batch_ag", (48, 48, 0), (48, 48, 0)),
         # batch_ah: scored once on the round-28 code (45/48, 3 false), then used for round 29; the net still raises
         # soreness after three hours of badminton, and two emergencies are left to it
         ("batch_ah", (48, 48, 0), (46, 48, 0)),  # round 59
@@ -251,7 +252,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 0), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
+        ("batch_aj", (48, 48, 1), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -432,9 +433,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # retrained on CR–CU) and on the code before the session (51a2f75) — CV 48/48, 6 false (48/48, 6); CW 47/48, 3
         # (47/48, 3: a kidney transplant's spinal infection, missed by both); CX 48/48, 2 (2); CY 48/48, 4 (47/48, 5) —
         # then used for round 68 and added to the training data
-        ("batch_cv", (48, 48, 0), (42, 48, 0)),
+        ("batch_cv", (48, 48, 0), (43, 48, 0)),
         ("batch_cw", (48, 48, 0), (41, 48, 0)),
-        ("batch_cx", (48, 48, 0), (40, 48, 0)),
+        ("batch_cx", (48, 48, 0), (41, 48, 0)),
         ("batch_cy", (48, 48, 1), (43, 48, 1)),
         # batch_cz … batch_dc: written while round 68 was made, kept unread, scored once on its final code (with the nets
         # retrained on CV–CY) and on the code before the session (51a2f75) — CZ 48/48, 1 false (2); DA 48/48, 3 (4);
@@ -469,7 +470,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
         # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces
         ("batch_dl", (48, 48, 0), (39, 48, 0)),
-        ("batch_dm", (48, 48, 0), (43, 48, 0)),
+        ("batch_dm", (48, 48, 1), (43, 48, 0)),
         ("batch_dn", (48, 48, 0), (40, 48, 0)),
         ("batch_do", (48, 48, 0), (40, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
         # batch_dp … batch_ds: written while round 71 was made, kept unread, scored once on its final code (with the nets
@@ -505,7 +506,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # DL; one more in EA, raised by the retrained net (a nine-year-old's cast after a fall from the monkey bars)
         ("batch_eb", (48, 48, 0), (43, 48, 0)),
         ("batch_ec", (48, 48, 0), (45, 48, 0)),
-        ("batch_ed", (48, 48, 0), (45, 48, 0)),
+        ("batch_ed", (48, 48, 0), (46, 48, 0)),
         ("batch_ee", (48, 48, 0), (46, 48, 0)),
         # batch_ef … batch_ei: written while round 75 was made, kept unread, scored once on its final code (nets retrained
         # on EB–EE) — EF 48/48, 0 false; EG 48/48, 4; EH 47/48, 4; EI 47/48, 1 (on 1043201 the same) — then used for round
@@ -514,6 +515,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_eg", (48, 48, 0), (42, 48, 0)),
         ("batch_eh", (48, 48, 1), (44, 48, 1)),
         ("batch_ei", (48, 48, 0), (45, 48, 0)),
+        # batch_ej … batch_em: written while round 76 was made, kept unread, scored once on its final code (nets retrained
+        # on EF–EI) — EJ 48/48, 6 false; EK 47/48, 2; EL 45/48, 1; EM 48/48, 3 (on 1043201: 48, 6; 46, 2; 45, 2; 48, 3) —
+        # then used for round 77 and added to the training data. Round 77 moved earlier pins: one more by the rules alone
+        # in AG, CV, CX and ED (a calf swollen since yesterday in a plaster; a febrile toddler who "nah walk", twice; a
+        # fresh hip replacement's swollen calf); one false emergency more in AJ and DM, raised by the retrained net (a finger
+        # that will not straighten; a nursing-home resident who sat down slowly and walked off)
+        ("batch_ej", (48, 48, 0), (42, 48, 0)),
+        ("batch_ek", (48, 48, 1), (45, 48, 1)),
+        ("batch_el", (48, 48, 0), (41, 48, 0)),
+        ("batch_em", (48, 48, 1), (46, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2306,3 +2306,41 @@ def test_round_76_a_fall_in_centimetres_is_measured() -> None:
     assert "fall_over_1m" in {h.code for h in high.flag_details} and "high_energy_trauma" not in high.red_flags
     low = assess("missed the last step, maybe 40 cm, twisted my ankle, the report says fall from height")
     assert not {"fall_over_1m", "high_energy_trauma", "high_energy_mechanism"} & {h.code for h in low.flag_details}
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 77 (blind EJ–EM, scored once on the round-76 code): paraphrases of what the wave missed or over-raised
+    ("my boy is 5, hot with a temperature of 39 since last night, and now he nah walk at all, cries if you touch his hip",
+     {"emergency"}, "emergency"),
+    (("my dad has rheumatoid arthritis for 20 years, his hands are numb and clumsy, since Tuesday he walks like on cotton "
+     "and he fell in the bathroom"), {"emergency"}, "emergency"),
+    (("I'm in a moon boot after an ankle fracture, non weight bearing, since yesterday my calf and behind my knee are "
+     "swollen and tender"), {"emergency"}, "emergency"),
+    ("我爸上礼拜在医院做的膝关节置换，昨天出院，今天小腿肚子肿得厉害，比那边粗一圈，疼", {"emergency"}, "emergency"),
+    (("my mum had the flu last week, no fever for 4 days now, her knees ache like always, arthritis, no swelling. My aunt "
+     "said fever plus joint pain is infection and we should go ER"), {"joint", "rheumatology", "other"}, None),
+    ("I broke my ankle years ago and it healed, when the weather is cold it aches a bit, no swelling", {"foot_ankle", "trauma"},
+     "routine"),
+    ("阿拉昨日搬了一日天个家具，今朝胸口右边有点痛，手揿下去就痛，不气急，不出冷汗", {"sports", "other"}, "routine"),
+    ("knee surgery a week ago, there's a yellow-purple bruise down the back of the calf, calf soft, not swollen, no pain",
+     {"sports", "joint", "trauma"}, None),
+    ("上个礼拜发烧，烧退1个礼拜了，这两天干活膝盖有点疼，老毛病了，不红不肿", {"joint", "sports"}, None),
+    ("从一米来高的台子上跳下来，脚崴了，能走，肿得不厉害", {"foot_ankle", "trauma", "sports"}, None),
+    ("個仔四個月，今朝打完預防針，大髀打針嗰度紅咗有啲腫，照食照玩", {"pediatric", "other"}, "routine"),
+])
+def test_round_77_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a febrile child not walking at all with "walks normally" told of the day before is still an emergency; a
+    # baby's swollen thigh without any jab still raises; a fever over with a hot, swollen knee now still raises
+    "my girl is 3, temperature 39.5 today and she won't walk at all, she was running fine on the weekend",
+    "宝宝四个月，大腿肿了，一碰就哭，不知道怎么弄的",
+    "上礼拜发烧，已经退了，今天膝盖又红又肿又烫，走不了路",
+])
+def test_round_77_twins_stay_emergencies(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence

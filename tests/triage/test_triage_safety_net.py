@@ -132,12 +132,12 @@ def test_each_text_is_judged_by_the_model_of_its_language() -> None:
     assert language(prepare("我爸腰疼了半个月，这两天裤子老是湿的 since Monday he says it is getting worse")) == "zh"
 
 
-# batch_ag (the English model's training set): a calf swelling in a three-week cast, told in Haitian-Creole English;
-# no rule reads it (the swelling is taken as the foot's) — the English model does
+# batch_aq (the English model's training set): an open shin fracture after a motorbike-taxi fall, told in Nigerian
+# Pidgin-flavoured English; no rule reads "skin is torn at that place" over a bent shin as bone through the skin — the
+# English model does. (Until round 77 this was batch_ag's calf swelling in a three-week cast, which a rule now reads.)
 ONLY_THE_ENGLISH_NET = (
-    "Bonjou, is my mother, she have the plaster on she foot since three weeks for the broken ankle and she sitting down "
-    "all day. Since yesterday the calf on that same foot swell up big big, it tight and hurting she when she stand. Mwen "
-    "think is the plaster too tight only. She not short of breath. We could wait till Monday clinic?"
+    "Please my brother fell from okada this evening, his leg is bent at middle of the shin and skin is torn at that "
+    "place, blood dey come out small small. We tied cloth on it. Which department we go?"
 )
 
 

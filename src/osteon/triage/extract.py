@@ -1332,11 +1332,13 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
     """Add findings computed from numbers: fall height, measured temperature, NRS >= 7."""
     c = knowledge.concepts
     n = ex.normalized
-    if ex.height_m is not None and ex.height_m < 1.0:
-        # a fall measured at under a metre ("I miss the last step, it is maybe 50 cm") is no fall from height, whatever
-        # a report called it ("my supervisor wrote 'fall from height'": round 76, EG)
+    if ex.height_m is not None and ex.height_m < 2.0:
+        # a fall measured at under two metres ("I miss the last step, it is maybe 50 cm", 从一米来高嘞架子上跳下来) is no
+        # fall from height, whatever a report or the place called it ("my supervisor wrote 'fall from height'": round 76,
+        # EG; round 77, EM); under a metre it is no dangerous fall either (NICE NG232: > 1 m)
+        low = {"mech.fall_height", "mech.fall_1m"} if ex.height_m < 1.0 else {"mech.fall_height"}
         for f in ex.findings:
-            if f.tags & {"mech.fall_height", "mech.fall_1m"} and f.source == "lexicon":
+            if f.tags & low and f.source in ("lexicon", "pattern"):
                 f.negated, f.source = True, "measured"
     if ex.height_m is not None and 1.0 <= ex.height_m < 2.0:
         # NICE NG232: a fall from more than 1 m is a dangerous mechanism (urgent, not high-energy)
