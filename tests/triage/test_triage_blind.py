@@ -116,7 +116,9 @@ its final code, then used for round 74 and added to the training data (docs/tria
 batch_eb … batch_ee were scored once on the code the session started from (1043201), then used for round 75 and added to
 the training data; batch_ef … batch_ei, written while round 75 was made, were scored once on its final code (nets
 retrained on EB–EE), then used for round 76 and added to the training data; batch_ej … batch_em, written while round 76
-was made, on its final code (nets retrained on EF–EI), then used for round 77 and added to the training data.
+was made, on its final code (nets retrained on EF–EI), then used for round 77 and added to the training data;
+batch_en … batch_eq, written while round 77 was made, on its final code (nets retrained on EJ–EM), then used for round
+78 and added to the training data.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -154,7 +156,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_df", "batch_dg", "batch_dh", "batch_di", "batch_dj", "batch_dk", "batch_dl", "batch_dm", "batch_dn",
              "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
              "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea", "batch_eb", "batch_ec", "batch_ed", "batch_ee",
-             "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em"]
+             "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em",
+             "batch_en", "batch_eo", "batch_ep", "batch_eq"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -252,7 +255,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 1), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
+        ("batch_aj", (48, 48, 0), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -382,7 +385,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_cd and batch_ce: written while round 61 was made, kept unread, scored once on its final code (CD 46/48,
         # 6 false; CE 48/48, 7 false; rules alone 44/48, 2 and 44/48, 5; the code before the session: the same found and
         # false — docs/triage.md), then used for round 62 — held out from both nets
-        ("batch_cd", (48, 48, 0), (46, 48, 0)),  # round 62
+        ("batch_cd", (48, 48, 0), (47, 48, 0)),  # round 62
         ("batch_ce", (48, 48, 0), (45, 48, 0)),  # round 62; round 69 (a threshing machine's crush)
         # batch_cf and batch_cg: written while round 62 was made, kept unread, scored once on its final code (CF 46/48,
         # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
@@ -428,7 +431,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_cr", (48, 48, 0), (44, 48, 0)),
         ("batch_cs", (48, 48, 0), (44, 48, 0)),
         ("batch_ct", (48, 48, 0), (46, 48, 0)),
-        ("batch_cu", (48, 48, 0), (41, 48, 0)),
+        ("batch_cu", (48, 48, 0), (42, 48, 0)),
         # batch_cv … batch_cy: written while round 67 was made, kept unread, scored once on its final code (with the nets
         # retrained on CR–CU) and on the code before the session (51a2f75) — CV 48/48, 6 false (48/48, 6); CW 47/48, 3
         # (47/48, 3: a kidney transplant's spinal infection, missed by both); CX 48/48, 2 (2); CY 48/48, 4 (47/48, 5) —
@@ -470,9 +473,9 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
         # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces
         ("batch_dl", (48, 48, 0), (39, 48, 0)),
-        ("batch_dm", (48, 48, 1), (43, 48, 0)),
+        ("batch_dm", (48, 48, 0), (43, 48, 0)),
         ("batch_dn", (48, 48, 0), (40, 48, 0)),
-        ("batch_do", (48, 48, 0), (40, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
+        ("batch_do", (48, 48, 0), (41, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
         # batch_dp … batch_ds: written while round 71 was made, kept unread, scored once on its final code (with the nets
         # retrained on DL–DO) and on the code the session started from (bcde5b7) — DP 47/48, 3 false (47/48, 3); DQ 46/48,
         # 2 (46/48, 2); DR 46/48, 1 (46/48, 1); DS 46/48, 4 (45/48, 4) — then used for round 72 and added to the training data
@@ -486,7 +489,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # data. DU's two left are children's visibly bent forearm and elbow after a fall, which its author calls
         # emergencies; the other labelled sets call a deformity without a cold, numb or open limb urgent (a rule raising
         # it made 45 labelled answers worse and none better), so the rules leave them urgent
-        ("batch_dt", (48, 48, 0), (41, 48, 0)),
+        ("batch_dt", (48, 48, 0), (42, 48, 0)),
         ("batch_du", (46, 48, 0), (40, 48, 0)),
         ("batch_dv", (48, 48, 0), (40, 48, 0)),
         ("batch_dw", (48, 48, 0), (45, 48, 0)),
@@ -525,6 +528,16 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ek", (48, 48, 1), (45, 48, 1)),
         ("batch_el", (48, 48, 0), (41, 48, 0)),
         ("batch_em", (48, 48, 1), (46, 48, 1)),
+        # batch_en … batch_eq: written while round 77 was made, kept unread, scored once on its final code (nets retrained
+        # on EJ–EM) — EN 45/48, 2 false; EO 48/48, 5; EP 48/48, 4; EQ 47/48, 4 (on 1043201: 45, 2; 48, 5; 48, 4; 46, 4) —
+        # then used for round 78 and added to the training data. Round 78 moved earlier pins: one more by the rules alone
+        # in CD and CU (a broken ankle "in the boot, mostly on the sofa" with a swelling calf), DO (a narrow neck canal
+        # dated by an MRI two years ago, then a fall onto the chin), DT (a leg in bed after a knee operation); AJ and DM
+        # lost the false emergency the round-77 net had raised
+        ("batch_en", (48, 48, 1), (46, 48, 1)),
+        ("batch_eo", (48, 48, 1), (41, 48, 1)),
+        ("batch_ep", (48, 48, 0), (44, 48, 0)),
+        ("batch_eq", (48, 48, 1), (43, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2344,3 +2344,42 @@ def test_round_77_department_and_urgency(text: str, departments: set[str], urgen
 def test_round_77_twins_stay_emergencies(text: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 78 (blind EN–EQ, scored once on the round-77 code): paraphrases of what the wave missed or over-raised
+    (("tib fracture in a backslab since yesterday, the pain is way out of proportion, codeine does nothing and he screams "
+     "when I stretched his toes"), {"emergency"}, "emergency"),
+    (("My mother 81 years old had her knee replaced 10 days ago. Since yesterday her calf is swollen and sore, she gave "
+     "herself no more of the injections"), {"emergency"}, "emergency"),
+    ("broke her ankle 3 weeks ago, now in the boot, mostly sitting at home, since yesterday her calf is swollen and tight",
+     {"emergency"}, "emergency"),
+    ("我五年前腰椎开过刀。最近两个礼拜手越来越不灵活，走路像踩棉花，昨天摔了两次，今天走路都要人扶", {"emergency"}, "emergency"),
+    ("my son is 12, pain below the knee when he kneels, walang fever, walang swelling, plays basketball every day",
+     {"sports", "pediatric"}, None),
+    ("我阿妈今朝喺街市等车嗰阵俾人撞咗一下，跌低手撑地，手腕有啲肿，手指暖暖地", {"trauma", "hand"}, None),
+    ("Mum's been to the dentist for a filling, the side of her mouth is droopy and numb, talking fine, arms and legs fine",
+     {"other", "neurology"}, None),
+    (("My GP asked me the usual questions about numbness in my saddle area and my bladder, I said no to all of them, my back "
+     "is the usual flare"), {"spine"}, None),
+    ("食开止痛药，个胃好痛，好似火烧咁，个膝头反而好返啲", {"other"}, None),
+    ("if i press on the bone next to my sternum it kills, been doing push ups, not out of breath, no sweating",
+     {"sports", "other"}, None),
+    ("BB三個月，屁股有一大忽藍藍灰灰，一出世已經有，冇變過，照食照瞓", {"pediatric", "other"}, None),
+])
+def test_round_78_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a bruise on a baby's torso with no birth story still raises; a crash at a bus stop still is one; a dentist's
+    # droop with slurred speech and a weak arm is still a stroke
+    "BB三個月，屁股同腰有好大忽瘀青，唔知點整親",
+    "等车的时候被一辆电动车撞了，摔在地上，腰动不了，腿麻",
+    "came back from the dentist, her face is droopy, her speech is slurred and her right arm is weak",
+])
+def test_round_78_twins_stay_emergencies(text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence

@@ -927,6 +927,11 @@ _NOT_KIN = frozenset({"老人", "老人家", "老年人", "老太太", "老太",
 _DIED = re.compile(r"过世|去世|病逝|离世|死于|(?:癌|病|瘤|症)(?:走的|走了|没的)|\bdied\b|passed away|passed on\b|\blost (?:my|him|her) to\b")
 
 
+# an age said right after a relative ("my father 75 years old", "我爸今年76岁", "mum (82)")
+_AGE_AFTER_KIN = re.compile(r"[\s,，]*(?:今年|is |aged |age )?\d{1,3}\s*(?:years?(?: old)?|yrs?\b|yo\b|y/o|岁|周岁)"
+                            r"|\s*[(（]\d{1,3}[)）]")
+
+
 def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], raw: str = "") -> None:
     """我妈以前得过乳腺癌，我自己膝盖疼: clauses about another person are family history, not the patient's.
 
@@ -938,7 +943,10 @@ def _mark_family_history(norm: str, findings: list[Finding], clause: list[int], 
     selfs += [f for f in findings if f.kind == "site" and any(norm[: f.start].endswith(w) for w in _SELF)]
     family = {clause[f.start] for f in findings if "ctx.family" in f.tags and f.text not in self_words}
     if selfs:
-        family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN}
+        # (not a relative introduced with an age — "My father 75 years old did hip operation", 我爸今年76: the one the
+        # message is written for, whose "himself" the normaliser reads as "myself": round 78, EN)
+        family |= {clause[f.start] for f in findings if f.tags & {"person.older", "person.child"} and f.text not in _NOT_KIN
+                   and not _AGE_AFTER_KIN.match(norm, f.end)}
         family -= {clause[f.start] for f in selfs}
     # a relative who died of it (我妈妈之前是骨癌过世的, "my dad passed away from bone cancer") is not the patient: their
     # illness is family history whoever the writer is (round 62)
@@ -1191,11 +1199,18 @@ def _mark_dated_cancer(findings: list[Finding], clause: list[int]) -> None:
     """"I had breast cancer operated 4 years ago": a past time in the cancer's clause dates the cancer, not the complaint.
 
     Otherwise "years ago" (ctx.past_event) reads as the whole story being old, and the cord-compression rule, which
-    excludes past events, would not see today's new leg weakness (AV: NICE NG234, same-day assessment)."""
+    excludes past events, would not see today's new leg weakness (AV: NICE NG234, same-day assessment).
+
+    The same for an operation years ago ("三年前颈椎开过刀 … 最近两个礼拜手越来越不灵活 … 昨天跌倒两次": round 78, EQ): the
+    past time dates the operation, which is then no recent one either (the clot and wound rules read ctx.post_op)."""
     cancer_clauses = {clause[f.start] for f in findings if "ctx.cancer" in f.tags and not f.negated}
+    op_clauses = {clause[f.start] for f in findings if f.concept == "ctx.post_op" and not f.negated}
     for f in findings:
-        if f.concept == "ctx.past_event" and not f.negated and clause[f.start] in cancer_clauses:
+        if f.concept == "ctx.past_event" and not f.negated and clause[f.start] in cancer_clauses | op_clauses:
             f.negated, f.source = True, "dates"
+            for op in findings:
+                if op.concept == "ctx.post_op" and clause[op.start] == clause[f.start] and not op.negated:
+                    op.negated, op.source = True, "dates"
 
 
 _HEALED_INJURY = frozenset({"cond.fracture", "cond.dislocation"})

@@ -304,6 +304,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         ruled_out or answers == 2 or (answers == 1 and "ctx.clinician" in ctx.tags)
     ):
         out.add("stroke.excluded")
+    # a droop the dentist's anaesthetic explains, speech or limbs said fine and nothing else of a stroke told ("just come
+    # back from the dentist … side of her mouth is droopy … talking fine … arms and legs are fine": round 78, EO)
+    if ("non.dental" in ctx.tags and answers
+            and not ctx.tags.keys() & {"sym.slurred_speech", "sym.weakness", "site.hemibody", "sym.sudden"}):
+        out.add("stroke.excluded")
     # an old stroke's droop said to be unchanged since ("that droop has been there since the 2019 stroke, it hasn't
     # changed … no new weakness": round 76, EI), nothing sudden or new told: the stroke is history, not today's
     if ({"cond.stroke_named", "ctx.unchanged", "ctx.past_event"} <= ctx.tags.keys()
