@@ -118,7 +118,8 @@ the training data; batch_ef … batch_ei, written while round 75 was made, were 
 retrained on EB–EE), then used for round 76 and added to the training data; batch_ej … batch_em, written while round 76
 was made, on its final code (nets retrained on EF–EI), then used for round 77 and added to the training data;
 batch_en … batch_eq, written while round 77 was made, on its final code (nets retrained on EJ–EM), then used for round
-78 and added to the training data.
+78 and added to the training data; batch_er … batch_ey, two waves written while round 78 was made, both on its final
+code (nets retrained on EN–EQ), then used for round 79 and added to the training data.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -157,7 +158,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_do", "batch_dp", "batch_dq", "batch_dr", "batch_ds", "batch_dt", "batch_du", "batch_dv",
              "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea", "batch_eb", "batch_ec", "batch_ed", "batch_ee",
              "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em",
-             "batch_en", "batch_eo", "batch_ep", "batch_eq"]
+             "batch_en", "batch_eo", "batch_ep", "batch_eq", "batch_er", "batch_es", "batch_et", "batch_eu",
+             "batch_ev", "batch_ew", "batch_ex", "batch_ey"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -198,7 +200,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_i", (50, 50, 0), (47, 50, 0)),  # round 31: 尿炕了自个儿都不知道 by the rules too
         ("batch_j", (50, 50, 0), (49, 50, 0)),
         ("batch_k", (45, 45, 0), (43, 45, 0)),  # round 20: L侧手脚, 都是青的
-        ("batch_l", (45, 45, 0), (43, 45, 0)),
+        ("batch_l", (45, 45, 0), (44, 45, 0)),
         ("batch_m", (45, 45, 0), (44, 45, 0)),  # round 15: the earliest duration said wins (one more by rules alone)
         # the nets retrained with CP and CQ (session 2026-12-07, fifth) raise three non-emergencies they had learned, each
         # just over the threshold (0.50 against 0.496): N's numb fingers after chemotherapy, CI's 闽南 grandmother with
@@ -391,7 +393,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 11 false; CG 48/48, 4 false; rules alone 38/48, 6 and 44/48, 2; the code before the session: CF 45/48, 11 false,
         # CG 48/48, 3 false — docs/triage.md), then used for round 63 — held out from both nets
         ("batch_cf", (48, 48, 0), (41, 48, 0)),  # round 63; round 67 (a child who will not bear weight)
-        ("batch_cg", (48, 48, 0), (44, 48, 0)),  # round 63
+        ("batch_cg", (48, 48, 0), (45, 48, 0)),  # round 63
         # batch_ch and batch_ci: written while round 63 was made, kept unread, scored once on its final code (CH 47/48,
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
@@ -472,14 +474,14 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_dl … batch_do (session 2026-12-07, eighth): written while the session began, kept unread, scored once on
         # the code the session started from (bcde5b7) — DL 47/48, 2 false; DM 47/48, 4; DN 45/48, 6; DO 47/48, 3 — then
         # used for round 71 and added to the training data. What is left: DL's hypothetical split by spaces
-        ("batch_dl", (48, 48, 0), (39, 48, 0)),
+        ("batch_dl", (48, 48, 0), (40, 48, 0)),
         ("batch_dm", (48, 48, 0), (43, 48, 0)),
         ("batch_dn", (48, 48, 0), (40, 48, 0)),
         ("batch_do", (48, 48, 0), (41, 48, 0)),  # round 72: DO's Bell's palsy (forehead and eye, speech and limbs fine)
         # batch_dp … batch_ds: written while round 71 was made, kept unread, scored once on its final code (with the nets
         # retrained on DL–DO) and on the code the session started from (bcde5b7) — DP 47/48, 3 false (47/48, 3); DQ 46/48,
         # 2 (46/48, 2); DR 46/48, 1 (46/48, 1); DS 46/48, 4 (45/48, 4) — then used for round 72 and added to the training data
-        ("batch_dp", (48, 48, 0), (42, 48, 0)),
+        ("batch_dp", (48, 48, 0), (43, 48, 0)),
         ("batch_dq", (48, 48, 0), (46, 48, 0)),
         ("batch_dr", (48, 48, 0), (44, 48, 0)),
         ("batch_ds", (48, 48, 0), (44, 48, 0)),
@@ -508,7 +510,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # fall), DZ (bruises "some new some old", a stair the toddler cannot climb); one false emergency fewer in CL, CT and
         # DL; one more in EA, raised by the retrained net (a nine-year-old's cast after a fall from the monkey bars)
         ("batch_eb", (48, 48, 0), (43, 48, 0)),
-        ("batch_ec", (48, 48, 0), (45, 48, 0)),
+        ("batch_ec", (48, 48, 0), (46, 48, 0)),
         ("batch_ed", (48, 48, 0), (46, 48, 0)),
         ("batch_ee", (48, 48, 0), (46, 48, 0)),
         # batch_ef … batch_ei: written while round 75 was made, kept unread, scored once on its final code (nets retrained
@@ -525,7 +527,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # fresh hip replacement's swollen calf); one false emergency more in AJ and DM, raised by the retrained net (a finger
         # that will not straighten; a nursing-home resident who sat down slowly and walked off)
         ("batch_ej", (48, 48, 0), (42, 48, 0)),
-        ("batch_ek", (48, 48, 1), (45, 48, 1)),
+        ("batch_ek", (48, 48, 1), (46, 48, 1)),
         ("batch_el", (48, 48, 0), (41, 48, 0)),
         ("batch_em", (48, 48, 1), (46, 48, 1)),
         # batch_en … batch_eq: written while round 77 was made, kept unread, scored once on its final code (nets retrained
@@ -538,6 +540,20 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_eo", (48, 48, 1), (41, 48, 1)),
         ("batch_ep", (48, 48, 0), (44, 48, 0)),
         ("batch_eq", (48, 48, 1), (43, 48, 1)),
+        # batch_er … batch_ey: two waves written while round 78 was made, kept unread, both scored once on its final code
+        # (nets retrained on EN–EQ) — ER 48/48, 2 false; ES 45/48, 2; ET 47/48, 4; EU 48/48, 1; EV 47/48, 2; EW 47/48, 3;
+        # EX 47/48, 2; EY 47/48, 3 (on 1043201: ER 48, 3; ES 45, 2; ET 47, 4; EU 48, 1; EV 47, 2; EW 47, 3; EX 46, 2; EY 47,
+        # 4) — then used for round 79 and added to the training data. Round 79 moved earlier pins: one more by the rules
+        # alone in L, CG, DL, DP (a compartment told with the fingers or toes pulled by someone else, 扳/掰/拉, or a crush
+        # told with its agent, 给模具夹住) and EC, EK (a myelopathy worse over the last days)
+        ("batch_er", (48, 48, 2), (44, 48, 2)),
+        ("batch_es", (48, 48, 1), (44, 48, 1)),
+        ("batch_et", (48, 48, 3), (37, 48, 3)),
+        ("batch_eu", (48, 48, 0), (46, 48, 0)),
+        ("batch_ev", (48, 48, 0), (45, 48, 0)),
+        ("batch_ew", (48, 48, 3), (43, 48, 3)),
+        ("batch_ex", (48, 48, 1), (41, 48, 1)),
+        ("batch_ey", (48, 48, 3), (44, 48, 3)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2383,3 +2383,32 @@ def test_round_78_department_and_urgency(text: str, departments: set[str], urgen
 def test_round_78_twins_stay_emergencies(text: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 79 (blind ER–EY, scored once on the round-78 code): paraphrases of what the waves missed or over-raised
+    ("my uncle chop im hand with cutlass for farm, you fit see the bone for inside the wound, blood plenty", {"emergency"},
+     "emergency"),
+    (("a lump on her thigh for months, getting bigger, pain in night, lost weight, today she stood up and the leg broke, "
+     "it is bending in the middle"), {"emergency"}, "emergency"),
+    ("老公在码头叫货箱挤了一下小腿，越肿越厉害，硬邦邦的，吃了去痛片一点不管用，我扳扳他脚趾头他就喊疼", {"emergency"}, "emergency"),
+    ("我妈类风湿多年，这个礼拜两只手越来越笨，筷子夹不住，走路像踩棉花，一天比一天厉害", {"emergency"}, "emergency"),
+    ("Referral: 68F, 4/52 rapidly progressive hand clumsiness, unsteady gait, 3 falls this week", {"emergency"}, "emergency"),
+    ("腰椎术后三年，前天晚上听到'咔'一声，胳膊上段畸形，抬不起来，以前查过肺癌", {"emergency"}, "emergency"),
+    ("上礼拜感冒发烧，吃药退了，现在都没再烧。这几天膝盖蹲下去酸酸的，不红不肿。网路上说发烧加关节痛是感染，要马上去急诊",
+     {"joint", "sports", "other"}, None),
+])
+def test_round_79_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "urgency"), [
+    # twins: "see the bone doctor" is no bone seen; a myelopathy worse over months stays urgent
+    ("the paediatrician heard a click in her hip, she said we need to see the bone doctor, the folds are not the same", "routine"),
+    ("手笨了一年，走路像踩棉花，慢慢越来越重", "urgent"),
+])
+def test_round_79_twins(text: str, urgency: str) -> None:
+    r = assess(text)
+    assert r.urgency == urgency, r.evidence
