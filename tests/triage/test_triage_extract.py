@@ -367,3 +367,17 @@ def test_fine_then_suddenly_keeps_the_site(text: str) -> None:
     """好好的突然 is "out of the blue": the site right before it is the complaint, not one said to be fine."""
     sites = [f for f in extract(text).findings if f.kind == "site" and f.concept in ("site.calf", "site.leg")]
     assert sites and not any(f.negated for f in sites), [(f.concept, f.negated) for f in extract(text).findings]
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    # round 76: years and months are an age when said as one ("is", a bracket, a comma, "old", 岁…个月)…
+    ("my daughter is 2 years and 4 months, bruises on her shins", 2 + 4 / 12),
+    ("Nursery note: Child A (2y 5m) arrived with bruising", 2 + 5 / 12),
+    ("he is 3 years 2 months old", 3 + 2 / 12),
+    ("女儿2岁4个月，腿上有块青", 2 + 4 / 12),
+    # … and a duration is not ("back pain for 2 years 3 months" is no toddler)
+    ("back pain for 2 years 3 months, worse now", None),
+])
+def test_years_and_months_are_an_age_only_when_said_as_one(text: str, age: float | None) -> None:
+    got = extract(text).age
+    assert (got is None) if age is None else got == pytest.approx(age)

@@ -2205,7 +2205,7 @@ def test_round_75_a_doubt_the_denial_does_not_cover_still_raises(text: str) -> N
 
 
 @pytest.mark.parametrize("text", [
-    # NICE NG232 1.4.12: a head injury on an anticoagulant, with no other sign, is scanned within 8 hours (急诊)
+    # NICE NG232 (2023): a head injury on an anticoagulant, with no other sign, is scanned within 8 hours (急诊)
     "我爸吃华法林，今天摔了一跤，头磕在桌角上，起了个包，现在人还清醒",
     "Grandad is on apixaban, tripped and hit his head on the door frame this afternoon, has a lump, says he feels fine",
     "俺娘一直吃利伐沙班，晌午在院里滑倒了，后脑勺磕地上了，说没事",

@@ -102,7 +102,11 @@ _THING_AGE = re.compile(r"\b(?:replacement|implant|prosthesis|plate|rod|screws?|
                         r"scar|cast|mattress|shoes?|brace|hearing aid|pacemaker|fracture|break|injury|wound|ulcer)\b"
                         r"[^.!?,;]{0,40}? (?:is|was|are|were|'s) (?:now )?$")
 _AGE_YEARS = re.compile(r"(\d{1,3})(几)?(多)?\s*(?:周岁|岁)(半)?")
-_AGE_YEARS_MONTHS = re.compile(r"\b(\d{1,2}) ?(?:years?|yrs?|y)(?: and|,)? (\d{1,2}) ?(?:months?|mths?|mos?|m)\b|(?<!\d)(\d{1,2})岁(?:零)?(\d{1,2})个?月")
+# (an age, not a duration: after "is", "aged", a bracket or a comma, or followed by "old" — "back pain for 2 years 3 months"
+# is no toddler)
+_AGE_YEARS_MONTHS = re.compile(
+    r"(?:\b(?:is|aged|age)\s+|[(,]\s*)(\d{1,2}) ?(?:years?|yrs?|y)(?: and)? (\d{1,2}) ?(?:months?|mths?|mos?|m)\b"
+    r"|\b(\d{1,2}) ?(?:years?|yrs?)(?: and)? (\d{1,2}) ?months? old\b|(?<!\d)(\d{1,2})岁(?:零)?(\d{1,2})个?月")
 _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
     # not "生完娃两个月" (two months after giving birth: the mother writes)
