@@ -2412,3 +2412,11 @@ def test_round_79_department_and_urgency(text: str, departments: set[str], urgen
 def test_round_79_twins(text: str, urgency: str) -> None:
     r = assess(text)
     assert r.urgency == urgency, r.evidence
+
+
+def test_review_its_back_pain_keeps_its_back() -> None:
+    # the fever's "it's back" (round 75) is not the back of "it's back pain": the back stays the complaint's site
+    r = assess("had a fever last week, gone now. it's back pain that bothers me, stiff in the mornings")
+    assert r.department == "spine" and r.urgency != "emergency", (r.scores, r.evidence)
+    r = assess("she had a fever monday, it went away, but it's back and her hip hurts, she won't stand")
+    assert "septic_joint" in r.red_flags and "spinal_infection" not in r.red_flags, r.evidence

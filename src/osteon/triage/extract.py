@@ -1187,6 +1187,9 @@ def _fever_came_back(findings: list[Finding]) -> None:
     """A fever said to be over and then back ("kid had a fever, it went away Sunday but it's back tonight", 烧退了，今晚又起来了)
     is a fever now. The word that brings it back (ctx.fever_back, lexicon.yaml) means the fever when the fever is the
     last thing told before it: no other symptom or body part between them, and close by."""
+    # the "back" of "it's back" is no body part (dropped, not negated: a negated finding hides its clause from the nets)
+    backs = [f for f in findings if f.concept == "ctx.fever_back" and not f.negated]
+    findings[:] = [g for g in findings if not (g.kind == "site" and any(b.start <= g.start and g.end <= b.end for b in backs))]
     for i, f in enumerate(findings):
         if f.concept != "ctx.fever_back" or f.negated:
             continue
