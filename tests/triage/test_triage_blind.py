@@ -257,7 +257,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_aj: scored on the round-30 code (47/48, 8 false), then used for round 31 with batch_ak; the net still
         # raises a cut finger that cannot bend (urgent); the rules a teenager's thigh mass with 冒发烧 (bare 冒 "not"
         # is left out: 冒汗, 冒血) as a septic joint
-        ("batch_aj", (48, 48, 0), (47, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67)
+        ("batch_aj", (48, 48, 0), (48, 48, 0)),  # round 60; the CP/CQ retraining (batch_n); the CR–CU one (round 67); the review of round 77 (上礼拜刚刚换了左边膝盖 is a recent operation)
         # batch_ak: scored on the round-30 code (43/48, 4 false; rules alone 42/48, 2 false), then used for round 31;
         # the net raised a 6-year-old's swollen wrist after a fall from the kang (urgent) until round 39 (fingers warm)
         # round 47: "puffs up" is swelling, so a hip replacement 9 days ago whose leg puffs up by the evening raises a
@@ -397,7 +397,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_ch and batch_ci: written while round 63 was made, kept unread, scored once on its final code (CH 47/48,
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
-        ("batch_ch", (48, 48, 0), (42, 48, 0)),  # round 64
+        ("batch_ch", (48, 48, 0), (43, 48, 0)),  # round 64; the review of round 77 (上个礼拜换的膝盖: a recent operation)
         ("batch_ci", (48, 48, 1), (41, 48, 1)),  # round 64; the CP/CQ retraining (batch_n); the CR–CU one
         # batch_cj and batch_ck: written in session 2026-12-07 (fourth), kept unread, scored once on the code before it
         # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
