@@ -48,6 +48,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port (default 8000).")] = None,
     dicom_port: Annotated[int | None, typer.Option("--dicom-port", help="DICOM port (default 11112; 0 = off).")] = None,
+    dicom_host: Annotated[str | None, typer.Option("--dicom-host", help="DICOM bind address (default: --host).")] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Seed demo data into an empty database and mark the UI as demo.")] = False,
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS (and wss).")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for --tls-cert.")] = None,
@@ -62,7 +63,8 @@ def serve(
         typer.echo("--tls-cert and --tls-key go together", err=True)
         raise typer.Exit(2)
     # Over HTTPS the session cookie is marked Secure so a browser never sends it in clear.
-    settings = _settings(data_dir, host=host, port=port, dicom_port=dicom_port, demo=demo or None,
+    settings = _settings(data_dir, host=host, port=port, dicom_port=dicom_port, dicom_host=dicom_host,
+                         demo=demo or None,
                          cookie_secure=True if tls_cert else None)
     _migrate(settings)
     if settings.demo:

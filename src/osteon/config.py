@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    dicom_host: str | None = None  # the SCP's bind address (default: ``host``), e.g. the imaging VLAN's interface
     dicom_port: int = 11112
     dicom_ae_title: str = "OSTEON"
     demo: bool = False

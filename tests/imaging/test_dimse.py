@@ -39,6 +39,25 @@ async def test_echoscu_known_device_succeeds(scp, site):
     assert r.returncode == 0, r.stdout
 
 
+async def test_scp_binds_the_dicom_host_setting(app, site, monkeypatch):
+    """OSTEON_DICOM_HOST puts the SCP on its own address (an imaging VLAN), apart from the HTTP host: echoscu
+    reaches it there (127.0.0.2 here) and finds nothing listening on the HTTP host at that port."""
+    from osteon.imaging.scp import start_scp
+
+    monkeypatch.setattr(app.state.settings, "dicom_host", "127.0.0.2")
+    shared = app.state.dicom_server
+    server = await start_scp(app, 0)
+    try:
+        assert server.host == "127.0.0.2"
+        r = await run(need(ECHOSCU), "-aet", site.device_ae, "-aec", server.ae_title, "127.0.0.2", str(server.port))
+        assert r.returncode == 0, r.stdout
+        r = await run(need(ECHOSCU), "-aet", site.device_ae, "-aec", server.ae_title, "127.0.0.1", str(server.port))
+        assert r.returncode != 0
+    finally:
+        await server.stop()
+        app.state.dicom_server = shared
+
+
 async def test_unknown_calling_ae_is_rejected(scp):
     """An AE title no device has is rejected at association (and the SCP stays up)."""
     r = await run(need(ECHOSCU), "-aet", "INTRUDER", "-aec", scp.ae_title, "127.0.0.1", str(scp.port))

@@ -24,7 +24,7 @@ async def test_viewer_migration_up_down_up(tmp_path):
     """Upgrade to all heads, step the viewer branch down (its tables go), and up again."""
     url = await fresh_database_url(tmp_path, "viewmig")
     await asyncio.to_thread(upgrade, url)
-    assert {"viewer_study_annotations", "viewer_presets", "viewer_sr_imports"} <= await _tables(url)
+    assert {"viewer_study_annotations", "viewer_presets", "viewer_sr_imports", "viewer_uid_issuer"} <= await _tables(url)
     await asyncio.to_thread(downgrade, url, "20261125_viewer-1")
     assert not any(t.startswith("viewer_") for t in await _tables(url))
     await asyncio.to_thread(upgrade, url)

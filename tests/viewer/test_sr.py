@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import math
+import uuid
 
 import highdicom as hd
 import pydicom
@@ -335,7 +336,7 @@ def test_build_sr_fuzzed_annotations_raise_only_nothing_to_export():
     def check(annotations):
         try:
             dataset, built, skipped = sr.build_sr(
-                study_uid=ds.StudyInstanceUID, version=1, annotations=annotations, sources={ds.SOPInstanceUID: src},
+                study_uid=ds.StudyInstanceUID, version=1, issuer=uuid.uuid4(), annotations=annotations, sources={ds.SOPInstanceUID: src},
                 observer_name="李医生", observer_login="doc", institution_name="青石县人民医院", patient_id="Q1",
                 patient_name="王^建国")
         except ValueError:

@@ -7,6 +7,7 @@ and imports nothing; a user who may not see the patient gets 404."""
 from __future__ import annotations
 
 import io
+import uuid
 
 import highdicom as hd
 import numpy as np
@@ -240,6 +241,42 @@ async def test_own_export_sent_back_is_not_imported(app, db, client, study, scp,
     assert row.status == "own" and row.sr_instance_uid == exported.SOPInstanceUID
 
 
+async def test_another_osteons_export_of_the_same_study_is_imported_not_refused(client, study):
+    """A provincial Osteon exports its measurements on the same study (same annotation version 1) and sends the SR
+    here: its UIDs differ from this installation's export of version 1 (each installation has its own UID issuer),
+    so STOW-RS stores it (no duplicate conflict) and its measurement is imported read-only, beside the study's own."""
+    from osteon.viewer import sr as sr_mod
+
+    s = study
+    own = {"uid": "len1", "tool": "Length", "series_instance_uid": s["ct"].SeriesInstanceUID,
+           "sop_instance_uid": s["ct"].SOPInstanceUID, "frame": 1, "data": {"points": [[0, 0, 1], [7, 0, 1]]}}
+    r = await client.put(f"/api/v1/viewer/studies/{s['uid']}/annotations",
+                         json={"annotations": [own], "version": 0}, headers=s["headers"])
+    assert r.status_code == 200
+    r = await client.post(f"/api/v1/viewer/studies/{s['uid']}/annotations/sr", headers=s["headers"])
+    assert r.status_code == 201, r.text
+    ours = r.json()
+
+    header = pydicom.dcmread(io.BytesIO(to_bytes(s["ct"])), stop_before_pixels=True)
+    other_issuer = uuid.uuid4()
+    theirs, built, _ = sr_mod.build_sr(
+        study_uid=s["uid"], version=1, issuer=other_issuer, annotations=[{**own, "uid": "their-len"}],
+        sources={s["ct"].SOPInstanceUID: sr_mod.SourceImage(header=header)}, observer_name="Zhang^Wei",
+        observer_login="zhangwei", institution_name="Provincial Hospital", patient_id=s["patient"].mrn,
+        patient_name="Wang^Jianguo")
+    assert theirs.SOPInstanceUID != ours["sop_instance_uid"]
+    assert theirs.SeriesInstanceUID != ours["series_instance_uid"]
+    assert sr_mod.sr_instance_uid(s["uid"], 1, other_issuer) == theirs.SOPInstanceUID  # stable per installation
+    await _stow(client, s, theirs)
+
+    out = (await _get(client, s)).json()
+    assert [a["uid"] for a in out["annotations"]] == ["len1"]
+    [imported] = out["imported"]
+    assert imported["source_sr_instance_uid"] == theirs.SOPInstanceUID and imported["read_only"] is True
+    assert imported["values"] == {"Length": built[0].values["Length"]}
+    assert [src["status"] for src in out["sr_sources"]] == ["imported"]
+
+
 async def test_malformed_sr_is_stored_and_imports_nothing(app, client, study, caplog):
     """A broken SR is stored like any object (WADO-RS serves it) and shows nothing; a warning is logged."""
     s = study
@@ -350,7 +387,7 @@ def test_each_planar_shape_becomes_the_viewer_tool_that_draws_it():
     sr = hd.sr.Comprehensive3DSR(evidence=[ct], content=report, series_instance_uid=generate_uid(), series_number=5,
                                  sop_instance_uid=generate_uid(), instance_number=1, manufacturer="X")
     sr.SpecificCharacterSet = "ISO_IR 192"  # the observer's name is Chinese: UTF-8
-    parsed = parse_sr(to_bytes(sr), ct.StudyInstanceUID)
+    parsed = parse_sr(to_bytes(sr), ct.StudyInstanceUID, uuid.uuid4())
     assert parsed.observer_name == "李医生" and not parsed.own and parsed.skipped == 1
     header = pydicom.dcmread(io.BytesIO(to_bytes(ct)), stop_before_pixels=True)
     out, skipped, missing = to_annotations(parsed, {ct.SOPInstanceUID: header})
@@ -404,7 +441,7 @@ def test_a_region_on_one_frame_of_a_multiframe_image_uses_that_frames_plane():
         procedure_reported=codes.SCT.ImagingProcedure, imaging_measurements=[group])
     sr = hd.sr.Comprehensive3DSR(evidence=[ct], content=report, series_instance_uid=generate_uid(), series_number=5,
                                  sop_instance_uid=generate_uid(), instance_number=1)
-    parsed = parse_sr(to_bytes(sr), ct.StudyInstanceUID)
+    parsed = parse_sr(to_bytes(sr), ct.StudyInstanceUID, uuid.uuid4())
     [a], skipped, _ = to_annotations(parsed, {ct.SOPInstanceUID: header})
     assert skipped == 0 and a["frame"] == 2 and a["tool"] == "Length"
     assert np.allclose(a["data"]["points"], [[-5.0, -5.0, 12.5], [0.0, -5.0, 12.5]])

@@ -459,9 +459,10 @@ def _contexts_for(files: list[tuple[str, str, str]]) -> list[Any]:
 
 
 async def start_scp(app: Any, port: int, host: str | None = None) -> DicomServer:
-    """Start the SCP for ``app`` on ``port`` (0 = a free port); it is stopped with the app."""
+    """Start the SCP for ``app`` on ``port`` (0 = a free port) and ``host`` (default: the ``dicom_host`` setting,
+    else the HTTP ``host``); it is stopped with the app."""
     settings = app.state.settings
-    server = DicomServer(app, host or settings.host, port, settings.dicom_ae_title)
+    server = DicomServer(app, host or settings.dicom_host or settings.host, port, settings.dicom_ae_title)
     await server.start()
     app.state.dicom_server = server
     return server

@@ -60,3 +60,17 @@ class SrImport(IdMixin, TimestampMixin, Base):
     waiting: Mapped[int] = mapped_column(default=0)
     study_instances: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class UidIssuer(IdMixin, TimestampMixin, Base):
+    """This installation's identity in the UIDs its SR exports derive (one row, made by the migration).
+
+    The export's series, instance and tracking UIDs are UUID-derived from the study, the annotation version and
+    ``issuer``: stable for one installation (exporting a version again finds the stored object), different
+    between two Osteons exporting the same study (a county and a provincial hospital in a consultation), so
+    neither refuses the other's SR as a conflicting duplicate nor takes it for its own."""
+
+    __tablename__ = "viewer_uid_issuer"
+
+    issuer: Mapped[uuid.UUID] = mapped_column(unique=True, default=uuid.uuid4)
+

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.imaging.models import Instance
-from osteon.viewer.models import SrImport, StudyAnnotations, ViewerPresets
+from osteon.viewer.models import SrImport, StudyAnnotations, UidIssuer, ViewerPresets
 
 
 async def annotations_of(session: AsyncSession, study_uid: str, *, for_update: bool = False) -> StudyAnnotations | None:
@@ -67,3 +67,15 @@ async def sr_import(session: AsyncSession, sr_uid: str) -> SrImport | None:
     """The import row of one SR, if it was read."""
     stmt = select(SrImport).where(SrImport.sr_instance_uid == sr_uid)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def uid_issuer(session: AsyncSession) -> uuid.UUID:
+    """This installation's UID issuer (the migration makes it; made here if the row was lost, e.g. a partial restore)."""
+    found = (await session.execute(select(UidIssuer.issuer).order_by(UidIssuer.created_at).limit(1))).scalar()
+    if found is not None:
+        return found
+    row = UidIssuer(issuer=uuid.uuid4())
+    session.add(row)
+    await session.flush()
+    return row.issuer
+

@@ -163,8 +163,8 @@ def _load_sources(store: Any, wanted: dict[str, tuple[str, set[int]]]) -> dict[s
     return out
 
 
-async def _build_sr(session: AsyncSession, actor: Actor, store: Any, study: Study, row: StudyAnnotations
-                    ) -> tuple[Any, list[sr.BuiltMeasurement], list[str]]:
+async def _build_sr(session: AsyncSession, actor: Actor, store: Any, study: Study, row: StudyAnnotations,
+                    issuer: uuid.UUID) -> tuple[Any, list[sr.BuiltMeasurement], list[str]]:
     """Build the SR of the current annotation set (400 NothingToExport when nothing can be measured)."""
     items = list(row.annotations)
     wanted: dict[str, tuple[str, set[int]]] = {}
@@ -184,7 +184,7 @@ async def _build_sr(session: AsyncSession, actor: Actor, store: Any, study: Stud
 
     def work() -> tuple[Any, list[sr.BuiltMeasurement], list[str]]:
         sources = _load_sources(store, wanted)
-        return sr.build_sr(study_uid=study.study_instance_uid, version=row.version, annotations=items,
+        return sr.build_sr(study_uid=study.study_instance_uid, version=row.version, issuer=issuer, annotations=items,
                            sources=sources, observer_name=actor.full_name, observer_login=actor.username,
                            institution_name=institution.name, patient_id=study.dicom_patient_id,
                            patient_name=study.patient_name)
@@ -196,10 +196,10 @@ async def _build_sr(session: AsyncSession, actor: Actor, store: Any, study: Stud
 
 
 def _sr_read(study: Study, row: StudyAnnotations, built: list[sr.BuiltMeasurement], skipped: list[str],
-             created: bool) -> SrExportRead:
+             created: bool, issuer: uuid.UUID) -> SrExportRead:
     """API view of an export."""
-    series_uid = sr.sr_series_uid(study.study_instance_uid)
-    sop_uid = sr.sr_instance_uid(study.study_instance_uid, row.version)
+    series_uid = sr.sr_series_uid(study.study_instance_uid, issuer)
+    sop_uid = sr.sr_instance_uid(study.study_instance_uid, row.version, issuer)
     return SrExportRead(
         study_instance_uid=study.study_instance_uid, series_instance_uid=series_uid, sop_instance_uid=sop_uid,
         sop_class_uid=sr.COMPREHENSIVE_3D_SR_UID, annotations_version=row.version, created=created,
@@ -220,8 +220,9 @@ async def export_sr(session: AsyncSession, actor: Actor, store: Any, study_uid: 
     row = await repository.annotations_of(session, study_uid, for_update=True)  # serialises concurrent exports
     if row is None or not row.annotations:
         raise NothingToExport()
-    dataset, built, skipped = await _build_sr(session, actor, store, study, row)
-    sop_uid = sr.sr_instance_uid(study_uid, row.version)
+    issuer = await repository.uid_issuer(session)
+    dataset, built, skipped = await _build_sr(session, actor, store, study, row, issuer)
+    sop_uid = sr.sr_instance_uid(study_uid, row.version, issuer)
     created = await imaging_repository.instance_by_uid(session, sop_uid) is None
     if created:
         data = sr.sr_bytes(dataset)
@@ -236,7 +237,7 @@ async def export_sr(session: AsyncSession, actor: Actor, store: Any, study_uid: 
     audit.record(session, "viewer.sr.export", patient_id=study.patient_id, resource_type="ImagingStudy",
                  resource_id=study_uid, detail={"sr": sop_uid, "version": row.version, "created": created,
                                                 "measurements": len(built), "skipped": len(skipped)})
-    return _sr_read(study, row, built, skipped, created)
+    return _sr_read(study, row, built, skipped, created, issuer)
 
 
 async def download_sr(session: AsyncSession, actor: Actor, store: Any, study_uid: str) -> tuple[bytes, str]:
@@ -246,12 +247,13 @@ async def download_sr(session: AsyncSession, actor: Actor, store: Any, study_uid
     row = await repository.annotations_of(session, study_uid)
     if row is None or not row.annotations:
         raise NothingToExport()
-    sop_uid = sr.sr_instance_uid(study_uid, row.version)
+    issuer = await repository.uid_issuer(session)
+    sop_uid = sr.sr_instance_uid(study_uid, row.version, issuer)
     inst = await imaging_repository.instance_by_uid(session, sop_uid)
     if inst is not None:
         data = await asyncio.to_thread(store.read, inst.file_hash)
     else:
-        dataset, _, _ = await _build_sr(session, actor, store, study, row)
+        dataset, _, _ = await _build_sr(session, actor, store, study, row, issuer)
         data = sr.sr_bytes(dataset)
     audit.record(session, "viewer.sr.download", patient_id=study.patient_id, resource_type="ImagingStudy",
                  resource_id=study_uid, detail={"sr": sop_uid, "version": row.version, "stored": inst is not None})
@@ -273,9 +275,10 @@ async def _read_received_sr(session: AsyncSession, store: Any, study: Study, fil
     row = SrImport(sr_instance_uid=sr_uid, study_instance_uid=study.study_instance_uid, patient_id=study.patient_id,
                    status="empty", annotations=[], skipped=0, waiting=0, study_instances=study.num_instances, note="",
                    observer_name="")
+    issuer = await repository.uid_issuer(session)
     try:
         data = await asyncio.to_thread(store.read, file_hash)
-        parsed = await asyncio.to_thread(sr_import.parse_sr, data, study.study_instance_uid)
+        parsed = await asyncio.to_thread(sr_import.parse_sr, data, study.study_instance_uid, issuer)
     except Exception as exc:  # noqa: BLE001 — a malformed SR (or unreadable file) imports nothing
         row.status, row.note = "invalid", str(exc)[:200]
         log.warning("SR %s of study %s not imported: %s", sr_uid, study.study_instance_uid, row.note)

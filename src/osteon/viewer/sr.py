@@ -76,19 +76,20 @@ PROJECTION_SOP_CLASSES = frozenset({
 })
 
 
-def sr_series_uid(study_uid: str) -> str:
-    """The one SR series Osteon adds to a study (stable, UUID-derived)."""
-    return f"2.25.{uuid.uuid5(_NS, f'series:{study_uid}').int}"
+def sr_series_uid(study_uid: str, issuer: uuid.UUID) -> str:
+    """The one SR series this installation (``issuer``, ``models.UidIssuer``) adds to a study (stable)."""
+    return f"2.25.{uuid.uuid5(_NS, f'series:{issuer}:{study_uid}').int}"
 
 
-def sr_instance_uid(study_uid: str, version: int) -> str:
-    """The SR of one version of a study's annotation set (stable: exporting twice gives the same object)."""
-    return f"2.25.{uuid.uuid5(_NS, f'sr:{study_uid}:{version}').int}"
+def sr_instance_uid(study_uid: str, version: int, issuer: uuid.UUID) -> str:
+    """The SR of one version of a study's annotation set (stable: exporting twice gives the same object; another
+    installation exporting the same study and version gives another UID)."""
+    return f"2.25.{uuid.uuid5(_NS, f'sr:{issuer}:{study_uid}:{version}').int}"
 
 
-def _tracking_uid(study_uid: str, annotation_uid: str) -> str:
+def _tracking_uid(study_uid: str, annotation_uid: str, issuer: uuid.UUID) -> str:
     """A UID for the measurement's tracking identifier (the viewer's uid is kept as the identifier text)."""
-    return f"2.25.{uuid.uuid5(_NS, f'track:{study_uid}:{annotation_uid}').int}"
+    return f"2.25.{uuid.uuid5(_NS, f'track:{issuer}:{study_uid}:{annotation_uid}').int}"
 
 
 @dataclass
@@ -330,9 +331,9 @@ def _person_name(name: str) -> str:
     return name if "^" in name else f"{name}^"
 
 
-def build_sr(*, study_uid: str, version: int, annotations: list[dict[str, Any]], sources: dict[str, SourceImage],
-             observer_name: str, observer_login: str, institution_name: str, patient_id: str, patient_name: str
-             ) -> tuple[Dataset, list[BuiltMeasurement], list[str]]:
+def build_sr(*, study_uid: str, version: int, issuer: uuid.UUID, annotations: list[dict[str, Any]],
+             sources: dict[str, SourceImage], observer_name: str, observer_login: str, institution_name: str,
+             patient_id: str, patient_name: str) -> tuple[Dataset, list[BuiltMeasurement], list[str]]:
     """The SR of a study's annotation set. Returns (dataset, measurements written, uids of annotations skipped).
 
     Raises ValueError when nothing can be measured."""
@@ -365,7 +366,7 @@ def build_sr(*, study_uid: str, version: int, annotations: list[dict[str, Any]],
                 referenced_frame_numbers=[frame] if n_frames > 1 else None)
             region = ImageRegion(graphic_type=graphic_type, graphic_data=np.asarray(data, dtype=float),
                                  source_image=ref)
-            tracking = TrackingIdentifier(uid=_tracking_uid(study_uid, a["uid"]), identifier=f"{tool} {a['uid']}"[:64])
+            tracking = TrackingIdentifier(uid=_tracking_uid(study_uid, a["uid"], issuer), identifier=f"{tool} {a['uid']}"[:64])
             measurements = [Measurement(name=name, value=round(value, 4), unit=unit) for name, value, unit in values]
             group = PlanarROIMeasurementsAndQualitativeEvaluations(
                 tracking_identifier=tracking, referenced_region=region, measurements=measurements)
@@ -387,8 +388,8 @@ def build_sr(*, study_uid: str, version: int, annotations: list[dict[str, Any]],
                                procedure_reported=codes.SCT.ImagingProcedure, imaging_measurements=groups)
     evidence = list(used.values())
     sr = Comprehensive3DSR(
-        evidence=evidence, content=report, series_instance_uid=sr_series_uid(study_uid), series_number=SR_SERIES_NUMBER,
-        sop_instance_uid=sr_instance_uid(study_uid, version), instance_number=version, manufacturer="Osteon",
+        evidence=evidence, content=report, series_instance_uid=sr_series_uid(study_uid, issuer), series_number=SR_SERIES_NUMBER,
+        sop_instance_uid=sr_instance_uid(study_uid, version, issuer), instance_number=version, manufacturer="Osteon",
         institution_name=institution_name[:64] or None, is_complete=True, is_final=False, is_verified=False,
         series_description=SR_SERIES_DESCRIPTION)
     # The identity Osteon's index carries (it may have been corrected on reconciliation), in UTF-8.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -106,14 +107,15 @@ def _observer(report: Any, ds: Dataset) -> str:
     return _name(ds.get("ContentCreatorName", ""))
 
 
-def is_own_export(ds: Dataset, study_uid: str) -> bool:
-    """True for an SR this Osteon's export made for the study (its series and instance UIDs follow sr.py's rule)."""
+def is_own_export(ds: Dataset, study_uid: str, issuer: uuid.UUID) -> bool:
+    """True for an SR this installation's export made for the study (its series and instance UIDs follow sr.py's
+    rule with this installation's ``issuer``; another Osteon's export of the same study is not)."""
     try:
         number = int(ds.get("InstanceNumber") or 0)
     except (TypeError, ValueError):
         return False
-    return (str(ds.get("SeriesInstanceUID", "")) == sr.sr_series_uid(study_uid) and number > 0
-            and str(ds.get("SOPInstanceUID", "")) == sr.sr_instance_uid(study_uid, number))
+    return (str(ds.get("SeriesInstanceUID", "")) == sr.sr_series_uid(study_uid, issuer) and number > 0
+            and str(ds.get("SOPInstanceUID", "")) == sr.sr_instance_uid(study_uid, number, issuer))
 
 
 def _group(g: Any, index: int, sop_uid: str) -> Group | None:
@@ -146,11 +148,11 @@ def _group(g: Any, index: int, sop_uid: str) -> Group | None:
                  sop_instance_uid=str(ref.ReferencedSOPInstanceUID), frame=max(1, frame), values=values)
 
 
-def parse_sr(data: bytes, study_uid: str) -> ParsedSr:
+def parse_sr(data: bytes, study_uid: str, issuer: uuid.UUID) -> ParsedSr:
     """The planar ROI groups of a TID 1500 SR (raises InvalidSr when highdicom cannot read it)."""
     try:
         ds = pydicom.dcmread(io.BytesIO(data))
-        own = is_own_export(ds, study_uid)
+        own = is_own_export(ds, study_uid, issuer)
         doc = hd.sr.srread(io.BytesIO(data))
         report = doc.content
         if not hasattr(report, "get_planar_roi_measurement_groups"):
