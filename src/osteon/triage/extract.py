@@ -267,6 +267,10 @@ _TEMP_BARE = re.compile(
 _AFEBRILE = re.compile(r"\bafebrile\b|\bapyrexial\b|体温正常|温度正常|体温不高|(?<!感)冒(?:发烧|发热|烧)")
 # Fahrenheit, as American and Filipino writers give it ("102F", "temp 101.5 f")
 _TEMP_F = re.compile(r"(?<![\d.])(9[5-9]|10[0-9])(?:\.(\d))?\s*(?:°\s*f\b|℉|f\b|fahrenheit|degrees f)")
+# … or without its unit after the word ("No fever, temperature 98.4", "temp 101.2": round 80, FF): a Fahrenheit reading
+# has a decimal, or is 99-106 (a Celsius one is 35-42, read above)
+_TEMP_F_WORD = re.compile(r"\b(?:temperature|temp|temps)\b\s*(?:is |was |of |reading |at |: ?|= ?)?(9[5-9]|10[0-6])(?:\.(\d))?(?!\d|\.\d)"
+                          r"(?<=\.\d|99|00|01|02|03|04|05|06)")
 _MALE = re.compile(
     r"男|先生|儿子|个仔|孙子|老爷子|爷爷|我爸|老汉儿|\bman\b|\bmale\b|\bhe\b|\bhis\b|my son|my father|my dad"
 )
@@ -310,6 +314,7 @@ def _cue_regexes() -> dict[str, re.Pattern[str]]:
         "advice_instructs": alt(kn.cues["advice_instructs"]),
         "hearsay": alt(kn.cues["hearsay"]),
         "hypothetical_sentence": alt(kn.cues["hypothetical_sentence"]),
+        "return_if": alt(kn.cues["return_if"]),
         "other_person": alt(kn.cues["other_person"]),
         "own_complaint": alt(kn.cues["own_complaint"]),
         "childhood": alt(kn.cues["childhood"]),
@@ -1005,9 +1010,12 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
       'if', to the end of the sentence;
     - "heard in the group chat that back pain + can't pee = emergency": hearsay up to the word for an emergency.
     """
-    for lo, hi in _hypothetical_spans(norm):
-        for f in findings:  # the signs only: the cast or the operation the warning is about is real
-            if f.kind == "symptom" and lo <= f.start < hi and not f.negated:
+    for lo, hi, heard in _hypothetical_spans(norm):
+        # the signs only: the cast or the operation the warning is about is real; in what was heard, the fall or the
+        # crash is named as a rule of thumb too ("俺闺女说从高处摔下来得上急诊": round 80, FG)
+        kinds = ("symptom", "mechanism") if heard else ("symptom",)
+        for f in findings:
+            if f.kind in kinds and lo <= f.start < hi and not f.negated:
                 f.negated, f.source = True, "hypothetical"
 
 
@@ -1017,30 +1025,36 @@ _ANSWER = re.compile(r"\band (?:there's|there is|i said|i told|i've|i have|i had
 _SPEAKS_AGAIN = re.compile(r"'(?![a-z])|\s[-–—]\s|\bbut\b|\bnow\b|\bwell\b|但是|可是|不过|现在|而家|宜家")
 
 
-def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
-    """Where, sentence by sentence, the text names signs only as a hypothetical or in a warning."""
+def _hypothetical_spans(norm: str) -> list[tuple[int, int, bool]]:
+    """Where, sentence by sentence, the text names signs only as a hypothetical or in a warning (and whether the span
+    is hearsay: a rule of thumb someone else said)."""
     cues = _cue_regexes()
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, bool]] = []
     for lo, hi in _sentences(norm):
         opened = cues["hypothetical_open"].search(norm, lo, hi)
         closed = cues["hypothetical_close"].search(norm, opened.end(), hi) if opened else None
         if opened and closed:
-            out.append((opened.end(), closed.start()))
+            out.append((opened.end(), closed.start(), False))
         for told in cues["advice_instructs"].finditer(norm, lo, hi):
             closed = cues["advice_then"].search(norm, told.end(), hi)
             if closed:
-                out.append((told.end(), closed.start()))
+                out.append((told.end(), closed.start(), False))
         # a clinician's questions repeated ("GP asked about my waterworks and numbness down below and there's none of
         # that"): the signs asked about are not had; the answer, where the patient speaks again, is read as usual
         for asked in cues["asked_about"].finditer(norm, lo, hi):
             back = _ANSWER.search(norm, asked.end(), hi)
-            out.append((asked.end(), back.start() if back else hi))
+            out.append((asked.end(), back.start() if back else hi, False))
         for asked in cues["hypothetical_sentence"].finditer(norm, lo, hi):
-            out.append((asked.end(), hi))
+            out.append((asked.end(), hi, False))
+        # the clinic's safety-netting told back ("'irritable hip', come back if fever or he won't walk"): to the sentence's
+        # end or to where the patient speaks again ("'come back if your toes go cold' - well my toes are cold now")
+        for told in cues["return_if"].finditer(norm, lo, hi):
+            back = _SPEAKS_AGAIN.search(norm, told.end(), hi)
+            out.append((told.end(), back.start() if back else hi, False))
         for heard in cues["hearsay"].finditer(norm, lo, hi):
             closed = cues["hearsay_then"].search(norm, heard.end(), hi)
             if closed:
-                out.append((heard.end(), closed.start()))
+                out.append((heard.end(), closed.start(), True))
         for said in cues["advice_said"].finditer(norm, lo, hi):
             if_ = cues["advice_if"].search(norm, said.end(), min(hi, said.end() + _ADVICE_GAP))
             then = cues["advice_then"].search(norm, said.end(), min(hi, said.end() + 2 * _ADVICE_GAP))
@@ -1048,14 +1062,14 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int]]:
                 # "said if X … go to A&E": from the 'if' to the instruction
                 closed = cues["advice_then"].search(norm, if_.end(), hi)
                 if closed:
-                    out.append((if_.end(), closed.start()))
+                    out.append((if_.end(), closed.start(), False))
             elif then:
                 # "said to come straight back if X": from the 'if' after the instruction to the sentence's end, or to
                 # where the patient speaks again ("'come back if your toes go cold' - well my toes are cold now")
                 late_if = cues["advice_if"].search(norm, then.end(), min(hi, then.end() + _ADVICE_GAP))
                 if late_if:
                     back = _SPEAKS_AGAIN.search(norm, late_if.end(), hi)
-                    out.append((late_if.end(), back.start() if back else hi))
+                    out.append((late_if.end(), back.start() if back else hi, False))
     return out
 
 
@@ -1342,7 +1356,7 @@ def _temperature(n: str) -> tuple[float, re.Match[str]] | None:
         return float(m.group(1)) + int(m.group(2) or m.group(3) or 0) / 10, m
     if m := _TEMP_BARE.search(n):
         return float(m.group(1)) + int(m.group(2)) / 10, m
-    if m := _TEMP_F.search(n):
+    if (m := _TEMP_F.search(n)) or (m := _TEMP_F_WORD.search(n)):
         return (float(m.group(1)) + int(m.group(2) or 0) / 10 - 32) * 5 / 9, m
     return None
 
@@ -1417,7 +1431,7 @@ def _synthetic(ex: Extraction, knowledge: Knowledge, utterance: int) -> None:
             # the word that introduced a normal reading is no fever either ("temperature this morning 36.7", "体温36.5":
             # round 68, CV) — the word alone ("she has a temperature") still is
             for f in ex.findings:
-                if (f.source == "lexicon" and "sym.fever" in f.tags and not f.negated and f.end <= m.start()
+                if (f.source == "lexicon" and "sym.fever" in f.tags and not f.negated and f.start <= m.start()
                         and m.start() - f.end <= 20 and f.text in _TEMPERATURE_WORDS):
                     f.negated = True
     for m in _AFEBRILE.finditer(n):

@@ -184,6 +184,18 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
             and ctx.tags.keys() & {"ctx.diabetes", "ctx.alcohol", "ctx.chemo", "cond.neuropathy"}
             and not ctx.tags.keys() & {"site.spine", "sym.clumsy_hands", "site.cervical"}):
         out.add("neuropathy.feet")
+    # a young person's tight, wheezy chest on exercise or in the cold, relieved by a reliever inhaler, with no sweating and
+    # nothing down the arm or into the jaw ("at practice when it's freezing she gets this tight chest, coughing and
+    # wheezy … took her old albuterol inhaler and it settled in 5 min": round 80, FE) — exercise-induced asthma (BTS/SIGN
+    # 158), not a coronary; an older patient's tight chest is raised whatever relieved it
+    if ("ctx.inhaler" in ctx.tags and out & {"age.child", "age.adolescent", "age.young"}
+            and not ctx.tags.keys() & {"sym.sweating", "site.jaw", "site.arm", "site.upper_limb"}):
+        out.add("chest.asthma")
+    # the hot joint aspirated at the hospital: crystals seen and the culture negative ("said crystals seen, gout, culture
+    # no growth": round 80, FB) — gout, the septic question answered (NICE CKS "Gout"; a fever with a joint that was not
+    # tapped, or a culture still pending, is raised as before)
+    if {"cond.gout", "ctx.infection_excluded"} <= ctx.tags.keys():
+        out.add("septic.excluded")
     # a fever told, then said to be over later in the text ("前几天发烧 … 今儿个不烧了"): the last word wins (round 55)
     fevers = [f for f in ctx.findings if "sym.fever" in f.tags]
     told = [f for f in fevers if not f.negated]
@@ -229,6 +241,13 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if (any(f.negated and f.tags & {"sym.sphincter", "sym.bladder_bowel_general"} for f in ctx.findings)
             or "ctx.bladder_ok" in ctx.tags) and not ctx.tags.keys() & {"sym.sphincter", "sym.bladder_bowel_general"}:
         out.add("denied.sphincter")
+    # numbness of the saddle area from long rides on a bike, the bladder said normal and no back pain, weakness or sciatica
+    # told ("骑久了会阴那边会麻麻的，下车走一走半小时就好了。小便都正常，也没有腰痛": round 80, FE) — the saddle's
+    # pressure on the pudendal nerve, not a cauda equina; any bladder change or back pain keeps the rule
+    if ("ctx.bike_seat" in ctx.tags and "denied.sphincter" in out
+            and not ctx.tags.keys() & {"site.spine", "cond.disc", "sym.radiation", "sym.weakness", "sym.sphincter",
+                                       "cond.back_strain"}):
+        out.add("saddle.riding")
     # a fever, numbness or weakness the patient denies ("无发烧", "no fever", a normal reading; "脚无麻": round 42), with
     # none told elsewhere
     for sign in ("fever", "numbness", "weakness"):
@@ -275,13 +294,22 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     mechanisms = [f for f in ctx.pos if f.kind == "mechanism" or "mech.injury" in f.tags]
     if "sym.mass" in ctx.tags and not mechanisms and not wounds:
         out.add("lump.no_injury")
+    # … or a bone "sticking out" with a wound plainly denied and no injury told (客家 "手指节一粒一粒骨头突出来 … 冇跌倒，
+    # 冇伤口": round 80, FF — Heberden's nodes): a bony lump, not a bone through the skin. The wound itself denied, not
+    # the bleeding ("bone thru the skin?? its not even bleeding that much" is an open fracture: BH)
+    if ("sym.bone_exposed" in ctx.tags and not mechanisms and not wounds
+            and any(f.negated and "sym.wound" in f.tags and "sym.bone_exposed" not in f.tags
+                    and not any(w in f.text for w in ("血", "bleed", "blood")) for f in ctx.findings)):
+        out.add("lump.no_injury")
     # purple after a twist, the numbness question answered no, nothing cold, pale or bent, and the patient walks on it
     # ("ankle was twisted … outside of ankle is swollen and purple color, but I can walk to bathroom … No numb": round 66,
     # CQ): the bruise of a sprain (the Ottawa rules' four steps), not a limb losing its blood supply
     # (round 73, DU: or a bruise told as such, and walking and running fine — "bruised my shin … its purple but i can walk
-    # n run fine")
+    # n run fine"; round 80, FG: or the toes said warm, moving and feeling normal — "the whole foot and toes went
+    # purple-green-yellow … bruising travels down with gravity. Toes are warm, I can wiggle them")
     if (ctx.tags.keys() & {"mech.twist", "sym.bruise"} and "sym.cyanosis" in ctx.tags
-            and (any(f.negated and "sym.numbness" in f.tags for f in ctx.findings) or "ctx.walks_normally" in ctx.tags)
+            and (any(f.negated and "sym.numbness" in f.tags for f in ctx.findings)
+                 or ctx.tags.keys() & {"ctx.walks_normally", "ctx.distal_ok"})
             and not ctx.tags.keys() & {"sym.numbness", "sym.cold", "sym.pale", "sym.pulseless",
                                        "sym.deformity", "sym.cannot_walk", "mech.high_energy", "mech.heavy_crush"}):
         out.add("bruise.sprain")
