@@ -357,7 +357,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # batch_bp and batch_bq: written while round 51 was made, kept unread, scored once on its final code (BP 47/48,
         # 0 false; BQ 48/48, 1 false; rules alone 44/48, 0 and 47/48, 1 — docs/triage.md), then used for round 52 — held
         # out from both nets
-        ("batch_bp", (48, 48, 0), (45, 48, 0)),
+        ("batch_bp", (48, 48, 0), (46, 48, 0)),
         ("batch_bq", (48, 48, 0), (48, 48, 0)),
         # batch_br and batch_bs: written while round 53 was made, kept unread, scored once on its final code (BR 48/48,
         # 4 false; BS 48/48, 2 false; rules alone 45/48, 1 and 44/48, 1 — docs/triage.md), then used for round 54 — held

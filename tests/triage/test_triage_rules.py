@@ -2511,6 +2511,7 @@ def test_round_81_department_and_urgency(rules_alone: None, text: str, departmen
     "his knee is hot and swollen and his temp is 102.4",
     "fell off the ladder, the bone is coming out of his shin",
     "in a cast for my broken ankle, toes gone purple and cold and numb",
+    "打了石膏，今天脚趾头紫了一大片",  # a purple patch on toes in a cast is not read as a muscle's bruise
 ])
 def test_round_81_twins_stay_emergencies(rules_alone: None, text: str) -> None:
     r = assess(text)
