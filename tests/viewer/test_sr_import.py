@@ -445,3 +445,18 @@ def test_a_region_on_one_frame_of_a_multiframe_image_uses_that_frames_plane():
     [a], skipped, _ = to_annotations(parsed, {ct.SOPInstanceUID: header})
     assert skipped == 0 and a["frame"] == 2 and a["tool"] == "Length"
     assert np.allclose(a["data"]["points"], [[-5.0, -5.0, 12.5], [0.0, -5.0, 12.5]])
+
+
+async def test_the_uid_issuer_is_made_once_and_kept(db):
+    """The first export makes this installation's issuer; every later call (any request) reads the same one row."""
+    from sqlalchemy import func
+
+    from osteon.viewer import repository
+    from osteon.viewer.models import UidIssuer
+
+    async with db.transaction() as session:
+        first = await repository.uid_issuer(session)
+    async with db.transaction() as session:
+        again = await repository.uid_issuer(session)
+        rows = (await session.execute(select(func.count()).select_from(UidIssuer))).scalar_one()
+    assert first == again and rows == 1

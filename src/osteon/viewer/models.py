@@ -63,7 +63,8 @@ class SrImport(IdMixin, TimestampMixin, Base):
 
 
 class UidIssuer(IdMixin, TimestampMixin, Base):
-    """This installation's identity in the UIDs its SR exports derive (one row, made by the migration).
+    """This installation's identity in the UIDs its SR exports derive (one row, ``repository.UID_ISSUER_ROW``, made at
+    the first export and carried by backups).
 
     The export's series, instance and tracking UIDs are UUID-derived from the study, the annotation version and
     ``issuer``: stable for one installation (exporting a version again finds the stored object), different

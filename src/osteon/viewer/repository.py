@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from osteon.imaging.models import Instance
@@ -69,13 +70,21 @@ async def sr_import(session: AsyncSession, sr_uid: str) -> SrImport | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+# the one row of viewer_uid_issuer (a fixed key, so two first exports at the same moment cannot make two issuers)
+UID_ISSUER_ROW = uuid.UUID(int=1)
+
+
 async def uid_issuer(session: AsyncSession) -> uuid.UUID:
-    """This installation's UID issuer (the migration makes it; made here if the row was lost, e.g. a partial restore)."""
-    found = (await session.execute(select(UidIssuer.issuer).order_by(UidIssuer.created_at).limit(1))).scalar()
+    """This installation's UID issuer: made at the first SR export or read (not by the migration, so a freshly migrated
+    database stays empty for a restore, which brings the backed-up installation's own issuer)."""
+    stmt = select(UidIssuer.issuer).where(UidIssuer.id == UID_ISSUER_ROW)
+    found = (await session.execute(stmt)).scalar()
     if found is not None:
         return found
-    row = UidIssuer(issuer=uuid.uuid4())
-    session.add(row)
-    await session.flush()
-    return row.issuer
-
+    try:
+        async with session.begin_nested():
+            session.add(UidIssuer(id=UID_ISSUER_ROW, issuer=uuid.uuid4()))
+            await session.flush()
+    except IntegrityError:
+        pass  # another request made it at the same moment: use theirs
+    return (await session.execute(stmt)).scalar_one()

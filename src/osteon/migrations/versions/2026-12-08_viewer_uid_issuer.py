@@ -5,9 +5,6 @@ Revises: 20261205_viewer_sr_imports
 Create Date: 2026-12-08
 """
 
-import uuid
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    # the row itself is made at the first SR export (viewer/repository.uid_issuer): a freshly migrated database stays
+    # empty, so a backup can be restored into it with the installation's own issuer
+    op.create_table(
         "viewer_uid_issuer",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("issuer", sa.Uuid(), nullable=False),
@@ -27,8 +26,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_viewer_uid_issuer")),
         sa.UniqueConstraint("issuer", name=op.f("uq_viewer_uid_issuer_issuer")),
     )
-    now = datetime.now(UTC)
-    op.bulk_insert(table, [{"id": uuid.uuid4(), "issuer": uuid.uuid4(), "created_at": now, "updated_at": now}])
 
 
 def downgrade() -> None:
