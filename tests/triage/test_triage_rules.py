@@ -2516,3 +2516,37 @@ def test_round_81_department_and_urgency(rules_alone: None, text: str, departmen
 def test_round_81_twins_stay_emergencies(rules_alone: None, text: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 82 (blind FH–FK, scored once on the round-81 code): paraphrases of what the wave missed or over-raised, carried
+    # by the rules alone
+    (("I am the helper for Ah Ma (my employer's grandmother) 82 years. This morning she can't lift her right arm, food "
+      "comes out of the right side of her mouth and her talking is like drunk"), {"emergency"}, "emergency"),
+    ("dived for the ball, felt my shoulder pop out, it looks square, there's a numb patch on the outside of my upper arm",
+     {"emergency"}, "emergency"),
+    ("我妈感冒发烧38度，流鼻涕，膝盖老毛病也痛，可是膝盖没有红没有肿，走路跟平常差不多", {"joint", "other"}, None),
+    ("宝宝上午打了百白破，大腿打针那里鼓了个硬疙瘩，有点红，晚上低烧37.8，走路有点瘸", {"pediatric", "other"}, None),
+    ("孩子手腕骨折打了石膏，里面痒，手指头粉粉的热热的，都能动。网上说石膏太紧会坏死，吓得我睡不着", {"pediatric", "trauma"},
+     None),
+    ("我爸前天突然嘴歪了，眼睛闭不上，急诊做了CT都没事，急诊医生说手脚力气都正常，是面神经炎", {"neurology", "other"}, None),
+    ("my daughter 3 months has a red raised strawberry mark on her arm, bigger since birth, soft, not painful",
+     {"pediatric", "other"}, None),
+])
+def test_round_82_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a flu with a red, swollen knee raises; a febrile toddler who will not walk days after a jab raises; a cast
+    # with fingers gone purple and numb raises
+    "感冒发烧38度5，膝盖又红又肿，走不了路",
+    "my son 2 has fever 39 since yesterday and does not want to walk anymore, screams when I move his leg",
+    "孩子手腕骨折打了石膏，今天手指发紫发麻，疼得睡不着",
+])
+def test_round_82_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence

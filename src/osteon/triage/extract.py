@@ -176,6 +176,9 @@ _AGE_OTHER = [
     # "I write for my mother, 68 years": a relative, then a number of years that is not "ago"
     re.compile(r"\b(?:mother|father|mom|mum|mam|dad|wife|husband|grandma|grandpa|granny|gran|grandmother|grandfather|lola|lolo|"
                r"uncle|aunt|auntie|brother|sister)\b,? (?:is |aged? )?(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
+    # "I am helper for Ama (grandma of my employer) 80 years" (round 82, FH): a relative named in brackets, then the years
+    re.compile(r"\b(?:mother|father|mom|mum|mam|dad|grandma|grandpa|granny|gran|grandmother|grandfather|ama|ah ma|ah gong|"
+               r"lola|lolo|nan|nana|uncle|aunt|auntie)\b[^()]{0,30}\)\s*,?\s*(\d{2,3})[ -]?(?:years?|yrs?)\b(?! ago)"),
     # "my lola is 80, she has cough" (round 61): a relative, "is", a bare two- or three-digit number ending the phrase
     re.compile(r"\b(?:mother|father|mom|mum|mam|dad|grandma|grandpa|granny|gran|grandmother|grandfather|lola|lolo|nan|nana)"
                r"\b(?: is|'s) (\d{2,3})(?=\s*[,.;!?]|\s*$)"),

@@ -99,6 +99,7 @@ DERIVED_TAGS = (
     "septic.excluded",
     "chest.asthma",
     "saddle.riding",
+    "flu.quiet_joint",
     "fever.over_injury",
     "pale.cast_off",
     "lump.no_injury",

@@ -191,6 +191,14 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
     if ("ctx.inhaler" in ctx.tags and out & {"age.child", "age.adolescent", "age.young"}
             and not ctx.tags.keys() & {"sym.sweating", "site.jaw", "site.arm", "site.upper_limb"}):
         out.add("chest.asthma")
+    # a flu's fever and aches with an old joint said not red or swollen and walked on as usual ("感冒发烧38度…膝盖也痛，
+    # 可是膝盖没有红没有肿…走路跟平常差不多": round 82, FH) — the flu's aches, not a septic joint (a red, hot or swollen
+    # joint, or one not walked on, is raised as before)
+    if ("non.resp" in ctx.tags and "ctx.walks_normally" in ctx.tags
+            and any(f.negated and f.tags & {"sym.red", "sym.swelling", "sym.warmth"} for f in ctx.findings)
+            and not ctx.tags.keys() & {"sym.red", "sym.swelling", "sym.warmth", "sym.inflamed", "sym.red_swollen",
+                                       "sym.cannot_walk", "sym.limp"}):
+        out.add("flu.quiet_joint")
     # the hot joint aspirated at the hospital: crystals seen and the culture negative ("said crystals seen, gout, culture
     # no growth": round 80, FB) — gout, the septic question answered (NICE CKS "Gout"; a fever with a joint that was not
     # tapped, or a culture still pending, is raised as before)
