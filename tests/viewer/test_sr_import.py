@@ -214,10 +214,8 @@ async def test_imported_measurements_survive_saving_the_study_annotations(client
     assert r.json()["imported"] == before and [a["uid"] for a in r.json()["annotations"]] == ["len1"]
 
 
-async def test_own_export_sent_back_is_not_imported(app, db, client, study, scp, tmp_path):  # noqa: F811
-    """Osteon's exported SR, sent back by a PACS (storescu and STOW-RS), adds no imported measurement; an export
-    made before imports existed (no record of it) is recognised by its UIDs."""
-    s = study
+async def _save_length_and_export(client, s: dict) -> tuple[dict, dict]:
+    """The study's own annotation set (one Length on the CT, uid len1) saved and exported as this Osteon's SR."""
     own = {"uid": "len1", "tool": "Length", "series_instance_uid": s["ct"].SeriesInstanceUID,
            "sop_instance_uid": s["ct"].SOPInstanceUID, "frame": 1, "data": {"points": [[0, 0, 1], [7, 0, 1]]}}
     r = await client.put(f"/api/v1/viewer/studies/{s['uid']}/annotations",
@@ -225,6 +223,14 @@ async def test_own_export_sent_back_is_not_imported(app, db, client, study, scp,
     assert r.status_code == 200
     r = await client.post(f"/api/v1/viewer/studies/{s['uid']}/annotations/sr", headers=s["headers"])
     assert r.status_code == 201, r.text
+    return own, r.json()
+
+
+async def test_own_export_sent_back_is_not_imported(app, db, client, study, scp, tmp_path):  # noqa: F811
+    """Osteon's exported SR, sent back by a PACS (storescu and STOW-RS), adds no imported measurement; an export
+    made before imports existed (no record of it) is recognised by its UIDs."""
+    s = study
+    await _save_length_and_export(client, s)
     data = (await client.get(f"/api/v1/viewer/studies/{s['uid']}/annotations/sr", headers=s["headers"])).content
     exported = pydicom.dcmread(io.BytesIO(data))
     await _storescu(scp, s, exported, tmp_path)
@@ -248,14 +254,7 @@ async def test_another_osteons_export_of_the_same_study_is_imported_not_refused(
     from osteon.viewer import sr as sr_mod
 
     s = study
-    own = {"uid": "len1", "tool": "Length", "series_instance_uid": s["ct"].SeriesInstanceUID,
-           "sop_instance_uid": s["ct"].SOPInstanceUID, "frame": 1, "data": {"points": [[0, 0, 1], [7, 0, 1]]}}
-    r = await client.put(f"/api/v1/viewer/studies/{s['uid']}/annotations",
-                         json={"annotations": [own], "version": 0}, headers=s["headers"])
-    assert r.status_code == 200
-    r = await client.post(f"/api/v1/viewer/studies/{s['uid']}/annotations/sr", headers=s["headers"])
-    assert r.status_code == 201, r.text
-    ours = r.json()
+    own, ours = await _save_length_and_export(client, s)
 
     header = pydicom.dcmread(io.BytesIO(to_bytes(s["ct"])), stop_before_pixels=True)
     other_issuer = uuid.uuid4()
