@@ -157,3 +157,31 @@ describe('linking a booking to the interview (booked from the chat)', () => {
     expect(seen.length).toBe(0)
   })
 })
+
+describe('registration-desk triage', () => {
+  it('says when the urgency model (not a rule) asked for a visit within 24–48 h', async () => {
+    const { default: TriageDeskView } = await import('@/domains/triage/views/TriageDeskView.vue')
+    const result = {
+      department: 'sports', department_name: { zh: '运动医学科', en: 'Sports Medicine' }, urgency: 'urgent', red_flags: [],
+      red_flag_details: [], alternatives: [{ department: 'sports', score: 0.8, name: { zh: '运动医学科', en: 'Sports Medicine' } }],
+      evidence: [{ rule: 'urgency_model', type: 'urgency_model', zh: '描述与既往需要尽快就诊的病例相似', because: ['52%'], probability: 0.52, threshold: 0.4, urgency: 'urgent' }],
+      confidence: 0.6, instruction: { zh: '建议24–48小时内尽快就诊运动医学科', en: 'Please see Sports Medicine within 24-48 hours' },
+      conditions: [], facts: {}, findings: [],
+    }
+    vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
+      seen.push({ path: `${req.method} ${new URL(req.url).pathname}`, token: null, body: await req.json().catch(() => null) })
+      return reply(result)
+    }))
+    const el = document.createElement('div')
+    document.body.appendChild(el)
+    wrapper = mount(TriageDeskView, { global: { plugins: [i18n, elementPlus], stubs: { EChart: true } }, attachTo: el })
+    await wrapper.get('textarea').setValue('打球膝盖扭了，一个钟头就肿起来了')
+    await wrapper.get('[data-testid="triage-desk-submit"]').trigger('submit')
+    await settle()
+    expect(seen.map((s) => s.path)).toContain('POST /api/v1/triage/assess')
+    const alert = wrapper.get('[data-testid="triage-desk-urgency-model"]')
+    expect(alert.text()).toContain('统计模型建议 24–48 小时内就诊')
+    expect(alert.text()).toContain('52%')
+    expect(wrapper.find('[data-testid="triage-desk-net"]').exists()).toBe(false)
+  })
+})

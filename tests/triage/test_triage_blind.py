@@ -124,7 +124,12 @@ batch_ez … batch_fc were scored once on the code the session started from (0ca
 the training data; batch_fd … batch_fg, written while round 80 was made, were scored once on its final code (nets
 retrained on EZ–FC, the Chinese net's threshold taken over the texts it judges), then used for round 81 and added to the
 training data; batch_fh … batch_fk, written while round 81 was made, were scored once on its final code, then used for
-round 82 and added to the training data.
+round 82 and added to the training data; in session 2026-12-08 (eleventh) batch_fl … batch_fo were scored once on the
+code with the new urgency model (urgency_net.py) and, in the same minute, on the code the session started from (728bdf5),
+then used for round 83 and added to the training data; batch_fp … batch_fs, written while round 83 was made, were scored
+once on its final code, then used for round 84 and added to the training data; batch_ft … batch_fw the same way on the
+round-84 code, then used for round 85; batch_fx … batch_ga the same way on the round-85 code, then added to the training
+data without a round.
 Until session 2026-12-07 (fourth) batch_r … batch_ci were kept out of the Chinese safety net and batch_ak … batch_ci
 out of the English one, to measure them ("held out" in the comments below says how a batch was first scored); since
 then every batch in this folder trains both nets once it has been scored (docs/triage.md).
@@ -165,7 +170,9 @@ BLIND = Path(__file__).parent / "blind"
              "batch_ef", "batch_eg", "batch_eh", "batch_ei", "batch_ej", "batch_ek", "batch_el", "batch_em",
              "batch_en", "batch_eo", "batch_ep", "batch_eq", "batch_er", "batch_es", "batch_et", "batch_eu",
              "batch_ev", "batch_ew", "batch_ex", "batch_ey", "batch_ez", "batch_fa", "batch_fb", "batch_fc",
-             "batch_fd", "batch_fe", "batch_ff", "batch_fg", "batch_fh", "batch_fi", "batch_fj", "batch_fk"]
+             "batch_fd", "batch_fe", "batch_ff", "batch_fg", "batch_fh", "batch_fi", "batch_fj", "batch_fk",
+             "batch_fl", "batch_fm", "batch_fn", "batch_fo", "batch_fp", "batch_fq", "batch_fr", "batch_fs",
+             "batch_ft", "batch_fu", "batch_fv", "batch_fw", "batch_fx", "batch_fy", "batch_fz", "batch_ga"]
 )
 def test_blind_batch_is_well_formed(name: str) -> None:
     cases = load_vignettes(BLIND / f"{name}.jsonl")
@@ -508,7 +515,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_dx", (48, 48, 0), (41, 48, 0)),
         ("batch_dy", (48, 48, 0), (46, 48, 0)),
         ("batch_dz", (48, 48, 0), (45, 48, 0)),
-        ("batch_ea", (48, 48, 1), (46, 48, 0)),
+        ("batch_ea", (48, 48, 0), (46, 48, 0)),
         # batch_eb … batch_ee (session 2026-12-07, ninth): scored once on the code the session started from (1043201) — EB
         # 45/48, 0 false; EC 48/48, 2; ED 47/48, 3; EE 48/48, 4 — then used for round 75 and added to the training data.
         # Rounds 75–76 also moved earlier pins: one more found by the rules alone in BK and DJ (a nursery note's "2y 5m" is
@@ -524,7 +531,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # 76 and added to the training data; EH's one false emergency left is a panic attack's tingling hands and lips
         ("batch_ef", (48, 48, 0), (45, 48, 0)),
         ("batch_eg", (48, 48, 0), (42, 48, 0)),
-        ("batch_eh", (48, 48, 2), (44, 48, 1)),
+        ("batch_eh", (48, 48, 1), (44, 48, 1)),
         ("batch_ei", (48, 48, 0), (45, 48, 0)),
         # batch_ej … batch_em: written while round 76 was made, kept unread, scored once on its final code (nets retrained
         # on EF–EI) — EJ 48/48, 6 false; EK 47/48, 2; EL 45/48, 1; EM 48/48, 3 (on 1043201: 48, 6; 46, 2; 45, 2; 48, 3) —
@@ -578,9 +585,37 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # on FD–FG) — FH 45/48, 4 false; FI 47/48, 8; FJ 47/48, 3; FK 48/48, 2 (on 0cad68f: 47, 4; 47, 9; 47, 3; 48, 2) —
         # then used for round 82 and added to the training data
         ("batch_fh", (47, 48, 0), (43, 48, 0)),
-        ("batch_fi", (48, 48, 2), (42, 48, 1)),
+        ("batch_fi", (48, 48, 1), (42, 48, 1)),
         ("batch_fj", (47, 48, 3), (43, 48, 3)),
         ("batch_fk", (48, 48, 1), (48, 48, 1)),
+        # batch_fl … batch_fo (session 2026-12-08, eleventh): scored once on the code with the new urgency model (nets as
+        # the session started) — FL 48/48, 0 false; FM 47/48, 6; FN 48/48, 1; FO 48/48, 1 (the same on 728bdf5) — then used
+        # for round 83 and added to the training data
+        ("batch_fl", (48, 48, 0), (44, 48, 0)),
+        ("batch_fm", (48, 48, 0), (45, 48, 0)),
+        ("batch_fn", (48, 48, 0), (39, 48, 0)),
+        ("batch_fo", (48, 48, 0), (46, 48, 0)),
+        # batch_fp … batch_fs: written while round 83 was made, kept unread, scored once on its final code (nets retrained on
+        # FL–FO) — FP 48/48, 1 false; FQ 48/48, 4; FR 48/48, 5; FS 47/48, 5 (the same on 728bdf5) — then used for round 84
+        # and added to the training data
+        ("batch_fp", (48, 48, 0), (39, 48, 0)),
+        ("batch_fq", (48, 48, 1), (47, 48, 0)),
+        ("batch_fr", (48, 48, 2), (46, 48, 2)),
+        ("batch_fs", (48, 48, 1), (43, 48, 1)),
+        # batch_ft … batch_fw: written while round 84 was made, kept unread, scored once on its final code (nets retrained on
+        # FP–FS) — FT 48/48, 0 false; FU 48/48, 6; FV 48/48, 1; FW 48/48, 2 (the same on 728bdf5) — then used for round 85
+        # and added to the training data
+        ("batch_ft", (48, 48, 0), (45, 48, 0)),
+        ("batch_fu", (48, 48, 4), (44, 48, 3)),
+        ("batch_fv", (48, 48, 0), (42, 48, 0)),
+        ("batch_fw", (48, 48, 2), (46, 48, 2)),
+        # batch_fx … batch_ga: written while round 85 was made, kept unread, scored once on its final code (nets retrained on
+        # FT–FW) — FX 47/48, 1 false; FY 48/48, 2; FZ 48/48, 3; GA 47/48, 1 (the same on 728bdf5) — then added to the training
+        # data (no round was made on them)
+        ("batch_fx", (47, 48, 1), (45, 48, 1)),
+        ("batch_fy", (48, 48, 1), (44, 48, 1)),
+        ("batch_fz", (48, 48, 2), (45, 48, 2)),
+        ("batch_ga", (47, 48, 1), (41, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

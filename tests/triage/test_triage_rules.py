@@ -1,11 +1,14 @@
 """Red-flag rules: several patient phrasings per flag, and decoys that must not fire."""
 
+from dataclasses import replace
+
 import pytest
 
 from osteon.triage.engine import assess
 from osteon.triage.extract import extract
 from osteon.triage.knowledge import RED_FLAG_CODES, load_knowledge
 from osteon.triage.rules import Facts, RuleContext
+from osteon.triage.urgency_net import load_urgency_net
 
 
 @pytest.fixture
@@ -1060,7 +1063,7 @@ def test_round_50_emergencies(text: str, flag: str) -> None:
     ("since my baby was born my right wrist hurts at the thumb side when I lift her", "hand", "routine"),
     ("孙子手臂骨折打石膏两个礼拜了，手指头暖热的，动得蛮好，啥时候拆", "pediatric", "routine"),
 ])
-def test_round_50_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_50_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1120,7 +1123,7 @@ def test_round_52_emergencies(text: str, flag: str) -> None:
     ("my 2 year old has been limping for a day, no fall, no fever, eating fine", "pediatric", "urgent"),
     ("School nurse: pupil (11 y), one shoulder higher and a rib hump on forward bend at screening", "pediatric", "routine"),
 ])
-def test_round_52_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_52_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1177,7 +1180,7 @@ def test_round_53_twins_still_raise(text: str, flag: str) -> None:
     ("since two days my left foot slaps when I walk, I was squatting long hours in the paddy, no back pain", "neurology", "urgent"),
     ("石膏拆了一个礼拜，手腕还是硬，转不动，手指不麻", "trauma", "routine"),
 ])
-def test_round_54_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_54_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1222,7 +1225,7 @@ def test_round_55_emergencies(text: str, flag: str) -> None:
     ("无名指一弯就卡住，要用另一只手掰直", "hand", "routine"),
     ("my knees have been playing up for years, worse on the stairs, stiff first thing", "joint", "routine"),
 ])
-def test_round_55_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_55_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1254,7 +1257,7 @@ def test_round_55_a_fever_that_is_over() -> None:
     ("小腿红了一大片，摸着发烫，这两天一天比一天往上窜，不发烧", "other", "urgent"),
     ("Bell's palsy diagnosed yesterday, GP started steroids, arms and legs fine, speech fine, who follows up?", "neurology", "routine"),
 ])
-def test_round_56_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_56_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1281,7 +1284,7 @@ def test_round_56_a_shoulder_out_again_this_morning_is_urgent() -> None:
     ("晚上一躺下两条腿里面像有虫子在爬，非得下地遛达一圈才舒坦", "neurology", "routine"),
     ("手背上长了个软包，我妈说是肿瘤，医生摸了说是腱鞘囊肿", "hand", "routine"),
 ])
-def test_round_57_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_57_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1308,7 +1311,7 @@ def test_round_57_a_patients_own_bells_palsy_guess_with_half_the_questions_is_st
     ("我牵着孙子过马路，一拉他就哭，现在那只手耷拉着不肯抬", "pediatric", "urgent"),
     ("knee replaced 2 weeks ago, the wound is still 渗水 a bit, no fever", "joint", "urgent"),
 ])
-def test_round_58_department_and_urgency(text: str, department: str, urgency: str) -> None:
+def test_round_58_department_and_urgency(without_urgency_model: None, text: str, department: str, urgency: str) -> None:
     r = assess(text)
     assert (r.department, r.urgency) == (department, urgency), (r.scores, r.conditions, r.evidence)
 
@@ -1347,7 +1350,7 @@ def test_round_58_a_babys_car_seat_is_no_carers_word() -> None:
     ("切菜割到手指，缝了针，现在那根手指弯不下去", {"hand"}, "urgent"),
     ("first time at the gym yesterday, both thighs and arms are so sore today, no swelling, pee is normal", {"sports"}, "routine"),
 ])
-def test_round_59_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_59_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1410,7 +1413,7 @@ def test_round_60_emergencies(text: str, flag: str | None) -> None:
     ("my son is 12, a bit heavy, limping for two weeks, knee pain, no injury", {"pediatric"}, "urgent"),
     ("my 7 year old has been limping since his new school shoes gave him a blister", {"pediatric", "foot_ankle"}, "routine"),
 ])
-def test_round_60_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_60_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1455,7 +1458,7 @@ def test_round_61_emergencies(text: str, flag: str) -> None:
     ("my 6 year old fell off the trampoline yesterday and limped, today he is running around, no fever, nothing swollen",
      {"pediatric"}, "routine"),
 ])
-def test_round_61_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_61_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1501,7 +1504,7 @@ def test_round_62_emergencies(text: str, flag: str) -> None:
     ("我爸76了，搬花盆闪了腰，不发烧，大小便正常，腿不麻", {"spine"}, "routine"),
     ("打麻将盘腿坐久了，站起来脚麻，过了几分钟就好了", {"spine", "neurology"}, "routine"),
 ])
-def test_round_62_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_62_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1533,7 +1536,7 @@ def test_round_63_emergencies(text: str, flag: str) -> None:
     ("爷爷前列腺增生，吃了药尿得好了，腰酸是老毛病，屁股周围不麻", {"spine", "other"}, "routine"),
     ("外婆昨日滑了一跤，今朝照常烧饭，屁股上一块乌青，走路勿痛", {"trauma"}, "routine"),
 ])
-def test_round_63_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_63_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1560,7 +1563,7 @@ def test_round_63_twins() -> None:
     ("蹲久了站起来一条腿一下子麻了，过了几分钟就好了，说话清楚，走路正常", {"neurology", "spine"}, "routine"),
     ("sore all over like I've been hit by a truck, fever and sore throat", {"other"}, "routine"),
 ])
-def test_round_64_department_and_urgency(text: str, departments: set[str], urgency: str) -> None:
+def test_round_64_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str) -> None:
     r = assess(text)
     assert r.department in departments and r.urgency == urgency, (r.scores, r.conditions, r.evidence)
 
@@ -1649,7 +1652,7 @@ def test_round_65_twins() -> None:
     ("去年腿骨折上了钢板，骨头长好了，听说钢板放里面会致癌，想取出来", {"trauma"}, "routine"),
     ("carer for Mrs Wong here, she has a soft lump on top of her wrist for a year, her son is worried", {"hand"}, "routine"),
 ])
-def test_round_66_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_66_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -1710,7 +1713,7 @@ def test_round_66_a_fracture_blister_is_no_shingles() -> None:
     # a gout flare in 闽南 words is urgent
     ("阿爸昨暗食海产，今仔日骹头拇仔红肿疼甲袂行路，无发烧", {"rheumatology", "foot_ankle"}, "urgent"),
 ])
-def test_round_67_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_67_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -1777,7 +1780,7 @@ def test_round_67_twins_that_must_not_move() -> None:
       "can walk slowly with her stick."), {"spine"}, "urgent"),
     ("奶奶八十五了，骨质疏松，早上打了个喷嚏腰就疼得厉害，还能扶着走", {"spine"}, "urgent"),
 ])
-def test_round_68_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_68_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -1828,7 +1831,7 @@ def test_round_68_a_temperature_word_before_a_normal_reading_is_no_fever() -> No
     ("my grandad's thigh bone hurts worse of a night and he's dropped near fifteen pound without tryin", {"bone_tumor"}, "urgent"),
     ("me 'ip's been grindin' for years, can't get me socks on, X-ray said bone on bone", {"joint"}, "routine"),
 ])
-def test_round_69_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_69_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -1892,7 +1895,7 @@ def test_round_70_emergencies_without_a_red_flag(text: str) -> None:
     ("my shoulder popped out playing rugby and popped back in by itself, it's sore but I can move it", {"trauma", "sports"},
      None),
 ])
-def test_round_70_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_70_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -1954,7 +1957,7 @@ def test_round_71_a_cancer_history_with_legs_gone_heavy_is_a_cord_compression() 
     ("我爸膝盖疼好几年了，刷短视频硬说自己是骨癌，晚上睡得好，没瘦", {"joint"}, "routine"),
     ("I'm 20 weeks pregnant and my lower back aches after a long shift", {"spine", "other"}, "routine"),
 ])
-def test_round_71_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_71_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2022,7 +2025,7 @@ def test_round_72_emergencies(text: str) -> None:
     ("she is burning when she passes urine and going every hour, low belly ache, no fever", {"other"}, None),
     ("搬了几日谷包，膊头举唔高，夜晚瞓落去压住就痛醒，冇跌亲冇发烧", {"sports", "joint"}, None),
 ])
-def test_round_72_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_72_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2079,7 +2082,7 @@ def test_round_73_emergencies(text: str) -> None:
     (("My mate's uncle went numb down below after a back injury and needed surgery. I've just got a stiff back from "
       "digging, pee's fine, no numbness"), {"spine"}, "routine"),
 ])
-def test_round_73_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_73_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2119,7 +2122,7 @@ def test_round_74_emergencies(text: str) -> None:
     ("我才二十五岁，心口痛好几个月了，一吃完饭就烧起来，还反酸水", {"other"}, "routine"),
     ("背到肋骨痛了三天，像针刺又像烧，今天皮肤冒出一排小水泡", {"other"}, "urgent"),
 ])
-def test_round_74_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_74_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2152,6 +2155,15 @@ def test_review_the_writer_in_the_scene_keeps_the_story(text: str) -> None:
     assert r.urgency == "emergency" and "open_fracture" in r.red_flags, r.evidence
 
 
+@pytest.fixture
+def without_urgency_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rounds before the urgency model (round 83) pinned what the rules decide: the model is left out of them."""
+    from osteon.triage import engine
+
+    urgency = replace(load_urgency_net(), threshold=2.0)
+    monkeypatch.setattr(engine, "load_urgency_net", lambda: urgency)
+
+
 # Round 75 (session 2026-12-07, ninth): the known gaps the eighth session left, closed by rules (the safety net switched
 # off, so the rules alone must carry them).
 @pytest.fixture
@@ -2161,6 +2173,9 @@ def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
 
     net = load_net().with_threshold(2.0)
     monkeypatch.setattr(engine, "load_net", lambda: net)
+    # … nor the urgency model (round 83): what a rule decides is the rule's
+    urgency = replace(load_urgency_net(), threshold=2.0)
+    monkeypatch.setattr(engine, "load_urgency_net", lambda: urgency)
 
 
 @pytest.mark.parametrize("text", [
@@ -2247,7 +2262,7 @@ def test_round_75_no_anticoagulated_head_injury_without_both(text: str) -> None:
     ("发烧退了一个多礼拜了，前天搬了一下午瓷砖，腰就酸了，腿不麻，小便正常", {"spine"}, None),
     ("痛风老毛病，昨天夜里脚趾公痛醒，红肿发烫，被子都不敢盖，冇发烧", {"rheumatology", "foot_ankle"}, "urgent"),
 ])
-def test_round_75_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_75_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2283,7 +2298,7 @@ def test_round_75_twins_stay_below_emergency(text: str, urgency: str) -> None:
     ("上周感冒发烧已经好了，这几天都没烧。昨天跑了步，今天膝盖有点酸，不肿不红，网上说发烧关节痛可能是感染", {"sports", "joint"}, None),
     ("我个女一岁三个月，走路一拐一拐的，两边大腿的纹不一样，没摔过", {"pediatric"}, "routine"),
 ])
-def test_round_76_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_76_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2328,7 +2343,7 @@ def test_round_76_a_fall_in_centimetres_is_measured() -> None:
     ("从一米来高的台子上跳下来，脚崴了，能走，肿得不厉害", {"foot_ankle", "trauma", "sports"}, None),
     ("個仔四個月，今朝打完預防針，大髀打針嗰度紅咗有啲腫，照食照玩", {"pediatric", "other"}, "routine"),
 ])
-def test_round_77_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_77_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2367,7 +2382,7 @@ def test_round_77_twins_stay_emergencies(text: str) -> None:
      {"sports", "other"}, None),
     ("BB三個月，屁股有一大忽藍藍灰灰，一出世已經有，冇變過，照食照瞓", {"pediatric", "other"}, None),
 ])
-def test_round_78_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_78_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2398,7 +2413,7 @@ def test_round_78_twins_stay_emergencies(text: str) -> None:
     ("上礼拜感冒发烧，吃药退了，现在都没再烧。这几天膝盖蹲下去酸酸的，不红不肿。网路上说发烧加关节痛是感染，要马上去急诊",
      {"joint", "sports", "other"}, None),
 ])
-def test_round_79_department_and_urgency(text: str, departments: set[str], urgency: str | None) -> None:
+def test_round_79_department_and_urgency(without_urgency_model: None, text: str, departments: set[str], urgency: str | None) -> None:
     r = assess(text)
     assert r.department in departments, (r.scores, r.conditions, r.evidence)
     assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
@@ -2548,5 +2563,128 @@ def test_round_82_department_and_urgency(rules_alone: None, text: str, departmen
     "孩子手腕骨折打了石膏，今天手指发紫发麻，疼得睡不着",
 ])
 def test_round_82_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 83 (blind FL–FO, scored once on the code with the urgency model): paraphrases of what the wave missed or
+    # over-raised, carried by the rules alone
+    ("老婆生完BB十日 左边小腿肿到成只脚咁粗 好痛", {"emergency"}, "emergency"),
+    ("媳妇怀娃七个月了 两只脚都肿 早上起来就消了 不疼不红", {"other"}, "routine"),
+    ("闺女十六 跑完一千米说胸口疼喘不上来 歇会儿就好了 医院做了心电图说正常", {"other", "sports"}, None),
+    (("Lifted my husband off the floor yesterday, now the right side of my chest is sore when I twist or press there. "
+      "Breathing ok, no sweating"), {"sports", "other", "trauma"}, None),
+    ("帮儿子搬家抬冰箱 第二天左边肋巴扇疼 一按就疼 大喘气也疼 不憋气 胳膊不疼", {"sports", "other", "trauma"}, None),
+    ("我妈七十五 骨质疏松 两个月前拍片说胸十二压缩骨折 现在疼轻多了", {"spine"}, None),
+    ("脚踝骨折没移位 嫌打石膏麻烦没打 脚趾头暖和 能动 不麻", {"trauma", "foot_ankle"}, "urgent"),
+    ("在电子厂流水线上班 半夜手麻醒 甩甩就好 大拇指食指中指麻", {"hand", "neurology"}, "routine"),
+    ("做木工的 无名指弯下去伸不直 要掰 咔哒响 怕是骨头断了 没摔没撞", {"hand"}, "routine"),
+    ("I've had numbness in both hands for months, keep dropping cups, and I lose my balance walking", {"spine"}, "urgent"),
+    ("喂奶第三周 右边奶又红又肿 发烧38度5 背也有点酸", {"other"}, "urgent"),
+    ("俺爹帕金森好几年 走路越来越小碎步 腿发僵", {"neurology"}, "routine"),
+    (("my mother 80 has knee pain worse at night after a long walk, xray showed arthritis, never had cancer, does she need "
+      "to see a tumor doctor"), {"joint"}, "routine"),
+    ("cast on my wrist since Monday, yesterday my fingers were tingly, today they're pink and warm and the tingling is gone",
+     {"trauma", "hand"}, None),
+])
+def test_round_83_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+def test_round_83_a_bouncy_castle_is_where_a_child_played_not_a_cotton_gait(rules_alone: None) -> None:
+    r = assess("my 3yo went on a bouncy castle yesterday and is limping a bit today, no fever, running around")
+    assert r.department == "pediatric" and "myelopathy" not in r.red_flags, r.evidence
+    assert "myelopathy" in assess("my legs feel like walking on a bouncy castle and my hands are clumsy").red_flags
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a chest pain now, with sweating, is raised whatever an earlier ECG showed; mastitis with a risk factor and a
+    # bad back raises; tingly and cold fingers in a cast raise; a week after the birth a swollen, painful calf raises
+    "做了心电图说正常，现在胸口又压着疼，出冷汗，喘不上气",
+    "ECG was normal last month, now crushing chest pain and sweating",
+    "糖尿病 喂奶第三周 奶又红又肿 发烧39度 腰痛得厉害",
+    "cast on my wrist since Monday, now my fingers are tingly and cold",
+    "腰痛 刚生完bb一个礼拜 小腿又肿又痛",
+])
+def test_round_83_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 84 (blind FP–FS, scored once on the round-83 code): paraphrases of what the wave missed or over-raised, carried
+    # by the rules alone
+    ("我外婆上个月闪了腰 一直躺在床上 没怎么下过地 今天右边那条腿从大腿到脚板都肿了 比左边粗 有点痛", {"emergency"}, "emergency"),
+    (("My son's knee was hot and swollen after rugby with a fever for a day; at the hospital they drained fluid from the "
+      "knee and said no infection, just blood. No fever for four days now"), {"sports", "pediatric", "trauma"}, None),
+    ("昨晚手压在头下面睡的 早上起来整只手麻 甩了几分钟就好了", {"hand", "neurology"}, "routine"),
+    (("I had breast cancer eight years ago, my knee aches after walking, my oncologist did a bone scan and it came back "
+      "clear"), {"joint"}, "routine"),
+    ("I'm on warfarin, bumped my head on a cupboard yesterday, they CT'd my head at A&E, all clear, sent home, just a sore spot",
+     {"trauma", "other", "neurology", "spine"}, None),
+    ("lifted a heavy box yesterday and now my left chest is sore when me press it, not short of breath, no sweating",
+     {"sports", "other", "trauma"}, None),
+    ("Put my back out lifting a sofa. I read about bladder problems so I checked: I pee normally, no numbness down below",
+     {"spine"}, "routine"),
+    ("奶奶七十多了 膝盖后面鼓了个包 软软的 蹲下去胀 膝盖痛了好多年", {"joint"}, "routine"),
+    ("new mum, carrying my 3 month old all day and now the thumb side of my wrist hurts when I lift her", {"hand"}, "routine"),
+    ("Had three kids and I leaked a bit when I cough ever since, back's been bad for years, same as always",
+     {"other", "spine"}, "routine"),
+    ("I'm 71, sneezed and got mid back pain, X-ray showed a crush fracture at T11, legs fine", {"spine"}, None),
+])
+def test_round_84_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: signs read about, then had, raise; a head knock on warfarin not yet scanned raises; a calf swollen after two
+    # weeks in bed raises; a hot knee with fever not yet tapped raises; crushing chest pain after lifting raises
+    "I read about cauda equina and I can't pee since this morning and my back hurts",
+    "网上看到说腰疼尿不出来要去急诊 我现在腰疼 尿不出来",
+    "On warfarin, fell and hit my head this morning, now a bad headache",
+    "躺在床上两个礼拜了 今天左边小腿肿得发亮 一按就痛",
+    "knee hot and swollen with a fever of 39 since yesterday, they haven't tapped it yet",
+    "lifted a box, now crushing chest pain and sweating, can't catch my breath",
+])
+def test_round_84_twins_stay_emergencies(rules_alone: None, text: str) -> None:
+    r = assess(text)
+    assert r.urgency == "emergency", r.evidence
+
+
+@pytest.mark.parametrize(("text", "departments", "urgency"), [
+    # Round 85 (blind FT–FW, scored once on the round-84 code): paraphrases of what the wave over-raised, carried by the
+    # rules alone
+    ("After my wrist surgery the wound has healed but the scar is lumpy and itchy, is the plate rejecting?", {"trauma", "hand"},
+     None),
+    ("Had my hip replaced 3 weeks ago, temperature 37.5 once last night, normal since, wound dry, walking further each day",
+     {"joint"}, None),
+    ("Old break in my ankle from a fall back in 2005, set a bit crooked, stiff in the cold mornings", {"trauma", "foot_ankle"},
+     None),
+    ("I have a lump on my shoulder blade, it was small in spring, it is growing fast now", {"bone_tumor"}, "urgent"),
+    ("my scar opened up and I can see the plate", {"emergency"}, "emergency"),
+])
+def test_round_85_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
+                                         ) -> None:
+    r = assess(text)
+    assert r.department in departments, (r.scores, r.conditions, r.evidence)
+    assert r.urgency == urgency if urgency else r.urgency != "emergency", r.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # twins: a bone through a healed scar raises; pain in a cast beyond painkillers with shiny swollen toes raises; a hot,
+    # red replaced knee with a fever of 38.6 raises
+    "the wound has healed but now the bone is poking through the scar",
+    "石膏里面越来越痛 止痛药没用 脚趾头肿得发亮",
+    "knee replacement two weeks ago, now temperature 38.6 and the knee is hot and red",
+    "胳膊摔断了打的石膏 疼得越来越凶 手肿得跟馍馍一样 手指头一扳就疼 能不能自己把石膏拆了",
+])
+def test_round_85_twins_stay_emergencies(rules_alone: None, text: str) -> None:
     r = assess(text)
     assert r.urgency == "emergency", r.evidence

@@ -72,8 +72,8 @@ class DepartmentNet:
     coef: np.ndarray  # (n_features, n_classes)
     intercept: np.ndarray  # (n_classes,)
 
-    def probabilities(self, doc: str) -> dict[str, float]:
-        """Each department's probability for a document (``document``)."""
+    def logits(self, doc: str) -> np.ndarray:
+        """The intercept plus the document's L2-normalised TF-IDF vector (sublinear tf) times the weights."""
         counts = Counter(doc[i:i + n] for n in range(self.min_n, self.max_n + 1) for i in range(len(doc) - n + 1))
         known = [(self.index[g], c) for g, c in counts.items() if g in self.index]
         z = self.intercept.copy()
@@ -83,6 +83,11 @@ class DepartmentNet:
             values = tf * self.idf[rows]
             values /= np.sqrt(values @ values) or 1.0
             z += values @ self.coef[rows]
+        return z
+
+    def probabilities(self, doc: str) -> dict[str, float]:
+        """Each department's probability for a document (``document``)."""
+        z = self.logits(doc)
         p = np.exp(z - z.max())
         p /= p.sum()
         return dict(zip(self.classes, p.tolist(), strict=True))

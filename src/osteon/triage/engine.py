@@ -19,11 +19,19 @@ from osteon.triage.rules import (
     rank,
 )
 from osteon.triage.safety_net import load_net
+from osteon.triage.urgency_net import load_urgency_net
 
 # what the patient and the nurse are told when only the safety net (not a red-flag rule) raised the emergency
 NET_REASON = {
     "zh": "描述与需要急诊处理的情况相似（自动识别，请分诊护士复核）",
     "en": "the description resembles emergencies (automatic check: a triage nurse should confirm)",
+}
+
+# what the patient and the nurse are told when only the urgency model (not a rule) asked for a visit within 24–48 h
+URGENCY_MODEL_REASON = {
+    "zh": "描述与既往需要尽快就诊的病例相似（自动识别，请分诊护士复核）",
+    "en": "the description resembles complaints that needed a visit within a day or two (automatic check: a triage "
+    "nurse should confirm)",
 }
 
 # the rules keep their department when their best scores at least this many times the next (``_rules_are_sure``;
@@ -221,6 +229,28 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
             }
         )
 
+    # the urgency model (urgency_net.py) may raise to urgent a routine complaint in which something clinical was found:
+    # a clinic the rules chose, or a complaint outside orthopedics they recognised — not a bare question ("骨科在几楼")
+    model_urgent = False
+    clinical = department != "other" or any(
+        not f.negated and f.kind in ("symptom", "condition", "nonortho") for f in findings
+    )
+    if urgency == "routine" and texts and clinical and any(f.kind != "person" for f in findings):
+        judged = load_urgency_net().score(" ".join(texts))
+        if judged.raises:
+            urgency, model_urgent = "urgent", True
+            evidence.append(
+                {
+                    "rule": "urgency_model",
+                    "type": "urgency_model",
+                    "zh": URGENCY_MODEL_REASON["zh"],
+                    "because": [f"{judged.probability:.0%}"],
+                    "probability": round(judged.probability, 3),
+                    "threshold": judged.threshold,
+                    "urgency": "urgent",
+                }
+            )
+
     order = [department] + [d for d, _ in ranked if d != department]
     alternatives = []
     for d in order[:3]:
@@ -228,7 +258,7 @@ def decide(findings: list[Finding], facts: Facts | None = None, texts: list[str]
         alternatives.append({"department": d, "score": round(share, 3), "name": kn.departments[d]})
 
     confidence = net.probability if net_raised else _confidence(ranked, findings, urgency, department)
-    instruction = _instruction(department, urgency, hits, findings, kn, net_raised)
+    instruction = _instruction(department, urgency, hits, findings, kn, net_raised, model_urgent)
     return TriageResult(
         department=department,
         urgency=urgency,
@@ -297,7 +327,7 @@ def _confidence(
 
 def _instruction(
     department: str, urgency: str, hits: list[FlagHit], findings: list[Finding], kn: Knowledge,
-    net_raised: bool = False,
+    net_raised: bool = False, model_urgent: bool = False,
 ) -> dict[str, str]:
     """Plain-language next step for the patient in zh-CN and English."""
     name = kn.departments[department]
@@ -305,6 +335,8 @@ def _instruction(
     reasons_en = "; ".join(dict.fromkeys(h.en for h in hits if h.urgency == urgency)) if hits else ""
     if net_raised:
         reasons_zh, reasons_en = NET_REASON["zh"], NET_REASON["en"]
+    if model_urgent:
+        reasons_zh, reasons_en = URGENCY_MODEL_REASON["zh"], URGENCY_MODEL_REASON["en"]
     if urgency == "emergency":
         return {
             "zh": f"请立即到急诊就诊（情况危急请拨打120），不要等待普通门诊。原因：{reasons_zh}。",

@@ -111,7 +111,8 @@ _AGE_MONTHS = [
     re.compile(rf"(\d{{1,2}})\s*个?(?:多)?月(?:大)?(?:的)?\s*{_CHILD_WORDS}"),
     # not "生完娃两个月" (two months after giving birth: the mother writes)
     # (round 71, DN: 客家 "𠊎个细人仔两只月" — 只 is the months' classifier there; 客家 "𠊎生细人仔三只月" is the mother)
-    re.compile(rf"(?<!生完)(?<!生了)(?<!生){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*[个只]?(?:多)?月"),
+    # (round 83, FM: nor "我媳妇怀娃八个月了" — eight months pregnant)
+    re.compile(rf"(?<!生完)(?<!生了)(?<!生)(?<!怀)(?<!怀了){_CHILD_WORDS}\s*(?:才|刚|刚满|满)?\s*(\d{{1,2}})\s*[个只]?(?:多)?月"),
     # not 这三个月大胯疼 / 三个月大腿疼 / 两个月大便不好 (round 48: 大 begins the next word)
     re.compile(r"(\d{1,2})\s*个?月大(?![了胯腿拇脚臂髀便小])"),
     # clinicians' shorthand: "5/12 old" is five months (round 48, BL)
@@ -285,6 +286,7 @@ _FEMALE = re.compile(
 # a past time said as a date: 2020年, 十几年前, in 2019, three years ago
 _PAST_TIME = re.compile(r"(?:19|20)\d{2}\s*年|(?:in|back in) (?:19|20)\d{2}\b|\bback in '\d{2}\b|\d+几?\s*(?:年|个月)\s*前|\b\d+ (?:years?|yrs?|months?) (?:ago|back)\b")
 # after "fever gone / 烧退了": it was brought down or came back, so it is not over
+_HEALED_BUT_SCAR = re.compile(r"\s*but (?:the |my |a )?scar\b")
 _GONE_BUT = re.compile(r"\s*(?:with|after|on|but|then|and then|until|till|又|吃了|吃药|用了|打了|一会|过一会|了又)")
 
 
@@ -743,8 +745,9 @@ def _apply_negation(
         )
         if not m:
             continue
-        if m.re is gone_post and _GONE_BUT.match(norm, m.end()):
-            continue  # "fever went down with Calpol", "烧退了又烧起来": treated or back, not over
+        if m.re is gone_post and _GONE_BUT.match(norm, m.end()) and not _HEALED_BUT_SCAR.match(norm, m.end()):
+            continue  # "fever went down with Calpol", "烧退了又烧起来": treated or back, not over (a wound "healed but
+            # the scar is dark" is healed: round 85, FU)
         if clause[m.start()] != clause[f.start] and _clause_goes_on(norm, clause, m.end()):
             continue  # "瘦了好多 冇么个胃口": a cue that opens the next clause negates what follows it there
         nxt = findings[i + 1] if i + 1 < len(findings) else None
@@ -755,6 +758,12 @@ def _apply_negation(
         if m.re is site_post and _OUT_OF_THE_BLUE.match(norm, m.end()):
             continue  # 小腿好好的突然肿了: "fine, then suddenly" — the site is the complaint, not said to be fine
         f.negated = True
+        if m.re is gone_post and f.concept == "sym.numbness":
+            # "Saturday my fingers were puffy and tingly … now … the tingling is gone" (round 83, FM): the tingling told
+            # before is the one that is over (the same site, or none named)
+            for g in findings[:i]:
+                if g.concept == f.concept and g.site in (None, f.site) and not g.negated:
+                    g.negated = True
         # 大小便正常 style: the cue also covers findings listed before it in the clause with nothing between
         for g in reversed(findings[:i]):
             if clause[g.start] == clause[f.start] and g.kind == f.kind and f.start - g.end <= 1:
@@ -1026,6 +1035,10 @@ def _mark_hypothetical(norm: str, findings: list[Finding]) -> None:
 _ANSWER = re.compile(r"\band (?:there's|there is|i said|i told|i've|i have|i had|he said|she said)\b|\b(?:i said|i told (?:him|her|them))\b|[,，]\s*(?:i|we) (?:said|told)\b|我说|我都说|我讲|我话|都说没")
 # the end of a quoted warning, where the patient's own words resume (a closing quote, a dash, "but", "now", 但是, 现在)
 _SPEAKS_AGAIN = re.compile(r"'(?![a-z])|\s[-–—]\s|\bbut\b|\bnow\b|\bwell\b|但是|可是|不过|现在|而家|宜家")
+# signs read about, up to where the patient checks themself ("I read about bladder problems so I check: I pee normal":
+# round 84, FR) — the words read about are not had; what follows "so I check", a colon or "and I" is read as usual
+_READ_ABOUT = re.compile(r"\b(?:read|reading|googled|googling) (?:about|up on)\b")
+_READ_ABOUT_END = re.compile(r"\bso i\b|\band i\b|:|\bbut\b|\bnow\b")
 
 
 def _hypothetical_spans(norm: str) -> list[tuple[int, int, bool]]:
@@ -1047,6 +1060,9 @@ def _hypothetical_spans(norm: str) -> list[tuple[int, int, bool]]:
         for asked in cues["asked_about"].finditer(norm, lo, hi):
             back = _ANSWER.search(norm, asked.end(), hi)
             out.append((asked.end(), back.start() if back else hi, False))
+        for read in _READ_ABOUT.finditer(norm, lo, hi):
+            back = _READ_ABOUT_END.search(norm, read.end(), hi)
+            out.append((read.end(), back.start() if back else hi, False))
         for asked in cues["hypothetical_sentence"].finditer(norm, lo, hi):
             out.append((asked.end(), hi, False))
         # the clinic's safety-netting told back ("'irritable hip', come back if fever or he won't walk"): to the sentence's

@@ -110,6 +110,7 @@ DERIVED_TAGS = (
     "denied.numbness",
     "denied.weakness",
     "chest.wall",
+    "chest.settled",
     "limb.screened",
     "stroke.screened",
     "stroke.excluded",

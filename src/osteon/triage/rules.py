@@ -227,6 +227,10 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         if ((any(f.negated and "sym.warmth" in f.tags for f in ctx.findings) or "ctx.not_warm" in ctx.tags)
                 and not ctx.tags.keys() & {"sym.warmth", "sym.red"}):
             out.add("fever.over_cool_joint")
+    # the hot joint tapped and no infection found, the fever over (round 84, FP: "they took fluid from the knee and said no
+    # infection, it was blood from ligament. Now no fever already 5 days") — the septic question answered
+    if "ctx.infection_excluded" in ctx.tags and "fever.over" in out:
+        out.add("septic.excluded")
     # every body part told is a finger, thumb or toe (a digit caught in a machine: round 53)
     sites = [f for f in ctx.pos if f.kind == "site"]
     if sites and all(f.concept in _DIGITS for f in sites):
@@ -284,6 +288,11 @@ def _derived_tags(ctx: RuleContext, facts: Facts, knowledge: Knowledge) -> set[s
         if (ctx.tags.keys() & {"mech.strain", "mech.lift", "mech.sport", "mech.twist", "mech.overuse"}
                 and not ctx.tags.keys() & {"mech.blow", "mech.fall", "mech.high_energy", "mech.crush", "cond.fracture"}):
             out.add("chest.strain")
+    # a chest pain that passed and was then checked at a hospital, found normal (round 83, FM: "跑完说胸口疼 喘不上气 歇了
+    # 一会就好了 后来去医院做了心电图说正常"), with no sweating or pressing chest told
+    if ("ctx.cardiac_cleared" in ctx.tags and "ctx.passed" in ctx.tags
+            and not ctx.tags.keys() & {"sym.sweating", "sym.chest_pressure"}):
+        out.add("chest.settled")
     # the hand or foot beyond an injury said to be fine (手指有感觉, 唔冻, 颜色正常; "toes warm and pink", "not numb"),
     # and no sign of trouble there told: the neurovascular check was answered (BOAST 2016)
     nv_signs = {"sym.numbness", "sym.cold", "sym.pale", "sym.cyanosis", "sym.ischaemia"}

@@ -452,6 +452,8 @@ const en: Messages<typeof zhCN> = {
       empty: "Enter the patient's description",
       confidence: 'Confidence {n}%',
       net: 'Sent to the emergency department by the automatic safety check (no red-flag rule matched): please confirm with the patient',
+      urgencyModel: 'The statistical model asks for a visit within 24–48 hours (no rule matched): please confirm with the patient',
+      urgencyModelWhy: 'Resembles earlier complaints that needed a visit within a day or two (model probability {n}%)',
       because: 'Because of: {words}',
       alternatives: 'Alternative departments',
       evidence: 'Evidence',

@@ -448,6 +448,8 @@ const zhCN = {
       empty: '请输入患者的描述',
       confidence: '可信度 {n}%',
       net: '自动安全核查判断为疑似急诊（未命中红旗规则），请当面复核',
+      urgencyModel: '统计模型建议 24–48 小时内就诊（未命中规则），请当面复核',
+      urgencyModelWhy: '与既往需要尽快就诊的病例相似（模型概率 {n}%）',
       because: '依据：{words}',
       alternatives: '备选科室',
       evidence: '识别依据',
