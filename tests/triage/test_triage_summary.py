@@ -82,3 +82,20 @@ def test_summary_json_round_trip() -> None:
     s = _interview("脚后跟疼，早上下地第一脚疼", [])
     json.dumps(s.summary().to_dict(), ensure_ascii=False)
     assert s.summary().department == "foot_ankle"
+
+
+def test_the_summary_says_when_the_urgency_model_not_a_rule_set_the_urgency(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A doctor reading 紧急程度：尽快 sees whether a rule or the statistical urgency model (urgency_net.py) set it."""
+    from dataclasses import replace
+
+    from osteon.triage import engine
+    from osteon.triage.urgency_net import load_urgency_net
+
+    for threshold, said in ((0.0, True), (2.0, False)):
+        net = replace(load_urgency_net(), threshold=threshold)
+        monkeypatch.setattr(engine, "load_urgency_net", lambda net=net: net)
+        iv = _interview("膝盖疼了好几年，上下楼梯疼", [])
+        line = iv.summary().triage[0].text
+        assert ("统计模型提示" in line) is said, line
+        assert ("尽快(24–48小时内)" in line) is said, line
+        _check_trace(iv)

@@ -307,6 +307,8 @@ def build_summary(iv: Interview) -> Summary:
         _sent(
             iv,
             f"分诊建议：{kn.departments[res.department]['zh']}；紧急程度：{URGENCY_ZH[res.urgency]}"
+            # the urgency model, not a rule, asked for 24–48 h (urgency_net.py): the doctor sees which
+            + ("（统计模型提示，请复核）" if any(e.get("type") == "urgency_model" for e in res.evidence) else "")
             + (
                 f"；红旗征：{'、'.join(h.zh for h in res.flag_details if h.red_flag)}"
                 if res.red_flags
