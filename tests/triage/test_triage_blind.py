@@ -506,7 +506,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         # it made 45 labelled answers worse and none better), so the rules leave them urgent
         ("batch_dt", (48, 48, 0), (42, 48, 0)),
         ("batch_du", (46, 48, 0), (40, 48, 0)),
-        ("batch_dv", (48, 48, 0), (40, 48, 0)),
+        ("batch_dv", (48, 48, 0), (41, 48, 0)),
         ("batch_dw", (48, 48, 0), (45, 48, 0)),
         # batch_dx … batch_ea: written while round 73 was made, kept unread, scored once on its final code (with the nets
         # retrained on DT–DW) and on the code the session started from (bcde5b7) — DX 47/48, 1 false (47/48, 1); DY 47/48,
@@ -615,7 +615,7 @@ def _emergencies_found(cases: list[dict]) -> tuple[int, int, int]:
         ("batch_fx", (47, 48, 1), (45, 48, 1)),
         ("batch_fy", (48, 48, 1), (44, 48, 1)),
         ("batch_fz", (48, 48, 2), (45, 48, 2)),
-        ("batch_ga", (47, 48, 1), (41, 48, 1)),
+        ("batch_ga", (48, 48, 1), (42, 48, 1)),
         # batch_ao: scored on the round-31 code (46/48, 5 false; rules alone 44/48, 3 false), then used for round 32;
         # the English net raised a knee replacement two weeks on, warm and puffy, fever denied (routine) from round 37
         # until round 49 ("calf looks normal" answers the clot question)

@@ -2669,6 +2669,8 @@ def test_round_84_twins_stay_emergencies(rules_alone: None, text: str) -> None:
      None),
     ("I have a lump on my shoulder blade, it was small in spring, it is growing fast now", {"bone_tumor"}, "urgent"),
     ("my scar opened up and I can see the plate", {"emergency"}, "emergency"),
+    ("我爸七十了 下楼梯从顶上一直滚到底 十几级 脖子痛", {"emergency"}, "emergency"),
+    ("下楼梯摔了一跤 崴了脚 能走", {"foot_ankle", "trauma", "sports"}, None),
 ])
 def test_round_85_department_and_urgency(rules_alone: None, text: str, departments: set[str], urgency: str | None
                                          ) -> None:
