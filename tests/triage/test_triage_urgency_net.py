@@ -84,3 +84,17 @@ def test_training_learns_the_direction_and_sets_the_threshold_by_cross_validatio
     assert doc["meta"]["cases"] == 100 and doc["meta"]["urgent"] == 40
     model = DepartmentNet.from_document(doc)
     assert model.logits("手腕肿起来")[0] > model.logits("腰酸阴天")[0]
+
+
+def test_retraining_on_the_shipped_sets_gives_the_shipped_model() -> None:
+    """The model file is what `python -m osteon.triage.urgency_net` makes from the sets in the repo (no hidden data)."""
+    import numpy as np
+
+    from osteon.triage.safety_net import read_document, training_cases
+    from osteon.triage.urgency_net import MODEL_PATH
+
+    cases, sources = training_cases()
+    fresh, shipped = train(cases, sources), read_document(MODEL_PATH)
+    assert fresh["grams"] == shipped["grams"]
+    assert fresh["meta"]["threshold"] == shipped["meta"]["threshold"]
+    assert np.allclose(fresh["coef"], shipped["coef"], atol=1e-6)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -165,18 +166,25 @@ def train(cases: list[dict[str, Any]], sources: list[str] | None = None) -> dict
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Retrain on every labelled vignette set and write the model file."""
+def retrain(
+    fit: Callable[[list[dict[str, Any]], list[str]], dict[str, Any]], model_path: Path, argv: list[str] | None
+) -> None:
+    """The command line of a model trained on every labelled vignette set (this one, urgency_net): fit, write, show."""
     import argparse
 
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--out", default=str(MODEL_PATH))
+    ap = argparse.ArgumentParser(description="Retrain on every labelled vignette set and write the model file.")
+    ap.add_argument("--out", default=str(model_path))
     ap.add_argument("--root", type=Path, default=REPO_TESTS, help="the folder holding vignettes.jsonl and blind/")
     args = ap.parse_args(argv)
     cases, sources = training_cases(args.root)
-    doc = train(cases, sources)
+    doc = fit(cases, sources)
     write_document(doc, Path(args.out))
     print(json.dumps(doc["meta"], ensure_ascii=False, indent=1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Retrain on every labelled vignette set and write the model file."""
+    retrain(train, MODEL_PATH, argv)
 
 
 if __name__ == "__main__":

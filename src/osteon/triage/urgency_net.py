@@ -26,7 +26,6 @@ weight per n-gram: the log-odds of urgent), scored with numpy; scikit-learn is n
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,14 +34,11 @@ from typing import Any
 
 import numpy as np
 
-from osteon.triage.department_net import NGRAM_RANGE, DepartmentNet, document
+from osteon.triage.department_net import NGRAM_RANGE, DepartmentNet, document, retrain
 from osteon.triage.safety_net import (
     MIN_DF,
-    REPO_TESTS,
     read_document,
-    training_cases,
     vectorizer,
-    write_document,
 )
 
 MODEL_PATH = Path(__file__).parent / "data" / "urgency_net.npz"
@@ -136,16 +132,7 @@ def train(cases: list[dict[str, Any]], sources: list[str] | None = None) -> dict
 
 def main(argv: list[str] | None = None) -> None:
     """Retrain on every labelled vignette set and write the model file."""
-    import argparse
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--out", default=str(MODEL_PATH))
-    ap.add_argument("--root", type=Path, default=REPO_TESTS, help="the folder holding vignettes.jsonl and blind/")
-    args = ap.parse_args(argv)
-    cases, sources = training_cases(args.root)
-    doc = train(cases, sources)
-    write_document(doc, Path(args.out))
-    print(json.dumps(doc["meta"], ensure_ascii=False, indent=1))
+    retrain(train, MODEL_PATH, argv)
 
 
 if __name__ == "__main__":
