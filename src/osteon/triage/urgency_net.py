@@ -8,14 +8,14 @@ an old woman's sudden back pain after a sneeze — told in words no rule had. Un
 model as the department model (TF-IDF over characters 1–4 of the normalised text without its negated clauses,
 logistic regression), trained on every labelled non-emergency (urgent against routine), separated the two well on
 batches it had not seen: with the engine of session start and a model trained only on the batches written before
-them, twelve fresh batches' under-triage went 4.9 → 2.1 % and their over-triage 7.1 → 7.8 %.
+them, twelve fresh batches' under-triage went 4.9 → 2.1 % and their over-triage 7.1 → 7.9 %.
 
 Rules of use (engine.decide), the same spirit as the safety net's:
 - it reads only complaints the rules and the safety net left ``routine`` in which something clinical was found (a
   question about the clinic's floor, or gibberish, stays routine); it can only RAISE to ``urgent``, never to
   emergency, never lower anything, and never adds or removes a red-flag code;
-- its evidence entry gives its probability and the threshold, and the patient instruction says it was an automatic
-  check a triage nurse should confirm.
+- its evidence entry gives its probability and the threshold, the patient instruction says it was an automatic check a
+  triage nurse should confirm, and the doctor's summary marks its 紧急程度 as the model's (summary.py).
 
 The threshold is chosen on 5-fold cross-validation of the training set so that ``TARGET_FPR`` of the routine
 training texts would be raised. The model is data (``data/urgency_net.npz``, the department model's format with one
