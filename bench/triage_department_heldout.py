@@ -11,12 +11,11 @@ The safety net is the shipped one, so urgency is the same in both columns. Needs
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from osteon.triage import engine
 from osteon.triage.department_net import DepartmentNet, train
-from osteon.triage.safety_net import REPO_TESTS, training_sets
+from osteon.triage.safety_net import held_out_split
 
 
 def main() -> None:
@@ -24,18 +23,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("held_out", help="comma-separated batch names, e.g. batch_cl,batch_cm")
     args = ap.parse_args()
-    held = {f"blind/{name}.jsonl" for name in args.held_out.split(",")}
-    sources = training_sets()
-    if not held <= set(sources):
-        sys.exit(f"unknown batches: {sorted(held - set(sources))}")
-    kept = [s for s in sources if s not in held]
-    train_cases: list[dict] = []
-    for name in kept:
-        train_cases += [json.loads(line) for line in (REPO_TESTS / name).open(encoding="utf-8") if line.strip()]
+    try:
+        train_cases, kept, test = held_out_split(args.held_out.split(","))
+    except ValueError as exc:
+        sys.exit(str(exc))
     model = DepartmentNet.from_document(train(train_cases, kept))
     engine.load_department_net = lambda: model  # the engine, with the model that has not seen the held-out batches
-    test = [json.loads(line) for name in sorted(held) for line in (REPO_TESTS / name).open(encoding="utf-8")
-            if line.strip()]
     sure = engine._rules_are_sure
     rows = []
     for case in test:
@@ -47,7 +40,7 @@ def main() -> None:
     n = len(rows)
     said = sum(any(e.get("type") == "department_model" for e in m.evidence) for _, _, m in rows)
     changed = sum(a.department != m.department for _, a, m in rows)
-    print(f"held out: {', '.join(sorted(held))}; trained on {len(kept)} sets; {n} cases, the model had a say in "
+    print(f"held out: {args.held_out}; trained on {len(kept)} sets; {n} cases, the model had a say in "
           f"{said} and changed the clinic in {changed}")
     for label, pick in (("rules alone", 1), ("with the model", 2)):
         top1 = sum(row[pick].department in row[0]["departments"] for row in rows)

@@ -12,14 +12,13 @@ honest baseline (docs/triage.md, session 2026-12-08 eleventh, did so on 0cad68f)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 
 from osteon.triage import engine
 from osteon.triage.department_net import DepartmentNet
 from osteon.triage.knowledge import URGENCIES
-from osteon.triage.safety_net import REPO_TESTS, training_sets
+from osteon.triage.safety_net import held_out_split
 from osteon.triage.urgency_net import UrgencyNet, train
 
 
@@ -28,20 +27,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=main.__doc__)
     ap.add_argument("held_out", help="comma-separated batch names, e.g. batch_fl,batch_fm")
     args = ap.parse_args()
-    held = {f"blind/{name}.jsonl" for name in args.held_out.split(",")}
-    sources = training_sets()
-    if not held <= set(sources):
-        sys.exit(f"unknown batches: {sorted(held - set(sources))}")
-    kept = [s for s in sources if s not in held]
-    train_cases: list[dict] = []
-    for name in kept:
-        train_cases += [json.loads(line) for line in (REPO_TESTS / name).open(encoding="utf-8") if line.strip()]
+    try:
+        train_cases, kept, test = held_out_split(args.held_out.split(","))
+    except ValueError as exc:
+        sys.exit(str(exc))
     doc = train(train_cases, kept)
     model = UrgencyNet(DepartmentNet.from_document(doc), doc["meta"]["threshold"])
-    test = [json.loads(line) for name in sorted(held) for line in (REPO_TESTS / name).open(encoding="utf-8")
-            if line.strip()]
     n = len(test)
-    print(f"held out: {', '.join(sorted(held))}; trained on {len(kept)} sets ({doc['meta']['cases']} cases); {n} cases; "
+    print(f"held out: {args.held_out}; trained on {len(kept)} sets ({doc['meta']['cases']} cases); {n} cases; "
           f"threshold {doc['meta']['threshold']:.3f}")
     for label, net in (("without the model", replace(model, threshold=2.0)), ("with the model", model)):
         engine.load_urgency_net = lambda net=net: net

@@ -2167,15 +2167,13 @@ def without_urgency_model(monkeypatch: pytest.MonkeyPatch) -> None:
 # Round 75 (session 2026-12-07, ninth): the known gaps the eighth session left, closed by rules (the safety net switched
 # off, so the rules alone must carry them).
 @pytest.fixture
-def rules_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def rules_alone(monkeypatch: pytest.MonkeyPatch, without_urgency_model: None) -> None:
+    """The safety net off, and (round 83) the urgency model: what a rule decides is the rule's."""
     from osteon.triage import engine
     from osteon.triage.safety_net import load_net
 
     net = load_net().with_threshold(2.0)
     monkeypatch.setattr(engine, "load_net", lambda: net)
-    # … nor the urgency model (round 83): what a rule decides is the rule's
-    urgency = replace(load_urgency_net(), threshold=2.0)
-    monkeypatch.setattr(engine, "load_urgency_net", lambda: urgency)
 
 
 @pytest.mark.parametrize("text", [

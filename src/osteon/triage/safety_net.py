@@ -307,14 +307,31 @@ def training_sets(root: Path = REPO_TESTS) -> list[str]:
     return ["vignettes.jsonl"] + sorted(f"blind/{p.name}" for p in (root / "blind").glob("*.jsonl"))
 
 
+def _read_sets(root: Path, names: list[str]) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = []
+    for name in names:
+        with open(root / name, encoding="utf-8") as fh:
+            cases += [json.loads(line) for line in fh if line.strip()]
+    return cases
+
+
 def training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
     """The labelled vignettes the shipped models are trained on."""
     sets = training_sets(root)
-    cases: list[dict[str, Any]] = []
-    for name in sets:
-        with open(root / name, encoding="utf-8") as fh:
-            cases += [json.loads(line) for line in fh if line.strip()]
-    return cases, sets
+    return _read_sets(root, sets), sets
+
+
+def held_out_split(
+    batches: list[str], root: Path = REPO_TESTS
+) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Every labelled set but the named blind batches (``batch_fl`` …) to train on, the sets kept, and the batches' cases
+    to test on (bench/triage_*_heldout.py). Unknown batch names are a ValueError."""
+    held = {f"blind/{name}.jsonl" for name in batches}
+    sources = training_sets(root)
+    if not held <= set(sources):
+        raise ValueError(f"unknown batches: {sorted(held - set(sources))}")
+    kept = [s for s in sources if s not in held]
+    return _read_sets(root, kept), kept, _read_sets(root, sorted(held))
 
 
 def english_training_cases(root: Path = REPO_TESTS) -> tuple[list[dict[str, Any]], list[str]]:
